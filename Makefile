@@ -1,0 +1,36 @@
+# Two commands that work on a fresh machine:
+#   make run   - set up, migrate, load the demo tenant, start the product
+#   make test  - set up, start PostgreSQL and Redis if needed, run every test
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8080
+
+.PHONY: venv run test services schema clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+run: venv
+	$(BIN)/orchestrator db upgrade
+	$(BIN)/orchestrator demo load
+	$(BIN)/orchestrator web --host $(HOST) --port $(PORT)
+
+services:
+	scripts/ensure-services.sh
+
+test: venv services
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+schema: venv
+	$(BIN)/orchestrator tenant schema -o docs/tenant-schema.json
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

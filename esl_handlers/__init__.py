@@ -1,0 +1,1 @@
+"""Live services over the FreeSWITCH Event Socket (greenswitch/gevent processes only)."""

@@ -1,0 +1,62 @@
+"""Wiring: settings → engine → session factory → service contexts.
+
+Built once per process by the CLI, the web app or a job; nothing is bound at
+import time.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from .config import Settings, load_settings
+from .db import make_engine, make_session_factory
+from .services.context import ServiceContext
+from .services.notifier import Notifier, RecordingNotifier
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    notifier: Notifier = field(default_factory=RecordingNotifier)
+
+    @classmethod
+    def from_environment(cls, config_path: str | None = None) -> "Runtime":
+        return cls(load_settings(config_path))
+
+    @cached_property
+    def engine(self) -> Engine:
+        url = self.settings.effective_database_url
+        if url.startswith("sqlite:///"):
+            self.settings.var_dir.mkdir(parents=True, exist_ok=True)
+        return make_engine(url)
+
+    @cached_property
+    def session_factory(self) -> sessionmaker[Session]:
+        return make_session_factory(self.engine)
+
+    def context(self, actor: str = "system") -> ServiceContext:
+        return ServiceContext(session=self.session_factory(), settings=self.settings, actor=actor,
+                              notifier=self.notifier)
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Structured (key=value) logs on stderr."""
+
+    class KV(logging.Formatter):
+        skip = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+
+        def format(self, record: logging.LogRecord) -> str:
+            extras = " ".join(f"{k}={v!r}" for k, v in sorted(vars(record).items()) if k not in self.skip)
+            base = f"{self.formatTime(record)} level={record.levelname} logger={record.name} msg={record.getMessage()!r}"
+            return f"{base} {extras}".rstrip()
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(KV())
+    root = logging.getLogger("orchestrator")
+    root.handlers[:] = [handler]
+    root.setLevel(level)

@@ -1,0 +1,59 @@
+"""Audio library entries (M-1, M-2). Upload and conversion of the sound
+itself belong to the media pipeline; this is the catalogue of a tenant's
+files and the rule that a file in use cannot be deleted."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+
+from ...db.models import AudioFile, Line, ReceptionProfile, Tenant
+from .. import validation as v
+from ..base import collecting
+from ..context import ServiceContext
+from ..errors import Errors, ServiceError
+from .schema import AudioDoc
+
+
+def create(ctx: ServiceContext, tenant: Tenant, doc: AudioDoc, errors: Errors | None = None) -> AudioFile | None:
+    with collecting(errors) as step:
+        v.single_line_text(step.errors, "name", doc.name)
+        if ctx.session.scalar(select(AudioFile).where(AudioFile.tenant_id == tenant.id, AudioFile.name == doc.name)):
+            step.errors.add("audio.name_taken", "name", f"an audio file named {doc.name!r} already exists")
+        if step.failed:
+            return None
+        row = AudioFile(tenant_id=tenant.id, **doc.model_dump())
+        ctx.session.add(row)
+        ctx.session.flush()
+        ctx.audit(tenant.id, "create", "audio_file", doc.name, category=doc.category)
+        ctx.changed(tenant.id)
+        return row
+
+
+def uses(ctx: ServiceContext, audio: AudioFile) -> list[str]:
+    """Where the file is used, in words (M-2: say it before refusing)."""
+    aid = audio.id
+    found: list[str] = []
+    for line in ctx.session.scalars(select(Line).where(or_(
+            Line.hold_music_audio_id == aid, Line.vm_greeting_record_id == aid, Line.vm_greeting_announce_id == aid))):
+        found.append(f"line {line.number} ({line.label})")
+    for prof in ctx.session.scalars(select(ReceptionProfile).where(or_(
+            ReceptionProfile.hold_music_audio_id == aid, ReceptionProfile.pre_answer_audio_id == aid,
+            ReceptionProfile.menu_audio_id == aid))):
+        found.append(f"profile {prof.name!r} of reception number {prof.reception.number}")
+    return found
+
+
+def delete(ctx: ServiceContext, audio: AudioFile) -> None:
+    used = uses(ctx, audio)
+    if used:
+        raise ServiceError(f"{audio.name!r} is in use by {', '.join(used)}; choose another file there first",
+                           error_id="audio.in_use", field="name")
+    ctx.audit(audio.tenant_id, "delete", "audio_file", audio.name)
+    ctx.changed(audio.tenant_id)
+    ctx.session.delete(audio)
+
+
+def to_doc(audio: AudioFile) -> AudioDoc:
+    return AudioDoc(name=audio.name, category=audio.category, sha256=audio.sha256,  # type: ignore[arg-type]
+                    original_filename=audio.original_filename, size_bytes=audio.size_bytes,
+                    duration_ms=audio.duration_ms)

@@ -1,0 +1,82 @@
+"""Helpers shared by the resource services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .errors import Errors, FieldError, ValidationFailed
+
+
+class Doc(BaseModel):
+    """Base of every input/output schema: unknown fields are errors."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Step:
+    """Outcome of one validation run inside a shared :class:`Errors`."""
+
+    def __init__(self, errors: Errors) -> None:
+        self.errors = errors
+        self.start = len(errors)
+
+    @property
+    def failed(self) -> bool:
+        return len(self.errors) > self.start
+
+
+@contextmanager
+def collecting(errors: Errors | None) -> Iterator[Step]:
+    """Use the caller's collector (YAML import: report everything) or a
+    private one that raises :class:`ValidationFailed` on exit (UI, API)."""
+    own = errors is None
+    step = Step(Errors() if own else errors)  # type: ignore[arg-type]
+    yield step
+    if own:
+        step.errors.raise_if_any()
+
+
+_PYDANTIC_IDS = {
+    "missing": "field.required",
+    "extra_forbidden": "field.unknown",
+    "string_too_long": "field.too_long",
+    "string_too_short": "field.too_short",
+    "greater_than_equal": "field.out_of_range",
+    "less_than_equal": "field.out_of_range",
+    "literal_error": "field.choice",
+    "enum": "field.choice",
+}
+
+
+def loc_to_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def pydantic_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
+    errs = Errors(prefix=prefix)
+    for item in exc.errors(include_url=False):
+        loc = tuple(p for p in item["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        error_id = _PYDANTIC_IDS.get(item["type"], f"field.{item['type']}")
+        msg = item["msg"]
+        if item["type"] == "extra_forbidden":
+            msg = "unknown field (check its spelling against the schema)"
+        errs.add(error_id, loc_to_path(loc), msg)
+    return errs.items
+
+
+def parse_doc(model: type[Doc], data: Any, prefix: str = "") -> Doc:
+    """Validate ``data`` against ``model`` or raise :class:`ValidationFailed`."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed(pydantic_errors(exc, prefix)) from None

@@ -1,0 +1,49 @@
+"""Devices (E-1..E-4)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from ..base import Doc
+
+
+class VlanDoc(Doc):
+    id: int | None = Field(None, ge=1, le=4094)
+    enabled: bool = False
+
+
+class AudioGainsDoc(Doc):
+    handset: int = Field(0, ge=-12, le=12)
+    headset: int = Field(0, ge=-12, le=12)
+    speaker: int = Field(0, ge=-12, le=12)
+
+
+class PortDoc(Doc):
+    port: int = Field(ge=1, le=12)
+    line: str
+
+
+class KeyDoc(Doc):
+    console: int = Field(0, ge=0, le=4, description="0: the phone itself, 1..: a console")
+    position: int = Field(ge=1, le=64)
+    kind: Literal["line", "voicemail", "reception", "external"]
+    target: str = Field(description="Line, reception or external number")
+    label: str = Field("", max_length=40)
+    blf: bool = Field(False, description="Presence supervision (internal lines)")
+    pickup: bool = Field(False, description="Call interception (internal lines)")
+
+
+class DeviceDoc(Doc):
+    mac: str
+    brand: str = "cisco"
+    model: str
+    name: str | None = None
+    vlan: VlanDoc = Field(default_factory=VlanDoc)
+    audio: AudioGainsDoc = Field(default_factory=AudioGainsDoc)
+    lcd_shows: Literal["number", "label"] = "number"
+    consoles: int = Field(0, ge=0, le=4)
+    provisioning_password: str | None = None
+    ports: list[PortDoc] = Field(default_factory=list)
+    keys: list[KeyDoc] = Field(default_factory=list)

@@ -1,0 +1,1 @@
+from . import schema, service  # noqa: F401

@@ -1,0 +1,47 @@
+"""Directory (D-1..D-3): a tree of lists holding contacts."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from ..base import Doc
+
+
+class ContactNumberDoc(Doc):
+    kind: Literal["work", "mobile", "home"] = "work"
+    number: str
+    short_number: str | None = Field(None, description="Dialable from every line of the tenant (D-3)")
+
+
+class ContactDoc(Doc):
+    first_name: str = Field(min_length=1, max_length=80)
+    last_name: str = Field(min_length=1, max_length=80)
+    email: str | None = None
+    company: str | None = None
+    function: str | None = None
+    address: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    country: str | None = None
+    photo: str | None = None
+    numbers: list[ContactNumberDoc] = Field(default_factory=list)
+    lines: list[str] = Field(default_factory=list, description="Numbers of the tenant's lines this person uses")
+    login: str | None = Field(None, description="The login of this person (a login of the document)")
+
+
+class ListDoc(Doc):
+    name: str = Field(min_length=1, max_length=80)
+    contacts: list[ContactDoc] = Field(default_factory=list)
+    lists: list["ListDoc"] = Field(default_factory=list)
+
+
+class DirectoryDoc(Doc):
+    contacts: list[ContactDoc] = Field(default_factory=list, description="Contacts outside any list")
+    lists: list[ListDoc] = Field(default_factory=list)
+
+
+class PersonalDirectoryDoc(Doc):
+    owner: str = Field(description="The login owning these entries")
+    contacts: list[ContactDoc] = Field(default_factory=list)

@@ -1,0 +1,59 @@
+"""Phone line (L-*), voicemail (V-*) and fax line (F-1) documents."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from ..audio.schema import HoldMusicDoc
+from ..base import Doc
+
+
+class SipDoc(Doc):
+    username: str | None = Field(None, max_length=64, description="Default: the national number")
+    password: str | None = Field(None, min_length=8, max_length=64, description="Default: generated")
+
+
+class ForwardsDoc(Doc):
+    unconditional: str | None = Field(None, description="All calls go to this number at once")
+    no_answer: str | None = Field(None, description="After the ring time")
+    presented: Literal["caller", "line"] = Field("caller", description="Number shown on forwarded calls")
+
+
+class OptionsDoc(Doc):
+    mobile_app: bool = False
+    mobile_number: str | None = None
+    twin: bool = False
+
+
+class VoicemailDoc(Doc):
+    enabled: bool = True
+    mode: Literal["record", "announce"] = "record"
+    email: str | None = None
+    pin: str | None = Field(None, description="4 to 12 digits")
+    greeting_record: str | None = Field(None, description="Audio file name, category vm_greeting_record")
+    greeting_announce: str | None = Field(None, description="Audio file name, category vm_greeting_announce")
+
+
+class LineDoc(Doc):
+    number: str
+    label: str = Field(min_length=1, max_length=80)
+    short_number: str | None = None
+    offer: str | None = None
+    status: Literal["activating", "active"] = "activating"
+    sip: SipDoc = Field(default_factory=SipDoc)
+    ring_time: int = Field(20, description="5 to 60 seconds")
+    forwards: ForwardsDoc = Field(default_factory=ForwardsDoc)
+    backup_number: str | None = None
+    clir: bool = Field(False, description="Hide the number on outgoing calls (never for emergency calls)")
+    department: str | None = Field(None, description="Emergency location; default: the tenant's")
+    hold_music: HoldMusicDoc | None = None
+    options: OptionsDoc = Field(default_factory=OptionsDoc)
+    voicemail: VoicemailDoc = Field(default_factory=VoicemailDoc)
+
+
+class FaxLineDoc(Doc):
+    number: str
+    label: str = Field(min_length=1, max_length=80)
+    email: str

@@ -1,0 +1,159 @@
+"""Phone lines and fax lines: create, update, delete, export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ...db.models import AudioFile, FaxLine, Line, Tenant
+from .. import inventory
+from ..audio.schema import HoldMusicDoc
+from ..base import collecting, parse_doc
+from ..context import ServiceContext
+from ..errors import Errors
+from ..numbering import national
+from ..passwords import random_password
+from .schema import FaxLineDoc, ForwardsDoc, LineDoc, OptionsDoc, SipDoc, VoicemailDoc
+from .validator import LineValues, validate, validate_fax
+
+
+def _store(line: Line, doc: LineDoc, vals: LineValues) -> None:
+    line.label = doc.label
+    line.short_number = doc.short_number
+    line.offer = doc.offer
+    line.status = doc.status
+    line.ring_time = doc.ring_time
+    line.forward_unconditional = vals.forward_unconditional
+    line.forward_no_answer = vals.forward_no_answer
+    line.forward_presented = doc.forwards.presented
+    line.backup_number = vals.backup_number
+    line.clir = doc.clir
+    line.department = doc.department
+    line.hold_music_catalogue = vals.hold_music_catalogue
+    line.hold_music_audio_id = vals.hold_music_audio_id
+    line.mobile_app = doc.options.mobile_app
+    line.mobile_number = vals.mobile_number
+    line.twin = doc.options.twin
+    vm = doc.voicemail
+    line.vm_enabled, line.vm_mode, line.vm_email, line.vm_pin = vm.enabled, vm.mode, vm.email, vm.pin
+    line.vm_greeting_record_id = vals.vm_greeting_record_id
+    line.vm_greeting_announce_id = vals.vm_greeting_announce_id
+    if doc.sip.username:
+        line.sip_username = doc.sip.username
+    if doc.sip.password:
+        line.sip_password = doc.sip.password
+
+
+def create(ctx: ServiceContext, tenant: Tenant, doc: LineDoc, errors: Errors | None = None) -> Line | None:
+    with collecting(errors) as step:
+        vals = validate(ctx.session, step.errors, tenant, doc, ctx.settings.default_region)
+        used = ctx.session.scalar(select(func.count()).select_from(Line).where(Line.tenant_id == tenant.id)) or 0
+        if used >= tenant.line_limit:
+            step.errors.add("tenant.line_limit", "number",
+                            f"the company already has {used} of its {tenant.line_limit} lines; ask the operator to raise the limit")
+        if vals.number and not step.failed:
+            inventory.allocate(ctx.session, step.errors, "number", tenant, vals.number, "line")
+        if step.failed:
+            return None
+        line = Line(tenant_id=tenant.id, number=vals.number, sip_username=national(vals.number),  # type: ignore[arg-type]
+                    sip_password=random_password(16))
+        _store(line, doc, vals)
+        ctx.session.add(line)
+        ctx.session.flush()
+        ctx.audit(tenant.id, "create", "line", line.number, **doc.model_dump(exclude_none=True))
+        ctx.changed(tenant.id)
+        return line
+
+
+def update(ctx: ServiceContext, line: Line, changes: dict[str, Any], errors: Errors | None = None) -> Line | None:
+    """Apply ``changes`` (a partial document, nested keys allowed) and
+    re-validate the whole line, so one rule set serves create and update."""
+    merged = _merge(to_doc(ctx, line).model_dump(), changes)
+    with collecting(errors) as step:
+        doc = parse_doc(LineDoc, merged)
+        tenant = ctx.tenant(line.tenant_id)
+        vals = validate(ctx.session, step.errors, tenant, doc, ctx.settings.default_region, current=line)  # type: ignore[arg-type]
+        if step.failed:
+            return None
+        _store(line, doc, vals)  # type: ignore[arg-type]
+        ctx.audit(line.tenant_id, "update", "line", line.number, **changes)
+        ctx.changed(line.tenant_id)
+        return line
+
+
+def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def delete(ctx: ServiceContext, line: Line) -> None:
+    inventory.release(ctx.session, line.number)
+    ctx.audit(line.tenant_id, "delete", "line", line.number)
+    ctx.changed(line.tenant_id)
+    ctx.session.delete(line)
+
+
+def _audio_name(ctx: ServiceContext, audio_id: int | None) -> str | None:
+    if audio_id is None:
+        return None
+    audio = ctx.session.get(AudioFile, audio_id)
+    return audio.name if audio else None
+
+
+def hold_music_doc(ctx: ServiceContext, catalogue: str | None, audio_id: int | None) -> HoldMusicDoc | None:
+    if catalogue:
+        return HoldMusicDoc(catalogue=catalogue)
+    if audio_id:
+        return HoldMusicDoc(file=_audio_name(ctx, audio_id))
+    return None
+
+
+def to_doc(ctx: ServiceContext, line: Line) -> LineDoc:
+    return LineDoc(
+        number=line.number, label=line.label, short_number=line.short_number, offer=line.offer,
+        status=line.status,  # type: ignore[arg-type]
+        sip=SipDoc(username=line.sip_username, password=line.sip_password),
+        ring_time=line.ring_time,
+        forwards=ForwardsDoc(unconditional=line.forward_unconditional, no_answer=line.forward_no_answer,
+                             presented=line.forward_presented),  # type: ignore[arg-type]
+        backup_number=line.backup_number, clir=line.clir, department=line.department,
+        hold_music=hold_music_doc(ctx, line.hold_music_catalogue, line.hold_music_audio_id),
+        options=OptionsDoc(mobile_app=line.mobile_app, mobile_number=line.mobile_number, twin=line.twin),
+        voicemail=VoicemailDoc(
+            enabled=line.vm_enabled, mode=line.vm_mode, email=line.vm_email, pin=line.vm_pin,  # type: ignore[arg-type]
+            greeting_record=_audio_name(ctx, line.vm_greeting_record_id),
+            greeting_announce=_audio_name(ctx, line.vm_greeting_announce_id),
+        ),
+    )
+
+
+def create_fax(ctx: ServiceContext, tenant: Tenant, doc: FaxLineDoc, errors: Errors | None = None) -> FaxLine | None:
+    with collecting(errors) as step:
+        number = validate_fax(step.errors, doc, ctx.settings.default_region)
+        if number and not step.failed:
+            inventory.allocate(ctx.session, step.errors, "number", tenant, number, "fax")
+        if step.failed:
+            return None
+        fax = FaxLine(tenant_id=tenant.id, number=number, label=doc.label, email=doc.email)
+        ctx.session.add(fax)
+        ctx.session.flush()
+        ctx.audit(tenant.id, "create", "fax_line", fax.number, label=doc.label, email=doc.email)
+        ctx.changed(tenant.id)
+        return fax
+
+
+def delete_fax(ctx: ServiceContext, fax: FaxLine) -> None:
+    inventory.release(ctx.session, fax.number)
+    ctx.audit(fax.tenant_id, "delete", "fax_line", fax.number)
+    ctx.changed(fax.tenant_id)
+    ctx.session.delete(fax)
+
+
+def fax_to_doc(fax: FaxLine) -> FaxLineDoc:
+    return FaxLineDoc(number=fax.number, label=fax.label, email=fax.email)

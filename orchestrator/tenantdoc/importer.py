@@ -1,0 +1,127 @@
+"""YAML → tenant, in one transaction: all or nothing, every error listed
+with its path in the document."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from ..db.models import Tenant
+from ..services import audio, devices, directory, lines, logins, reception, special, tenants
+from ..services.base import pydantic_errors
+from ..services.context import ServiceContext
+from ..services.errors import Errors, FieldError, ValidationFailed
+from . import export
+from .diff import diff
+from .schema import TenantDocument
+
+
+@dataclass
+class ImportResult:
+    tenant: str
+    created: bool
+    changes: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+
+def load_yaml(text: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "document"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ValidationFailed([FieldError("yaml.syntax", where, f"not valid YAML: {problem}")]) from None
+
+
+def parse_document(data: Any) -> TenantDocument:
+    if not isinstance(data, dict):
+        raise ValidationFailed([FieldError("document.shape", "", "the document must be a mapping with a 'tenant' key")])
+    try:
+        return TenantDocument.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed(pydantic_errors(exc)) from None
+
+
+def import_document(ctx: ServiceContext, data: Any, *, replace: bool = False, dry_run: bool = False) -> ImportResult:
+    """Create (or with ``replace``, replace) the tenant the document describes.
+
+    Commits on success (unless ``dry_run``); on any error nothing changes and
+    :class:`ValidationFailed` lists every problem.
+    """
+    doc = parse_document(data)
+    try:
+        result = _apply(ctx, doc, replace)
+    except BaseException:
+        ctx.rollback()
+        raise
+    if dry_run:
+        ctx.rollback()
+        result.dry_run = True
+    else:
+        ctx.commit()
+    return result
+
+
+def _apply(ctx: ServiceContext, doc: TenantDocument, replace: bool) -> ImportResult:
+    s = ctx.session
+    errors = Errors()
+    existing = s.scalar(select(Tenant).where(Tenant.name == doc.tenant.name))
+    before: dict[str, Any] = {}
+    if existing is not None:
+        if not replace:
+            raise ValidationFailed([FieldError(
+                "tenant.exists", "tenant.name",
+                f"a company named {doc.tenant.name!r} exists; import with --replace to replace its configuration")])
+        before = export.to_data(export.build(ctx, existing))
+        tenants.service.empty(ctx, existing)
+        with errors.at("tenant"):
+            tenant = tenants.service.update(ctx, existing, doc.tenant, errors)
+    else:
+        with errors.at("tenant"):
+            tenant = tenants.service.create(ctx, doc.tenant, errors)
+    if tenant is None:
+        raise ValidationFailed(errors.items)
+
+    def each(name: str, items: list[Any], fn: Any) -> list[Any]:
+        out = []
+        for i, item in enumerate(items):
+            with errors.at(f"{name}[{i}]"):
+                out.append(fn(ctx, tenant, item, errors))
+        return out
+
+    each("audio_files", doc.audio_files, audio.service.create)
+    each("lines", doc.lines, lines.service.create)
+    each("fax_lines", doc.fax_lines, lines.service.create_fax)
+    each("logins", doc.logins, logins.service.create)
+    with errors.at("directory"):
+        directory.service.import_tree(ctx, tenant, doc.directory, errors)
+    each("personal_directories", doc.personal_directories,
+         lambda c, t, d, e: directory.service.import_personal(c, t, d, e))
+    recs = each("reception_numbers", doc.reception_numbers, reception.service.create_base)
+    for i, (rec, rdoc) in enumerate(zip(recs, doc.reception_numbers)):
+        if rec is not None:
+            with errors.at(f"reception_numbers[{i}]"):
+                reception.service.create_keys(ctx, tenant, rec, rdoc, errors)
+    if not errors:
+        reception.service.check_loops(ctx, tenant, errors)
+    each("special_numbers", doc.special_numbers, special.service.create)
+    each("devices", doc.devices, devices.service.create)
+    errors.raise_if_any()
+    s.flush()
+    after = export.to_data(export.build(ctx, tenant))
+    ctx.audit(tenant.id, "import", "tenant", tenant.name, replaced=existing is not None)
+    changes = diff(before, after) if existing is not None else [f"+ tenant {tenant.name!r}"] + _summary(after)
+    return ImportResult(tenant=tenant.name, created=existing is None, changes=changes)
+
+
+def _summary(data: dict[str, Any]) -> list[str]:
+    out = []
+    for key, value in data.items():
+        if isinstance(value, list) and value:
+            out.append(f"+ {len(value)} {key.replace('_', ' ')}")
+    return out

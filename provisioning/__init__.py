@@ -1,0 +1,1 @@
+"""Desk-phone provisioning rendered from the same data model (E-5)."""

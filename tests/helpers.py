@@ -1,0 +1,47 @@
+"""Small builders for tests: everything goes through the service layer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orchestrator.db.models import Line, Tenant
+from orchestrator.services import lines, reception, special, tenants
+from orchestrator.services.base import parse_doc
+from orchestrator.services.context import ServiceContext
+from orchestrator.services.lines.schema import LineDoc
+from orchestrator.services.reception.schema import ReceptionDoc
+from orchestrator.services.special.schema import SpecialDoc
+from orchestrator.services.tenants.schema import TenantDoc
+
+
+def make_tenant(ctx: ServiceContext, name: str = "Acme", domain: str | None = None, **kw: Any) -> Tenant:
+    doc = TenantDoc(name=name, sip_domain=domain or f"{name.lower().replace(' ', '-')}.centrex.test", **kw)
+    tenant = tenants.service.create(ctx, doc)
+    assert tenant is not None
+    return tenant
+
+
+def make_line(ctx: ServiceContext, tenant: Tenant, number: str, label: str = "Line", **kw: Any) -> Line:
+    line = lines.service.create(ctx, tenant, parse_doc(LineDoc, {"number": number, "label": label, **kw}))
+    assert line is not None
+    return line
+
+
+def make_reception(ctx: ServiceContext, tenant: Tenant, data: dict[str, Any]):
+    return reception.service.create(ctx, tenant, parse_doc(ReceptionDoc, data))
+
+
+def make_special(ctx: ServiceContext, tenant: Tenant, data: dict[str, Any]):
+    return special.service.create(ctx, tenant, parse_doc(SpecialDoc, data))
+
+
+def hunt(name: str = "Profil par défaut", default: bool = True, **kw: Any) -> dict[str, Any]:
+    return {"name": name, "default": default, "hunt_group": kw}
+
+
+def error_ids(exc_info) -> list[str]:
+    return [e.error_id for e in exc_info.value.errors]
+
+
+def error_fields(exc_info) -> list[str]:
+    return [e.field for e in exc_info.value.errors]

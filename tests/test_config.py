@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from orchestrator.config import ConfigError, Settings, load_settings
+
+
+def test_defaults_use_sqlite_under_var(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(env={})
+    assert settings.database_url == ""
+    assert settings.effective_database_url == f"sqlite:///{tmp_path / 'var' / 'orchestrator.sqlite3'}"
+    assert settings.default_region == "FR"
+    assert settings.redis_url == ""
+
+
+def test_toml_then_environment_wins(tmp_path):
+    cfg = tmp_path / "o.toml"
+    cfg.write_text('database_url = "sqlite:////tmp/x.db"\nredis_url = "redis://file"\n'
+                   'default_line_limit = 12\n[nodes.fs1]\nesl = "127.0.0.1:8021"\n')
+    settings = load_settings(cfg, env={"REDIS_URL": "redis://env"})
+    assert settings.database_url == "sqlite:////tmp/x.db"
+    assert settings.redis_url == "redis://env"
+    assert settings.default_line_limit == 12
+    assert settings.extra["nodes"]["fs1"]["esl"] == "127.0.0.1:8021"
+
+
+def test_config_file_from_environment_variable(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('default_region = "BE"\n')
+    assert load_settings(env={"ORCHESTRATOR_CONFIG": str(cfg)}).default_region == "BE"
+
+
+@pytest.mark.parametrize("content,needle", [("nonsense = 1\n", "unknown setting 'nonsense'"),
+                                            ("default_line_limit = 'many'\n", "whole number"),
+                                            ("x = [\n", "not valid TOML")])
+def test_bad_configuration_is_explained(tmp_path, content, needle):
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text(content)
+    with pytest.raises(ConfigError) as exc:
+        load_settings(cfg, env={})
+    assert needle in str(exc.value)
+
+
+def test_missing_explicit_file(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "nope.toml", env={})
