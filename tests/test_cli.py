@@ -32,7 +32,7 @@ def db_env(request, tmp_path, monkeypatch):
 
 def test_operator_workflow(db_env, capsys):
     assert main(["db", "upgrade"]) == 0
-    assert "revision 0001" in capsys.readouterr().out
+    assert "revision 0002" in capsys.readouterr().out
     assert main(["demo", "load"]) == 0
     out = capsys.readouterr().out
     assert "admin@bauer.example" in out and "bauer-admin" in out

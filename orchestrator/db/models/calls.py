@@ -53,6 +53,9 @@ class NodeState(Base):
     node: Mapped[str] = mapped_column(String(64), unique=True)
     tree_hash: Mapped[str | None] = mapped_column(String(64))
     revision: Mapped[int] = mapped_column(Integer, default=0)
-    result: Mapped[str] = mapped_column(String(12), default="never")  # never | ok | failed
+    result: Mapped[str] = mapped_column(String(12), default="never")  # never | ok | failed | pending
     error: Mapped[str | None] = mapped_column(Text)
     applied_at: Mapped[datetime | None] = mapped_column()
+    # JSON {tenant id: revision}: the configuration revision of each tenant
+    # that this node has live ("is my change live?").
+    tenant_revisions: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")

@@ -1,0 +1,137 @@
+"""Apply and resync: render, compare with each node, write atomically,
+reload, roll back on rejection, record each node's state (P-3, P-4)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..db import utcnow
+from ..db.models import NodeState, Tenant
+from ..render.freeswitch import render_tree
+from ..render.platform import Node, Platform
+from ..render.snapshot import Snapshot, load_snapshot
+from .engine import NodeUnreachable, ReloadRejected, Reloader, reload_commands
+from .tree import Change, Transaction, compare, read_tree, tree_hash
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class NodeResult:
+    node: str
+    status: str  # unchanged | applied | failed | pending
+    change: Change = field(default_factory=Change)
+    commands: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("unchanged", "applied")
+
+
+def _state(session: Session, node: Node) -> NodeState:
+    state = session.scalar(select(NodeState).where(NodeState.node == node.name))
+    if state is None:
+        state = NodeState(node=node.name, result="never", tenant_revisions="{}")
+        session.add(state)
+    return state
+
+
+def apply_node(session: Session, snapshot: Snapshot, platform: Platform, node: Node, reloader: Reloader,
+               *, scope_tenants: list[Tenant] | None = None) -> NodeResult:
+    """Bring one node to the rendered tree. ``scope_tenants`` limits the
+    comparison to the platform files and those tenants' files."""
+    files = render_tree(snapshot, platform, node)
+    state = _state(session, node)
+    scope = None
+    if scope_tenants is not None:
+        scope = {rel for rel in files if not rel.startswith(("directory/", "dialplan/tenants/", "dialplan/public/"))}
+        for t in scope_tenants:
+            scope |= {f"directory/{t.sip_domain}.xml", f"dialplan/tenants/{t.sip_domain}.xml",
+                      f"dialplan/public/{t.sip_domain}.xml"}
+        files = {rel: data for rel, data in files.items() if rel in scope}
+    present = read_tree(node.conf_dir, only=scope)
+    change = compare(files, present, scope)
+    result = NodeResult(node=node.name, status="unchanged", change=change)
+    if not change and state.result in ("ok",):
+        _record(state, snapshot, "ok", None, files if scope is None else None)
+        return result
+    tx = Transaction(node.conf_dir, files, change)
+    if change:
+        node.conf_dir.mkdir(parents=True, exist_ok=True)
+        tx.write()
+    # Nothing to write but the last apply did not complete: reload everything.
+    result.commands = reload_commands(change.paths if change else list(files))
+    try:
+        reloader(node, result.commands)
+    except ReloadRejected as exc:
+        tx.rollback()
+        try:
+            reloader(node, ["reloadxml"])
+        except (ReloadRejected, NodeUnreachable):
+            log.warning("reload after rollback failed", extra={"node": node.name})
+        result.status, result.error = "failed", str(exc)
+        _record(state, None, "failed", result.error, None)
+        return result
+    except NodeUnreachable as exc:
+        # Written but not loaded: FreeSWITCH reads these files when it starts;
+        # the next apply or resync reloads it.
+        result.status, result.error = "pending", f"files written, reload pending: {exc}"
+        _record(state, None, "pending", result.error, None)
+        return result
+    result.status = "applied"
+    _record(state, snapshot, "ok", None, files if scope is None else None)
+    return result
+
+
+def _record(state: NodeState, snapshot: Snapshot | None, result: str, error: str | None,
+            full_tree: dict[str, bytes] | None) -> None:
+    state.result = result
+    state.error = error
+    state.applied_at = utcnow()
+    if full_tree is not None:
+        state.tree_hash = tree_hash(full_tree)
+    if snapshot is not None:
+        revisions = json.loads(state.tenant_revisions or "{}")
+        for t in snapshot.tenants:
+            revisions[str(t.id)] = t.tenant.revision
+        state.tenant_revisions = json.dumps(revisions, sort_keys=True)
+
+
+def apply(session: Session, platform: Platform, reloader: Reloader, *,
+          tenant_ids: list[int] | None = None) -> list[NodeResult]:
+    """Apply to every node. With ``tenant_ids`` only those tenants' files
+    (and the platform files) are compared; a tenant that no longer exists
+    makes it a full apply, which removes its files."""
+    scope_tenants = None
+    if tenant_ids is not None:
+        found = list(session.scalars(select(Tenant).where(Tenant.id.in_(tenant_ids))))
+        if len(found) == len(set(tenant_ids)):
+            scope_tenants = found
+    snapshot = load_snapshot(session)
+    results = [apply_node(session, snapshot, platform, node, reloader, scope_tenants=scope_tenants)
+               for node in platform.nodes]
+    session.commit()
+    for r in results:
+        log.info("apply", extra={"node": r.node, "status": r.status, "files": len(r.change.paths)})
+    return results
+
+
+def node_states(session: Session) -> list[NodeState]:
+    return list(session.scalars(select(NodeState).order_by(NodeState.node)))
+
+
+def is_live(session: Session, tenant: Tenant, platform: Platform) -> dict[str, bool]:
+    """Per node: does it run the tenant's current revision?"""
+    states = {s.node: s for s in node_states(session)}
+    out = {}
+    for node in platform.nodes:
+        state = states.get(node.name)
+        applied = json.loads(state.tenant_revisions).get(str(tenant.id)) if state else None
+        out[node.name] = applied is not None and applied >= tenant.revision
+    return out

@@ -1,0 +1,100 @@
+"""``orchestrator apply``, ``resync``, ``status``, ``worker``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..apply.engine import esl_reloader
+from ..apply.service import apply, node_states
+from ..render.platform import platform_from_settings
+from ..runtime import Runtime
+
+
+def _print_results(results, verb: str) -> bool:
+    ok = True
+    for r in results:
+        click.echo(f"{r.node}: {r.status}" + (f" ({r.error})" if r.error else ""))
+        for line in r.change.lines():
+            click.echo(f"  {line}")
+        if r.change and r.status == "applied":
+            click.echo(f"  {verb}: {', '.join(r.commands)}")
+        ok = ok and r.ok
+    return ok
+
+
+@click.command("apply")
+@click.option("--tenant", "tenant_name", default=None, help="Only this tenant's files (and the platform files)")
+@click.pass_obj
+def apply_cmd(rt: Runtime, tenant_name: str | None) -> None:
+    """Render and put the configuration live on every node."""
+    platform = platform_from_settings(rt.settings)
+    with rt.context(actor="cli:apply") as ctx:
+        ids = [ctx.tenant(tenant_name).id] if tenant_name else None
+        results = apply(ctx.session, platform, esl_reloader(), tenant_ids=ids)
+    if not _print_results(results, "reloaded"):
+        sys.exit(1)
+
+
+@click.command("resync")
+@click.pass_obj
+def resync(rt: Runtime) -> None:
+    """Re-render everything and repair drift on every node (for cron).
+
+    Prints what it changed; changes nothing when nothing differs; exits 1 on
+    any failure."""
+    platform = platform_from_settings(rt.settings)
+    with rt.context(actor="cli:resync") as ctx:
+        results = apply(ctx.session, platform, esl_reloader())
+    if not _print_results(results, "reloaded"):
+        sys.exit(1)
+
+
+@click.command("status")
+@click.pass_obj
+def status(rt: Runtime) -> None:
+    """Each node's last apply: result, time, tree, and tenants not yet live."""
+    import json
+
+    from sqlalchemy import select
+
+    from ..db.models import Tenant
+
+    platform = platform_from_settings(rt.settings)
+    with rt.context() as ctx:
+        states = {s.node: s for s in node_states(ctx.session)}
+        tenants = list(ctx.session.scalars(select(Tenant).order_by(Tenant.name)))
+        for node in platform.nodes:
+            s = states.get(node.name)
+            if s is None:
+                click.echo(f"{node.name}: never applied ({node.conf_dir}, ESL {node.esl_host}:{node.esl_port})")
+                continue
+            when = s.applied_at.strftime("%Y-%m-%d %H:%M:%S") if s.applied_at else "-"
+            tree = (s.tree_hash or "")[:12] or "-"
+            click.echo(f"{node.name}: {s.result} at {when}, tree {tree}" + (f" — {s.error}" if s.error else ""))
+            live = json.loads(s.tenant_revisions or "{}")
+            for t in tenants:
+                applied = live.get(str(t.id))
+                if applied is None or applied < t.revision:
+                    click.echo(f"  pending: {t.name} revision {t.revision} (live: {applied if applied is not None else 'none'})")
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty")
+@click.pass_obj
+def worker(rt: Runtime, burst: bool) -> None:
+    """Run the RQ worker that executes apply jobs (needs REDIS_URL)."""
+    if not rt.settings.redis_url:
+        raise click.ClickException("the worker needs REDIS_URL (without Redis, changes are applied inline)")
+    import redis
+    from rq import Queue, Worker
+
+    from ..apply.jobs import QUEUE
+
+    conn = redis.Redis.from_url(rt.settings.redis_url)
+    queue = Queue(f"{rt.settings.redis_prefix}-{QUEUE}", connection=conn)
+    Worker([queue], connection=conn).work(burst=burst, with_scheduler=False)
+
+
+COMMANDS = [apply_cmd, resync, status, worker]

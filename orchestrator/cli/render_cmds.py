@@ -1,0 +1,33 @@
+"""``orchestrator render``: write the FreeSWITCH tree to a directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..render.freeswitch import render_tree
+from ..render.platform import platform_from_settings
+from ..render.snapshot import load_snapshot
+from ..runtime import Runtime
+
+
+@click.command("render")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Target directory")
+@click.option("--node", "node_name", default=None, help="Node whose listeners to use (default: the first)")
+@click.pass_obj
+def render(rt: Runtime, out_dir: str, node_name: str | None) -> None:
+    """Render the complete FreeSWITCH configuration tree into OUT."""
+    platform = platform_from_settings(rt.settings)
+    node = platform.node(node_name) if node_name else platform.nodes[0]
+    with rt.context() as ctx:
+        files = render_tree(load_snapshot(ctx.session), platform, node)
+    root = Path(out_dir)
+    for rel, data in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    click.echo(f"rendered {len(files)} files into {root}")
+
+
+COMMANDS = [render]

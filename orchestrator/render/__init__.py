@@ -1,0 +1,1 @@
+"""Rendering FreeSWITCH configuration from the database (P-2)."""

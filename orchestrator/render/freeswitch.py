@@ -1,0 +1,96 @@
+"""Render the FreeSWITCH configuration tree: a pure function from a
+snapshot (plus platform settings and the node) to ``{relative path: bytes}``.
+
+Same input, same bytes. Per-tenant files (directory, tenant context, the
+tenant's numbers in the public context) can be rendered alone, so that one
+change re-renders one tenant.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .jinja import TEMPLATES, environment
+from .platform import Node, Platform
+from .snapshot import Snapshot, TenantSnap
+from .views import fax_view, line_view, reception_view, streams
+
+MODULES = (
+    "mod_console", "mod_logfile", "mod_event_socket", "mod_sofia", "mod_loopback", "mod_commands",
+    "mod_dptools", "mod_db", "mod_hash", "mod_expr", "mod_dialplan_xml", "mod_voicemail", "mod_spandsp",
+    "mod_sndfile", "mod_native_file", "mod_local_stream", "mod_tone_stream", "mod_say_en",
+)
+EMPTY_INCLUDE = b"<include>\n</include>\n"
+# Files whose change needs more than reloadxml (P-3).
+SOFIA_FILES = ("autoload_configs/sofia.conf.xml",)
+LOCAL_STREAM_FILES = ("autoload_configs/local_stream.conf.xml",)
+
+
+def _render(name: str, **values: Any) -> bytes:
+    return environment().get_template(f"freeswitch/{name}").render(**values).encode("utf-8")
+
+
+def tenant_files(t: TenantSnap, snapshot: Snapshot, platform: Platform) -> dict[str, bytes]:
+    """The three files of one tenant."""
+    lines = [line_view(line, t, snapshot, platform) for line in t.lines]
+    faxes = [fax_view(f, platform) for f in t.faxes]
+    receptions = [reception_view(r) for r in t.receptions]
+    common = dict(t=t, lines=lines, faxes=faxes, platform=platform, gateway=platform.gateway)
+    return {
+        f"directory/{t.domain}.xml": _render("directory/tenant.xml", **common),
+        f"dialplan/tenants/{t.domain}.xml": _render("dialplan/tenant.xml", short_numbers=t.short_numbers,
+                                                    receptions=receptions, **common),
+        f"dialplan/public/{t.domain}.xml": _render("dialplan/public_tenant.xml",
+                                                   fax_command=platform.fax_deliver_command, **common),
+    }
+
+
+def platform_files(snapshot: Snapshot, platform: Platform, node: Node) -> dict[str, bytes]:
+    """Everything that is not one tenant's."""
+    modules = list(MODULES) + (["mod_xml_curl"] if platform.mode == "xml_curl" else [])
+    vm_boxes = []
+    for t in snapshot.tenants:
+        users = [line_view(line, t, snapshot, platform) for line in t.lines if line.vm_enabled and line.vm_pin]
+        if users:
+            vm_boxes.append((t.domain, [u.user for u in users]))
+    vm_remote = None
+    if platform.voicemail_access_number:
+        from .views import did_pattern
+
+        vm_remote = {"did_pattern": did_pattern(platform.voicemail_access_number)}
+    common = dict(platform=platform, gateway=platform.gateway, node=node)
+    files = {
+        "freeswitch.xml": _render("freeswitch.xml", **common),
+        "vars.xml": _render("vars.xml", **common),
+        "voicemail.tpl": (TEMPLATES / "freeswitch" / "voicemail.tpl").read_bytes(),
+        "autoload_configs/modules.conf.xml": _render("autoload_configs/modules.conf.xml", modules=modules),
+        "autoload_configs/switch.conf.xml": _render("autoload_configs/switch.conf.xml", **common),
+        "autoload_configs/console.conf.xml": _render("autoload_configs/console.conf.xml", **common),
+        "autoload_configs/logfile.conf.xml": _render("autoload_configs/logfile.conf.xml", **common),
+        "autoload_configs/event_socket.conf.xml": _render(
+            "autoload_configs/event_socket.conf.xml", node_esl_ip=node.esl_host, **common),
+        "autoload_configs/sofia.conf.xml": _render("autoload_configs/sofia.conf.xml",
+                                                   sip_ip=node.sip_ip or platform.sip_ip, **common),
+        "autoload_configs/voicemail.conf.xml": _render("autoload_configs/voicemail.conf.xml", **common),
+        "autoload_configs/local_stream.conf.xml": _render("autoload_configs/local_stream.conf.xml",
+                                                          streams=streams(snapshot, platform)),
+        "autoload_configs/spandsp.conf.xml": _render("autoload_configs/spandsp.conf.xml", **common),
+        "autoload_configs/xml_curl.conf.xml": _render("autoload_configs/xml_curl.conf.xml", **common),
+        "dialplan/public.xml": _render("dialplan/public.xml", vm_remote=vm_remote, **common),
+        "dialplan/centrex.xml": _render("dialplan/centrex.xml", vm_remote_boxes=vm_boxes, **common),
+        "dialplan/public/00-platform.xml": EMPTY_INCLUDE,
+        "dialplan/tenants/00-platform.xml": EMPTY_INCLUDE,
+        "directory/00-platform.xml": EMPTY_INCLUDE,
+    }
+    return files
+
+
+def render_tree(snapshot: Snapshot, platform: Platform, node: Node) -> dict[str, bytes]:
+    """The complete configuration tree of one node, in files mode. In
+    xml_curl mode (P-5) the directory and dialplan are served over HTTP by
+    the same functions instead of written as files."""
+    files = platform_files(snapshot, platform, node)
+    if platform.mode == "files":
+        for t in snapshot.tenants:
+            files.update(tenant_files(t, snapshot, platform))
+    return dict(sorted(files.items()))

@@ -1,0 +1,142 @@
+"""What the templates see: plain values computed from the snapshot.
+
+Every decision that is not pure presentation is made here, in Python, where
+it is easy to test; the templates only lay the values out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..db.models import AudioFile, FaxLine, Line, ReceptionNumber
+from ..media.catalogue import CATALOGUE
+from ..services.numbering import national
+from .platform import Platform
+from .snapshot import Snapshot, TenantSnap
+
+SILENCE = "silence_stream://-1"
+
+
+def did_pattern(e164: str) -> str:
+    """How the carrier or another line may write one of our numbers."""
+    if e164.startswith("+33"):
+        return r"(?:\+33|0033|33|0)" + re.escape(e164[3:])
+    return r"(?:\+|00)" + re.escape(e164[1:])
+
+
+def stream_name(catalogue: str | None, audio_id: int | None) -> str | None:
+    if catalogue:
+        return f"catalogue_{catalogue}"
+    if audio_id:
+        return f"audio_{audio_id}"
+    return None
+
+
+def hold_music_url(catalogue: str | None, audio_id: int | None) -> str:
+    name = stream_name(catalogue, audio_id)
+    return f"local_stream://{name}" if name else SILENCE
+
+
+def audio_path(platform: Platform, audio: AudioFile | None) -> str:
+    """Where the converted (8 kHz mono wav) sound of a library file lives."""
+    if audio is None:
+        return ""
+    return str(platform.media_dir / "audio" / str(audio.tenant_id) / f"{audio.id}.wav")
+
+
+@dataclass(frozen=True)
+class LineView:
+    number: str
+    user: str
+    label: str
+    sip_password: str
+    dial_patterns: tuple[str, ...]
+    did_pattern: str
+    ring_time: int
+    fwd_all: str
+    fwd_na: str
+    fwd_presented: str
+    backup: str
+    clir: bool
+    vm_mode: str  # record | announce | off
+    vm_password: str
+    vm_has_pin: bool
+    vm_email: str
+    vm_greeting: str
+    hold_music: str
+    emergency: tuple[tuple[str, str], ...]
+
+
+def line_view(line: Line, t: TenantSnap, snapshot: Snapshot, platform: Platform) -> LineView:
+    nat = national(line.number)
+    patterns = [re.escape(line.number), re.escape(nat)]
+    if line.sip_username != nat:
+        patterns.append(re.escape(line.sip_username))
+    if line.short_number:
+        patterns.append(re.escape(line.short_number))
+    vm_mode = line.vm_mode if line.vm_enabled else "off"
+    greeting_id = line.vm_greeting_record_id if vm_mode == "record" else line.vm_greeting_announce_id
+    greeting = audio_path(platform, t.audio.get(greeting_id)) if greeting_id else ""
+    if vm_mode == "announce" and not greeting:
+        greeting = str(platform.media_dir / "defaults" / "announce.wav")
+    # Without a PIN nobody can reach the mailbox from outside: an unguessable
+    # password derived from the line's secret (stable, so rendering is deterministic).
+    vm_password = line.vm_pin or hashlib.sha256(f"vm:{line.sip_password}".encode()).hexdigest()[:20]
+    department = line.department or t.tenant.emergency_department
+    return LineView(
+        number=line.number, user=line.sip_username, label=line.label, sip_password=line.sip_password,
+        dial_patterns=tuple(patterns), did_pattern=did_pattern(line.number), ring_time=line.ring_time,
+        fwd_all=line.forward_unconditional or "", fwd_na=line.forward_no_answer or "",
+        fwd_presented=line.forward_presented, backup=line.backup_number or "", clir=line.clir,
+        vm_mode=vm_mode, vm_password=vm_password, vm_has_pin=bool(line.vm_pin), vm_email=line.vm_email or "",
+        vm_greeting=greeting, hold_music=hold_music_url(line.hold_music_catalogue, line.hold_music_audio_id),
+        emergency=tuple(sorted(snapshot.emergency_for(department).items(), key=lambda kv: int(kv[0]))),
+    )
+
+
+@dataclass(frozen=True)
+class FaxView:
+    number: str
+    did_pattern: str
+    spool: str
+
+
+def fax_view(fax: FaxLine, platform: Platform) -> FaxView:
+    return FaxView(number=fax.number, did_pattern=did_pattern(fax.number),
+                   spool=str(platform.spool_dir / "fax" / str(fax.tenant_id)))
+
+
+@dataclass(frozen=True)
+class ReceptionView:
+    number: str
+    dial_patterns: tuple[str, ...]
+
+
+def reception_view(rec: ReceptionNumber) -> ReceptionView:
+    patterns = [re.escape(rec.number), re.escape(national(rec.number))]
+    if rec.short_number:
+        patterns.append(re.escape(rec.short_number))
+    return ReceptionView(number=rec.number, dial_patterns=tuple(patterns))
+
+
+@dataclass(frozen=True)
+class Stream:
+    name: str
+    path: str
+
+
+def streams(snapshot: Snapshot, platform: Platform) -> list[Stream]:
+    """local_stream directories: the catalogue and every tenant hold-music file."""
+    out = [Stream(f"catalogue_{name}", str(platform.media_dir / "catalogue" / name)) for name in sorted(CATALOGUE)]
+    for t in snapshot.tenants:
+        for audio in sorted(t.audio.values(), key=lambda a: a.id):
+            if audio.category == "hold_music":
+                out.append(Stream(f"audio_{audio.id}", str(platform.media_dir / "streams" / str(audio.id))))
+    return out
+
+
+def media_root(platform: Platform) -> Path:
+    return platform.media_dir
