@@ -106,3 +106,12 @@ def _reset_orchestrator_logger():
     logger = logging.getLogger("orchestrator")
     logger.handlers[:] = []
     logger.setLevel(logging.NOTSET)
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch):
+    """scrypt at production cost makes every demo import slow; hashes made
+    in tests carry their own (lower) cost and still verify."""
+    from orchestrator.services import passwords
+
+    monkeypatch.setattr(passwords, "_N", 2**8)

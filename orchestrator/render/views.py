@@ -27,16 +27,22 @@ def did_pattern(e164: str) -> str:
     return r"(?:\+|00)" + re.escape(e164[1:])
 
 
-def stream_name(catalogue: str | None, audio_id: int | None) -> str | None:
+def audio_key(audio: AudioFile) -> str:
+    """Files are content-addressed: the same sound has the same name on every
+    node and in every rendering, whatever the database ids."""
+    return audio.sha256 or f"id{audio.id}"
+
+
+def stream_name(catalogue: str | None, audio: AudioFile | None) -> str | None:
     if catalogue:
         return f"catalogue_{catalogue}"
-    if audio_id:
-        return f"audio_{audio_id}"
+    if audio is not None:
+        return f"audio_{audio_key(audio)[:16]}"
     return None
 
 
-def hold_music_url(catalogue: str | None, audio_id: int | None) -> str:
-    name = stream_name(catalogue, audio_id)
+def hold_music_url(catalogue: str | None, audio: AudioFile | None) -> str:
+    name = stream_name(catalogue, audio)
     return f"local_stream://{name}" if name else SILENCE
 
 
@@ -44,7 +50,7 @@ def audio_path(platform: Platform, audio: AudioFile | None) -> str:
     """Where the converted (8 kHz mono wav) sound of a library file lives."""
     if audio is None:
         return ""
-    return str(platform.media_dir / "audio" / str(audio.tenant_id) / f"{audio.id}.wav")
+    return str(platform.media_dir / "audio" / f"{audio_key(audio)}.wav")
 
 
 @dataclass(frozen=True)
@@ -92,7 +98,7 @@ def line_view(line: Line, t: TenantSnap, snapshot: Snapshot, platform: Platform)
         fwd_all=line.forward_unconditional or "", fwd_na=line.forward_no_answer or "",
         fwd_presented=line.forward_presented, backup=line.backup_number or "", clir=line.clir,
         vm_mode=vm_mode, vm_password=vm_password, vm_has_pin=bool(line.vm_pin), vm_email=line.vm_email or "",
-        vm_greeting=greeting, hold_music=hold_music_url(line.hold_music_catalogue, line.hold_music_audio_id),
+        vm_greeting=greeting, hold_music=hold_music_url(line.hold_music_catalogue, t.audio.get(line.hold_music_audio_id or 0)),
         emergency=tuple(sorted(snapshot.emergency_for(department).items(), key=lambda kv: int(kv[0]))),
     )
 
@@ -106,7 +112,7 @@ class FaxView:
 
 def fax_view(fax: FaxLine, platform: Platform) -> FaxView:
     return FaxView(number=fax.number, did_pattern=did_pattern(fax.number),
-                   spool=str(platform.spool_dir / "fax" / str(fax.tenant_id)))
+                   spool=str(platform.spool_dir / "fax" / fax.number.lstrip("+")))
 
 
 @dataclass(frozen=True)
@@ -131,11 +137,13 @@ class Stream:
 def streams(snapshot: Snapshot, platform: Platform) -> list[Stream]:
     """local_stream directories: the catalogue and every tenant hold-music file."""
     out = [Stream(f"catalogue_{name}", str(platform.media_dir / "catalogue" / name)) for name in sorted(CATALOGUE)]
+    files: dict[str, Stream] = {}
     for t in snapshot.tenants:
-        for audio in sorted(t.audio.values(), key=lambda a: a.id):
+        for audio in t.audio.values():
             if audio.category == "hold_music":
-                out.append(Stream(f"audio_{audio.id}", str(platform.media_dir / "streams" / str(audio.id))))
-    return out
+                name = stream_name(None, audio) or ""
+                files[name] = Stream(name, str(platform.media_dir / "streams" / name))
+    return out + [files[name] for name in sorted(files)]
 
 
 def media_root(platform: Platform) -> Path:

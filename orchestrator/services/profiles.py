@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+import re
 from typing import Any, Protocol
 
 from .errors import Errors
 from .timerules import Days, Hours, RuleSyntaxError, format_days, format_hours, parse_days, parse_hours
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class NamedProfile(Protocol):
@@ -29,6 +32,8 @@ def check_profiles(errors: Errors, profiles: Sequence[NamedProfile], forced: str
         errors.add("profile.default_count", "profiles",
                    f"exactly one profile is the default profile (found {len(defaults)})")
     for i, name in enumerate(names):
+        if _CONTROL.search(name):
+            errors.add("text.control_chars", f"profiles[{i}].name", "line breaks and control characters are not allowed here")
         if name in names[:i]:
             errors.add("profile.name_taken", f"profiles[{i}].name", f"profile name {name!r} is used twice")
     if forced is not None and forced not in names:

@@ -92,6 +92,7 @@ def create(ctx: ServiceContext, tenant: Tenant, doc: DeviceDoc, errors: Errors |
                 if (key.console, key.position) in seen_keys:
                     errs.add("key.twice", "position", "this key is defined twice")
                 seen_keys.add((key.console, key.position))
+                v.single_line_text(errs, "label", key.label)
                 row = _key_target(s, errs, tenant, key, region)
                 if row is not None:
                     device.keys.append(row)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ...db.models import Contact, ContactNumber, DirectoryList, Line, Login, Tenant
+from .. import validation as v
 from ..base import collecting
 from ..context import ServiceContext
 from ..errors import Errors
@@ -38,7 +39,11 @@ def create_contact(ctx: ServiceContext, tenant: Tenant, doc: ContactDoc, *, list
 
 
 def create_list(ctx: ServiceContext, tenant: Tenant, name: str, parent_id: int | None = None,
-                position: int = 0, owner: Login | None = None) -> DirectoryList:
+                position: int = 0, owner: Login | None = None, errors: Errors | None = None) -> DirectoryList | None:
+    with collecting(errors) as step:
+        v.single_line_text(step.errors, "name", name)
+        if step.failed:
+            return None
     row = DirectoryList(tenant_id=tenant.id, parent_id=parent_id, name=name, position=position,
                         owner_login_id=owner.id if owner else None)
     ctx.session.add(row)
@@ -59,7 +64,9 @@ def _import_lists(ctx: ServiceContext, tenant: Tenant, lists: list[ListDoc], par
                   errors: Errors) -> None:
     for i, sub in enumerate(lists):
         with errors.at(f"lists[{i}]"):
-            row = create_list(ctx, tenant, sub.name, parent_id, position=i)
+            row = create_list(ctx, tenant, sub.name, parent_id, position=i, errors=errors)
+            if row is None:
+                continue
             for j, contact in enumerate(sub.contacts):
                 with errors.at(f"contacts[{j}]"):
                     create_contact(ctx, tenant, contact, list_id=row.id, errors=errors)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -72,6 +73,9 @@ def validate(session: Session, errors: Errors, tenant: Tenant, doc: LineDoc, reg
                                                 ("vm_greeting_record",))
         out.vm_greeting_announce_id = v.audio_ref(session, errors, "greeting_announce", tenant.id,
                                                   vm.greeting_announce, ("vm_greeting_announce",))
+    if doc.sip.password is not None and not re.fullmatch(r"[A-Za-z0-9._~!@#%^*+=-]{8,64}", doc.sip.password):
+        errors.add("sip.password_invalid", "sip.password",
+                   "8 to 64 characters among letters, digits and . _ ~ ! @ # % ^ * + = -")
     if doc.sip.username is not None:
         other = session.scalar(select(Line).where(Line.tenant_id == tenant.id, Line.sip_username == doc.sip.username))
         if other is not None and other is not current:

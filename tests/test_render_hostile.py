@@ -1,0 +1,157 @@
+"""Hostile input on every user-editable field: nothing a company admin types
+becomes markup, channel-variable expansion, a pre-processor command, a
+regular expression or a new line in the rendered FreeSWITCH tree."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from orchestrator.cli.demo_cmds import demo_yaml
+from orchestrator.services.errors import ValidationFailed
+from orchestrator.tenantdoc import export, importer
+from render_helpers import fix_secrets, render
+
+@pytest.fixture(scope="module")
+def migrated_engine(tmp_path_factory):
+    """The sweep is about rendering, not storage: SQLite only, to keep it quick."""
+    from orchestrator.db import make_engine, migrate
+
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('hostile') / 'db.sqlite3'}")
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+PAYLOADS = [
+    '"/><action application="bridge" data="sofia/gateway/x/1"/>',
+    "${system(id)}",
+    "$${default_password}",
+    '<X-PRE-PROCESS cmd="exec" data="id"/>',
+    "a--b --> ]]> <!--",
+    r".*|^$ (a)\1 [x] {2}",
+    "; rm -rf / #`id` $(id) && echo",
+    "Zoé & Ça l'été \"quoted\" 😀",
+]
+NEWLINES = ["a\nb", "a\rb", "a\x00b"]
+
+# (path in the tenant document, how to set it) for every free-text field
+TEXT_FIELDS = [
+    ("tenant.name", lambda d, v: d["tenant"].__setitem__("name", v)),
+    ("tenant.postal_address", lambda d, v: d["tenant"].__setitem__("postal_address", v)),
+    ("lines[0].label", lambda d, v: d["lines"][0].__setitem__("label", v)),
+    ("lines[1].offer", lambda d, v: d["lines"][1].__setitem__("offer", v)),
+    ("fax_lines[0].label", lambda d, v: d["fax_lines"][0].__setitem__("label", v)),
+    ("directory contact names", lambda d, v: d["directory"]["lists"][0]["contacts"][0].update(first_name=v, last_name=v,
+                                                                                               company=v, city=v)),
+    ("directory list name", lambda d, v: d["directory"]["lists"][1].__setitem__("name", v)),
+    ("reception label", lambda d, v: d["reception_numbers"][0].__setitem__("label", v)),
+    ("special label", lambda d, v: d["special_numbers"][0].__setitem__("label", v)),
+    ("device name and key label", lambda d, v: (d["devices"][0].__setitem__("name", v[:80]),
+                                                d["devices"][0]["keys"][0].__setitem__("label", v[:40]))),
+]
+
+
+def demo_data():
+    return importer.load_yaml(demo_yaml())
+
+
+def load(rt, data):
+    with rt.context() as ctx:
+        importer.import_document(ctx, data)
+    with rt.context() as ctx:
+        fix_secrets(ctx)
+        return render(ctx)
+
+
+def structure(files: dict[str, bytes]) -> dict[str, int]:
+    """Counts of what matters: actions by application, pre-processor lines."""
+    counts: dict[str, int] = {}
+    for rel, data in files.items():
+        if not rel.endswith(".xml"):
+            continue
+        root = ET.fromstring(data)  # every file still parses
+        for el in root.iter():
+            key = el.tag if el.tag != "action" else f"action:{el.get('application')}"
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+@pytest.fixture
+def baseline(rt):
+    files = load(rt, demo_data())
+    with rt.context() as ctx:
+        from orchestrator.services import tenants
+        tenants.service.delete_tenant(ctx, ctx.tenant("Bauer SA"))
+        ctx.commit()
+    return structure(files)
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+@pytest.mark.parametrize("field,setter", TEXT_FIELDS, ids=[f for f, _ in TEXT_FIELDS])
+def test_payload_stays_data(rt, baseline, field, setter, payload):
+    data = demo_data()
+    setter(data, payload)
+    try:
+        files = load(rt, data)
+    except ValidationFailed as exc:  # refusing is fine too, as long as it says why
+        assert all(e.message for e in exc.errors)
+        return
+    assert structure(files) == baseline
+    text = b"\n".join(files.values()).decode("utf-8")
+    assert "${system(id)}" not in text
+    assert "$${default_password}" not in text
+    assert 'data="sofia/gateway/x/1"' not in text
+    for rel, data_ in files.items():
+        for line in data_.decode().splitlines():
+            assert "rm -rf" not in line or "$(" not in line.split("rm -rf")[0], rel
+
+
+@pytest.mark.parametrize("payload", NEWLINES)
+@pytest.mark.parametrize("field,setter", [f for f in TEXT_FIELDS if f[0] != "tenant.postal_address"],
+                         ids=[f for f, _ in TEXT_FIELDS if f != "tenant.postal_address"])
+def test_line_breaks_are_refused(rt, field, setter, payload):
+    data = demo_data()
+    setter(data, payload)
+    with pytest.raises(ValidationFailed) as exc:
+        load(rt, data)
+    assert any(e.error_id == "text.control_chars" for e in exc.value.errors), exc.value.errors
+
+
+@pytest.mark.parametrize("number", ["+33175000101$", "0175000101|.*", "017500010(1)", "${system(id)}", "0175\n000101"])
+def test_numbers_cannot_carry_regex_or_expansion(rt, number):
+    data = demo_data()
+    data["lines"][0]["forwards"] = {"no_answer": number}
+    with pytest.raises(ValidationFailed) as exc:
+        load(rt, data)
+    assert any(e.field == "lines[0].forwards.no_answer" for e in exc.value.errors)
+
+
+@pytest.mark.parametrize("field,value", [
+    ("sip_password", "pa ss${x}word"), ("email", "${system(id)}@x.example"), ("email", '"a"@x.example'),
+    ("pin", "12${x}"), ("short_number", "2.*"), ("sip_username", "../../etc"),
+])
+def test_secrets_and_identifiers_have_safe_shapes(rt, field, value):
+    data = demo_data()
+    line = data["lines"][0]
+    if field == "sip_password":
+        line["sip"] = {"password": value}
+    elif field == "sip_username":
+        line["sip"] = {"username": value}
+    elif field in ("email", "pin"):
+        line["voicemail"][field] = value
+    else:
+        line[field] = value
+    with pytest.raises(ValidationFailed):
+        load(rt, data)
+
+
+def test_labels_keep_their_text(rt):
+    data = demo_data()
+    data["lines"][0]["label"] = "Zoé ${x} & co"
+    files = load(rt, data)
+    root = ET.fromstring(files["directory/bauer.centrex.test.xml"])
+    names = [v.get("value") for v in root.iter("variable") if v.get("name") == "effective_caller_id_name"]
+    assert "Zoé $ {x} & co" in names  # shown as typed, minus the expansion
