@@ -24,6 +24,16 @@ def reload_commands(paths: list[str]) -> list[str]:
     return commands
 
 
+def rejected(command: str, reply: str) -> bool:
+    """Did FreeSWITCH refuse? ``reloadxml`` answers ``+OK [Success]`` when it
+    loaded the tree and ``+OK [[error near line N]: ...]`` when it did not
+    (seen on FreeSWITCH 1.11.1): only ``[Success]`` counts as accepted."""
+    text = reply.strip()
+    if command == "reloadxml":
+        return "[Success]" not in text
+    return text.startswith("-ERR") or text.startswith("-USAGE")
+
+
 class ReloadRejected(Exception):
     """FreeSWITCH answered a reload with an error."""
 
@@ -53,7 +63,7 @@ def esl_reloader(timeout: float = 10.0, client_factory: Callable[[], ESLClient] 
             for command in commands:
                 reply = client.api(command)
                 replies.append((command, reply))
-                if reply.lstrip().startswith("-ERR"):
+                if rejected(command, reply):
                     raise ReloadRejected(command, reply)
         except ESLError as exc:
             raise NodeUnreachable(exc.message) from None

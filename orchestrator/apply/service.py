@@ -16,7 +16,7 @@ from ..render.freeswitch import render_tree
 from ..render.platform import Node, Platform
 from ..render.snapshot import Snapshot, load_snapshot
 from .engine import NodeUnreachable, ReloadRejected, Reloader, reload_commands
-from .tree import Change, Transaction, compare, read_tree, tree_hash
+from .tree import Change, Transaction, compare, read_tree, tree_hash, validate_tree
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,11 @@ def apply_node(session: Session, snapshot: Snapshot, platform: Platform, node: N
     comparison to the platform files and those tenants' files."""
     files = render_tree(snapshot, platform, node)
     state = _state(session, node)
+    problems = validate_tree(files)
+    if problems:  # a renderer bug: never hand FreeSWITCH a broken tree
+        error = "rendered configuration is not well-formed, nothing written: " + "; ".join(problems[:5])
+        _record(state, None, "failed", error, None)
+        return NodeResult(node=node.name, status="failed", error=error)
     scope = None
     if scope_tenants is not None:
         scope = {rel for rel in files if not rel.startswith(("directory/", "dialplan/tenants/", "dialplan/public/"))}

@@ -12,6 +12,22 @@ from pathlib import Path
 STATE_DIR = ".centrex"  # our own bookkeeping inside the conf dir; never rendered
 
 
+def validate_tree(files: dict[str, bytes]) -> list[str]:
+    """Problems that must stop an apply before anything is written: every
+    XML file well-formed. FreeSWITCH itself skips a broken included file
+    without saying so, so this check is ours to make."""
+    import xml.etree.ElementTree as ET
+
+    problems = []
+    for rel, data in sorted(files.items()):
+        if rel.endswith(".xml"):
+            try:
+                ET.fromstring(data)
+            except ET.ParseError as exc:
+                problems.append(f"{rel}: {exc}")
+    return problems
+
+
 def tree_hash(files: dict[str, bytes]) -> str:
     h = hashlib.sha256()
     for rel in sorted(files):

@@ -20,6 +20,19 @@ MODULES = (
     "mod_dptools", "mod_db", "mod_hash", "mod_expr", "mod_dialplan_xml", "mod_voicemail", "mod_spandsp",
     "mod_sndfile", "mod_native_file", "mod_local_stream", "mod_tone_stream", "mod_say_en",
 )
+BEEP, SILENCE_SHORT = "%(200,0,800)", "%(100,100,0)"
+VOICEMAIL_MACROS = tuple(
+    (f"voicemail_{name}", BEEP if name in ("record_message", "record_greeting", "record_name", "enter_id",
+                                           "enter_pass", "menu", "config_menu") else SILENCE_SHORT)
+    for name in (
+        "abort", "ack", "change_pass_fail", "change_pass_success", "choose_greeting", "choose_greeting_fail",
+        "config_menu", "disk_quota_exceeded", "enter_id", "enter_pass", "fail_auth",
+        "forward_message_enter_extension", "forward_prepend", "goodbye", "greeting_selected", "hello",
+        "invalid_extension", "listen_file_check", "menu", "message_count", "play_greeting", "record_file_check",
+        "record_greeting", "record_message", "record_name", "record_urgent_check", "say_date",
+        "say_message_number", "say_name", "say_number", "say_phone_number",
+    )
+)
 EMPTY_INCLUDE = b"<include>\n</include>\n"
 # Files whose change needs more than reloadxml (P-3).
 SOFIA_FILES = ("autoload_configs/sofia.conf.xml",)
@@ -63,6 +76,8 @@ def platform_files(snapshot: Snapshot, platform: Platform, node: Node) -> dict[s
         "freeswitch.xml": _render("freeswitch.xml", **common),
         "vars.xml": _render("vars.xml", **common),
         "voicemail.tpl": (TEMPLATES / "freeswitch" / "voicemail.tpl").read_bytes(),
+        "lang/en.xml": _render("lang/en.xml", macros=VOICEMAIL_MACROS, **common),
+        "autoload_configs/db.conf.xml": _render("autoload_configs/db.conf.xml"),
         "autoload_configs/modules.conf.xml": _render("autoload_configs/modules.conf.xml", modules=modules),
         "autoload_configs/switch.conf.xml": _render("autoload_configs/switch.conf.xml", **common),
         "autoload_configs/console.conf.xml": _render("autoload_configs/console.conf.xml", **common),
