@@ -24,7 +24,7 @@ run: venv
 	$(BIN)/orchestrator web --host $(HOST) --port $(PORT)
 
 services:
-	scripts/ensure-services.sh
+	scripts/ensure-test-deps.sh
 
 test: venv services
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

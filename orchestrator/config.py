@@ -37,6 +37,13 @@ class Settings:
     default_line_limit: int = 8
     individual_line_limit: int = 3
     secret_key: str = ""
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_from: str = "centrex@localhost"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    config_file: str = ""  # the TOML file these settings came from, if any
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -54,6 +61,8 @@ _ENV = {
     "DEFAULT_REGION": "default_region",
     "ORCHESTRATOR_VAR": "var_dir",
     "SECRET_KEY": "secret_key",
+    "SMTP_HOST": "smtp_host",
+    "SMTP_PORT": "smtp_port",
 }
 
 
@@ -71,6 +80,14 @@ def _coerce(name: str, value: Any) -> Any:
             raise ConfigError(f"setting {name!r} must be a whole number, got {value!r}") from None
     if kind in ("str", str):
         return str(value)
+    if kind in ("bool", bool):
+        if isinstance(value, bool):
+            return value
+        if str(value).lower() in ("1", "true", "yes", "on"):
+            return True
+        if str(value).lower() in ("0", "false", "no", "off", ""):
+            return False
+        raise ConfigError(f"setting {name!r} must be true or false, got {value!r}")
     return value
 
 
@@ -91,6 +108,7 @@ def load_settings(
             raise ConfigError(f"configuration file {cfg_path} does not exist") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"configuration file {cfg_path} is not valid TOML: {exc}") from None
+        values["config_file"] = str(cfg_path.resolve())
         for key, value in data.items():
             if isinstance(value, dict):
                 extra[key] = value  # sections for later subsystems (nodes, freeswitch, ...)

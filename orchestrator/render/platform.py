@@ -117,7 +117,11 @@ def platform_from_settings(settings: Settings) -> Platform:
     values = _typed(Platform, fs, "freeswitch")
     values.setdefault("media_dir", settings.var_dir / "media")
     values.setdefault("spool_dir", settings.var_dir / "spool")
-    values.setdefault("fax_deliver_command", f"{Path(sys.executable).parent / 'orchestrator'} fax deliver")
+    bindir = Path(sys.executable).parent
+    config = f" --config {settings.config_file}" if settings.config_file else ""
+    values.setdefault("fax_deliver_command", f"{bindir / 'orchestrator'}{config} fax deliver")
+    values.setdefault("mailer", str(bindir / "centrex-sendmail"))
+    values.setdefault("mailer_args", f"-t{config}")
     gateway = Gateway(**_typed(Gateway, extra.get("gateway", {}), "gateway"))
     nodes = []
     for name, data in sorted(extra.get("nodes", {}).items()):

@@ -57,3 +57,26 @@ def to_doc(audio: AudioFile) -> AudioDoc:
     return AudioDoc(name=audio.name, category=audio.category, sha256=audio.sha256,  # type: ignore[arg-type]
                     original_filename=audio.original_filename, size_bytes=audio.size_bytes,
                     duration_ms=audio.duration_ms)
+
+
+def upload(ctx: ServiceContext, tenant: Tenant, name: str, category: str, data: bytes,
+           filename: str | None = None, errors: Errors | None = None) -> AudioFile | None:
+    """M-2: check the upload by content, convert it with sox, store it under
+    its SHA-256, and add it to the tenant's library."""
+    from ...media.convert import convert, publish_stream
+    from ...render.platform import platform_from_settings
+    from ...render.views import stream_name
+
+    media_dir = platform_from_settings(ctx.settings).media_dir
+    with collecting(errors) as step:
+        doc = AudioDoc(name=name, category=category, original_filename=filename)  # type: ignore[arg-type]
+        if ctx.session.scalar(select(AudioFile).where(AudioFile.tenant_id == tenant.id, AudioFile.name == name)):
+            step.errors.add("audio.name_taken", "name", f"an audio file named {name!r} already exists")
+            return None
+        converted = convert(data, media_dir)
+        doc = doc.model_copy(update={"sha256": converted.sha256, "size_bytes": len(data),
+                                     "duration_ms": converted.duration_ms})
+        row = create(ctx, tenant, doc, step.errors)
+        if row is not None and category == "hold_music":
+            publish_stream(media_dir, stream_name(None, row) or "", converted.paths[8000])
+        return row

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Make sure the servers the tests need are up on localhost:
+# Make sure the tools and servers the tests need are here and up on localhost:
 # PostgreSQL on 5432 (trust auth) and Redis on 6379. Installs them from
 # Debian's packages when absent, starts them when stopped. Idempotent.
 set -euo pipefail
@@ -9,6 +9,15 @@ apt_install() {
   if [ "$need_apt_update" = 1 ]; then apt-get update -qq; need_apt_update=0; fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
+
+# Tools the media and fax code calls: sox (+ mp3), tiff2pdf/ppm2tiff, espeak-ng
+missing=()
+command -v sox >/dev/null 2>&1 || missing+=(sox)
+[ -e /usr/lib/x86_64-linux-gnu/sox/libsox_fmt_mp3.so ] || ls /usr/lib/*/sox/libsox_fmt_mp3.so >/dev/null 2>&1 \
+  || missing+=(libsox-fmt-mp3)
+command -v tiff2pdf >/dev/null 2>&1 || missing+=(libtiff-tools)
+command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+if [ ${#missing[@]} -gt 0 ]; then echo "installing ${missing[*]}"; apt_install "${missing[@]}"; fi
 
 # PostgreSQL
 if ! command -v pg_isready >/dev/null 2>&1; then
