@@ -280,3 +280,9 @@ def test_per_tenant_render_matches_full_render(ctx, demo):
     full = render_tree(snap, PLATFORM, PLATFORM.nodes[0])
     for rel, data in tenant_files(snap.tenants[0], snap, PLATFORM).items():
         assert full[rel] == data
+
+
+def test_light_platform_data_equals_the_snapshot_one(ctx, demo):
+    from orchestrator.render.freeswitch import load_platform_data, platform_data
+
+    assert load_platform_data(ctx.session, PLATFORM) == platform_data(load_snapshot(ctx.session), PLATFORM)

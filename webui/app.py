@@ -22,6 +22,9 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     app.config.update(config or {})
     rt = runtime or Runtime.from_environment()
     app.extensions["runtime"] = rt
+    from .xmlcurl import bp as xmlcurl_bp
+
+    app.register_blueprint(xmlcurl_bp)
 
     @app.get("/healthz")
     def healthz():

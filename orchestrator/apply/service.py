@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..db import utcnow
 from ..db.models import NodeState, Tenant
-from ..render.freeswitch import render_tree
+from ..render.freeswitch import PlatformData, load_platform_data, platform_data, render_tenants, render_tree
 from ..render.platform import Node, Platform
 from ..render.snapshot import Snapshot, load_snapshot
 from .engine import NodeUnreachable, ReloadRejected, Reloader, reload_commands
@@ -43,10 +43,14 @@ def _state(session: Session, node: Node) -> NodeState:
 
 
 def apply_node(session: Session, snapshot: Snapshot, platform: Platform, node: Node, reloader: Reloader,
-               *, scope_tenants: list[Tenant] | None = None) -> NodeResult:
+               *, scope_tenants: list[Tenant] | None = None, data: PlatformData | None = None) -> NodeResult:
     """Bring one node to the rendered tree. ``scope_tenants`` limits the
-    comparison to the platform files and those tenants' files."""
-    files = render_tree(snapshot, platform, node)
+    comparison to the platform files and those tenants' files (``snapshot``
+    then holds only them, and ``data`` the platform-wide facts)."""
+    if scope_tenants is None:
+        files = render_tree(snapshot, platform, node)
+    else:
+        files = render_tenants(snapshot, data or platform_data(snapshot, platform), platform, node)
     state = _state(session, node)
     problems = validate_tree(files)
     if problems:  # a renderer bug: never hand FreeSWITCH a broken tree
@@ -59,7 +63,7 @@ def apply_node(session: Session, snapshot: Snapshot, platform: Platform, node: N
         for t in scope_tenants:
             scope |= {f"directory/{t.sip_domain}.xml", f"dialplan/tenants/{t.sip_domain}.xml",
                       f"dialplan/public/{t.sip_domain}.xml"}
-        files = {rel: data for rel, data in files.items() if rel in scope}
+        files = {rel: body for rel, body in files.items() if rel in scope}
     present = read_tree(node.conf_dir, only=scope)
     change = compare(files, present, scope)
     result = NodeResult(node=node.name, status="unchanged", change=change)
@@ -118,8 +122,12 @@ def apply(session: Session, platform: Platform, reloader: Reloader, *,
         found = list(session.scalars(select(Tenant).where(Tenant.id.in_(tenant_ids))))
         if len(found) == len(set(tenant_ids)):
             scope_tenants = found
-    snapshot = load_snapshot(session)
-    results = [apply_node(session, snapshot, platform, node, reloader, scope_tenants=scope_tenants)
+    if scope_tenants is None:
+        snapshot, data = load_snapshot(session), None
+    else:
+        snapshot = load_snapshot(session, [t.id for t in scope_tenants])
+        data = load_platform_data(session, platform)
+    results = [apply_node(session, snapshot, platform, node, reloader, scope_tenants=scope_tenants, data=data)
                for node in platform.nodes]
     session.commit()
     for r in results:

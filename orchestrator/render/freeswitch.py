@@ -10,10 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..db.models import AudioFile, Line, Tenant
 from .jinja import TEMPLATES, environment
 from .platform import Node, Platform
 from .snapshot import Snapshot, TenantSnap
-from .views import fax_view, line_view, reception_view, streams
+from .views import Stream, did_pattern, fax_view, line_view, reception_view, streams
 
 MODULES = (
     "mod_console", "mod_logfile", "mod_event_socket", "mod_sofia", "mod_loopback", "mod_commands",
@@ -58,18 +64,42 @@ def tenant_files(t: TenantSnap, snapshot: Snapshot, platform: Platform) -> dict[
     }
 
 
-def platform_files(snapshot: Snapshot, platform: Platform, node: Node) -> dict[str, bytes]:
+@dataclass(frozen=True)
+class PlatformData:
+    """What the platform files need from all tenants: mailboxes reachable
+    from the remote-access number, and hold-music streams."""
+
+    vm_boxes: tuple[tuple[str, tuple[str, ...]], ...]
+    streams: tuple[Stream, ...]
+
+
+def platform_data(snapshot: Snapshot, platform: Platform) -> PlatformData:
+    boxes = []
+    for t in snapshot.tenants:
+        users = tuple(line.sip_username for line in t.lines if line.vm_enabled and line.vm_pin)
+        if users:
+            boxes.append((t.domain, users))
+    audio = [a for t in snapshot.tenants for a in t.audio.values()]
+    return PlatformData(tuple(boxes), tuple(streams(audio, platform)))
+
+
+def load_platform_data(session: Session, platform: Platform) -> PlatformData:
+    """The same as :func:`platform_data`, from two light queries instead of a
+    full snapshot (a one-tenant apply must not load every tenant)."""
+    boxes: dict[str, list[str]] = {}
+    for domain, user in session.execute(
+            select(Tenant.sip_domain, Line.sip_username).join(Line, Line.tenant_id == Tenant.id)
+            .where(Line.vm_enabled.is_(True), Line.vm_pin.is_not(None)).order_by(Tenant.sip_domain, Line.number)):
+        boxes.setdefault(domain, []).append(user)
+    audio = session.scalars(select(AudioFile).where(AudioFile.category == "hold_music"))
+    return PlatformData(tuple((d, tuple(u)) for d, u in boxes.items()), tuple(streams(audio, platform)))
+
+
+def platform_files(data: PlatformData, platform: Platform, node: Node) -> dict[str, bytes]:
     """Everything that is not one tenant's."""
     modules = list(MODULES) + (["mod_xml_curl"] if platform.mode == "xml_curl" else [])
-    vm_boxes = []
-    for t in snapshot.tenants:
-        users = [line_view(line, t, snapshot, platform) for line in t.lines if line.vm_enabled and line.vm_pin]
-        if users:
-            vm_boxes.append((t.domain, [u.user for u in users]))
     vm_remote = None
     if platform.voicemail_access_number:
-        from .views import did_pattern
-
         vm_remote = {"did_pattern": did_pattern(platform.voicemail_access_number)}
     common = dict(platform=platform, gateway=platform.gateway, node=node)
     files = {
@@ -88,11 +118,11 @@ def platform_files(snapshot: Snapshot, platform: Platform, node: Node) -> dict[s
                                                    sip_ip=node.sip_ip or platform.sip_ip, **common),
         "autoload_configs/voicemail.conf.xml": _render("autoload_configs/voicemail.conf.xml", **common),
         "autoload_configs/local_stream.conf.xml": _render("autoload_configs/local_stream.conf.xml",
-                                                          streams=streams(snapshot, platform)),
+                                                          streams=data.streams),
         "autoload_configs/spandsp.conf.xml": _render("autoload_configs/spandsp.conf.xml", **common),
         "autoload_configs/xml_curl.conf.xml": _render("autoload_configs/xml_curl.conf.xml", **common),
         "dialplan/public.xml": _render("dialplan/public.xml", vm_remote=vm_remote, **common),
-        "dialplan/centrex.xml": _render("dialplan/centrex.xml", vm_remote_boxes=vm_boxes, **common),
+        "dialplan/centrex.xml": _render("dialplan/centrex.xml", vm_remote_boxes=data.vm_boxes, **common),
         "dialplan/public/00-platform.xml": EMPTY_INCLUDE,
         "dialplan/tenants/00-platform.xml": EMPTY_INCLUDE,
         "directory/00-platform.xml": EMPTY_INCLUDE,
@@ -100,11 +130,20 @@ def platform_files(snapshot: Snapshot, platform: Platform, node: Node) -> dict[s
     return files
 
 
+def render_tenants(snapshot: Snapshot, data: PlatformData, platform: Platform, node: Node) -> dict[str, bytes]:
+    """Platform files plus the files of the tenants in ``snapshot`` only."""
+    files = platform_files(data, platform, node)
+    if platform.mode == "files":
+        for t in snapshot.tenants:
+            files.update(tenant_files(t, snapshot, platform))
+    return dict(sorted(files.items()))
+
+
 def render_tree(snapshot: Snapshot, platform: Platform, node: Node) -> dict[str, bytes]:
     """The complete configuration tree of one node, in files mode. In
     xml_curl mode (P-5) the directory and dialplan are served over HTTP by
     the same functions instead of written as files."""
-    files = platform_files(snapshot, platform, node)
+    files = platform_files(platform_data(snapshot, platform), platform, node)
     if platform.mode == "files":
         for t in snapshot.tenants:
             files.update(tenant_files(t, snapshot, platform))

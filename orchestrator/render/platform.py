@@ -77,6 +77,7 @@ class Platform:
     mailer_args: str = "-t"
     mode: str = "files"
     xml_curl_url: str = "http://127.0.0.1:8080/freeswitch/xml"
+    xml_curl_credentials: str = ""  # "user:password" for HTTP basic auth
     fax_deliver_command: str = ""
     log_level: str = "info"
     gateway: Gateway = field(default_factory=Gateway)

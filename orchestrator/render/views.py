@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,15 +135,14 @@ class Stream:
     path: str
 
 
-def streams(snapshot: Snapshot, platform: Platform) -> list[Stream]:
-    """local_stream directories: the catalogue and every tenant hold-music file."""
+def streams(audio_files: Iterable[AudioFile], platform: Platform) -> list[Stream]:
+    """local_stream directories: the catalogue and every hold-music file."""
     out = [Stream(f"catalogue_{name}", str(platform.media_dir / "catalogue" / name)) for name in sorted(CATALOGUE)]
     files: dict[str, Stream] = {}
-    for t in snapshot.tenants:
-        for audio in t.audio.values():
-            if audio.category == "hold_music":
-                name = stream_name(None, audio) or ""
-                files[name] = Stream(name, str(platform.media_dir / "streams" / name))
+    for audio in audio_files:
+        if audio.category == "hold_music":
+            name = stream_name(None, audio) or ""
+            files[name] = Stream(name, str(platform.media_dir / "streams" / name))
     return out + [files[name] for name in sorted(files)]
 
 
