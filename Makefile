@@ -21,6 +21,8 @@ $(VENV)/.installed: pyproject.toml
 run: venv
 	$(BIN)/orchestrator db upgrade
 	$(BIN)/orchestrator demo load
+	-$(BIN)/orchestrator media build
+	-$(BIN)/orchestrator apply
 	$(BIN)/orchestrator web --host $(HOST) --port $(PORT)
 
 services:
