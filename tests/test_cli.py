@@ -57,6 +57,14 @@ def test_operator_workflow(db_env, capsys):
     assert capsys.readouterr().out.split() == ["+33175000301", "+33175000302"]
     assert main(["tenant", "export", "Nobody"]) == 2
     assert "no tenant named 'Nobody' [tenant.not_found]" in capsys.readouterr().err
+    assert main(["emergency", "set", "*", "15", "+33115000015"]) == 0
+    assert main(["emergency", "set", "75", "15", "+33175000015"]) == 0
+    assert main(["emergency", "set", "99", "15", "x"]) == 2
+    capsys.readouterr()
+    assert main(["emergency", "list"]) == 0
+    assert capsys.readouterr().out == "*\t15\t+33115000015\n75\t15\t+33175000015\n"
+    assert main(["render", "--out", "tree"]) == 0
+    assert "centrex_emergency_15\" value=\"+33175000015" in (db_env / "tree/directory/bauer.centrex.test.xml").read_text()
     assert main(["tenant", "delete", "Solo", "--yes"]) == 0
     assert main(["db", "downgrade", "base"]) == 0
     assert "base" in capsys.readouterr().out

@@ -9,7 +9,7 @@ import click
 
 from ..runtime import Runtime, configure_logging
 from ..services.errors import ServiceError, ValidationFailed
-from . import apply_cmds, db_cmds, demo_cmds, fax_cmds, media_cmds, numbers_cmds, render_cmds, tenant_cmds, web_cmds
+from . import apply_cmds, db_cmds, demo_cmds, emergency_cmds, fax_cmds, media_cmds, numbers_cmds, render_cmds, tenant_cmds, web_cmds
 
 
 @click.group()
@@ -24,7 +24,7 @@ def cli(ctx: click.Context, config_path: str | None, log_level: str) -> None:
 
 
 for module in (db_cmds, tenant_cmds, demo_cmds, numbers_cmds, render_cmds, apply_cmds, media_cmds, fax_cmds,
-               web_cmds):
+               emergency_cmds, web_cmds):
     for command in module.COMMANDS:
         cli.add_command(command)
 
