@@ -100,12 +100,14 @@ def load_settings(
     env = os.environ if env is None else env
     values: dict[str, Any] = {}
     extra: dict[str, Any] = {}
-    cfg_path = Path(path) if path else Path(env.get("ORCHESTRATOR_CONFIG", "orchestrator.toml"))
-    if path or cfg_path.exists():
+    cfg_path = Path(path) if path else Path(env.get("ORCHESTRATOR_CONFIG") or "orchestrator.toml")
+    if path or cfg_path.is_file():
         try:
             data = tomllib.loads(cfg_path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ConfigError(f"configuration file {cfg_path} does not exist") from None
+        except OSError as exc:
+            raise ConfigError(f"configuration file {cfg_path} cannot be read: {exc.strerror}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"configuration file {cfg_path} is not valid TOML: {exc}") from None
         values["config_file"] = str(cfg_path.resolve())

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from ..db.models import AudioFile, Line, Tenant
 from .jinja import TEMPLATES, environment
 from .platform import Node, Platform
+from .routes import route_extensions
 from .snapshot import Snapshot, TenantSnap
 from .views import Stream, did_pattern, fax_view, line_view, reception_view, streams
 
@@ -54,11 +55,13 @@ def tenant_files(t: TenantSnap, snapshot: Snapshot, platform: Platform) -> dict[
     lines = [line_view(line, t, snapshot, platform) for line in t.lines]
     faxes = [fax_view(f, platform) for f in t.faxes]
     receptions = [reception_view(r) for r in t.receptions]
-    common = dict(t=t, lines=lines, faxes=faxes, platform=platform, gateway=platform.gateway)
+    specials = [reception_view(s) for s in t.specials]
+    common = dict(t=t, lines=lines, faxes=faxes, receptions=receptions, specials=specials, platform=platform,
+                  gateway=platform.gateway)
     return {
         f"directory/{t.domain}.xml": _render("directory/tenant.xml", **common),
         f"dialplan/tenants/{t.domain}.xml": _render("dialplan/tenant.xml", short_numbers=t.short_numbers,
-                                                    receptions=receptions, **common),
+                                                    routes=route_extensions(t, snapshot, platform), **common),
         f"dialplan/public/{t.domain}.xml": _render("dialplan/public_tenant.xml",
                                                    fax_command=platform.fax_deliver_command, **common),
     }

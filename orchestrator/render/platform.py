@@ -79,6 +79,7 @@ class Platform:
     xml_curl_url: str = "http://127.0.0.1:8080/freeswitch/xml"
     xml_curl_credentials: str = ""  # "user:password" for HTTP basic auth
     fax_deliver_command: str = ""
+    hunt_service: str = "127.0.0.1:8084"  # outbound ESL socket of the hunt-group service (H-1 successive)
     log_level: str = "info"
     gateway: Gateway = field(default_factory=Gateway)
     nodes: tuple[Node, ...] = ()

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..db.models import AudioFile, FaxLine, Line, ReceptionNumber
+from ..db.models import AudioFile, FaxLine, Line, ReceptionNumber, SpecialNumber
 from ..media.catalogue import CATALOGUE
 from ..services.numbering import national
 from .platform import Platform
@@ -120,13 +120,15 @@ def fax_view(fax: FaxLine, platform: Platform) -> FaxView:
 class ReceptionView:
     number: str
     dial_patterns: tuple[str, ...]
+    did_pattern: str
 
 
-def reception_view(rec: ReceptionNumber) -> ReceptionView:
+def reception_view(rec: ReceptionNumber | SpecialNumber) -> ReceptionView:
     patterns = [re.escape(rec.number), re.escape(national(rec.number))]
-    if rec.short_number:
-        patterns.append(re.escape(rec.short_number))
-    return ReceptionView(number=rec.number, dial_patterns=tuple(patterns))
+    short = getattr(rec, "short_number", None)
+    if short:
+        patterns.append(re.escape(short))
+    return ReceptionView(number=rec.number, dial_patterns=tuple(patterns), did_pattern=did_pattern(rec.number))
 
 
 @dataclass(frozen=True)

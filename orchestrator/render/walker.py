@@ -18,8 +18,11 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 MAX_TRANSFERS = 70  # FreeSWITCH's default max_session_transfers
+TIME_ATTRS = ("wday", "mon", "mday", "time-of-day")
 PROFILE_FIELDS = {"destination_number", "caller_id_number", "caller_id_name", "network_addr", "ani", "context"}
 
 
@@ -47,6 +50,8 @@ class Scenario:
     answers: Mapping[str, str] = field(default_factory=dict)
     digits: list[str] = field(default_factory=list)
     apis: Mapping[str, Callable[[str], str]] = field(default_factory=dict)
+    now: datetime = field(default_factory=lambda: datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc))
+    socket_reachable: bool = False
 
 
 @dataclass
@@ -55,6 +60,8 @@ class Result:
     hangup_cause: str | None = None
     bridged_to: str | None = None
     variables: dict[str, str] = field(default_factory=dict)
+    attempts: list[tuple[str, ...]] = field(default_factory=list)  # each group of legs rung together
+    answered: str | None = None  # "bridge:<target>", "voicemail:<user>", "playback", ...
 
     def apps(self, *names: str) -> list[str]:
         return [str(s) for s in self.steps if not names or s.app in names]
@@ -101,6 +108,7 @@ class Walker:
     def __init__(self, contexts: Mapping[str, ET.Element], scenario: Scenario | None = None) -> None:
         self.contexts = contexts
         self.scenario = scenario or Scenario()
+        self.legs: list[Result] = []  # calls run inside loopback legs
 
     # -- expansion -------------------------------------------------------
     def expand(self, text: str, variables: Mapping[str, str]) -> str:
@@ -157,7 +165,10 @@ class Walker:
             fld, expr = cond.get("field"), cond.get("expression")
             brk = cond.get("break", "on-false")
             match = None
-            if fld is None and expr is None:
+            if any(cond.get(a) is not None for a in TIME_ATTRS):
+                anti = not self._time_match(cond, variables)
+                proceed = not anti
+            elif fld is None and expr is None:
                 anti = False
                 proceed = True
             else:
@@ -179,8 +190,23 @@ class Walker:
                 break
         return proceed
 
+    def _time_match(self, cond: ET.Element, variables: Mapping[str, str]) -> bool:
+        """switch_xml_std_datetime_check, for the attributes the renderer uses."""
+        tz = ZoneInfo(variables.get("timezone") or "UTC")
+        local = self.scenario.now.astimezone(tz)
+        checks = {"wday": local.isoweekday() % 7 + 1, "mon": local.month, "mday": local.day}
+        for attr, value in checks.items():
+            spec = cond.get(attr)
+            if spec is not None and not _number_cmp(spec, value):
+                return False
+        tod = cond.get("time-of-day")
+        if tod is not None:
+            return _tod_cmp(tod, local.hour * 3600 + local.minute * 60 + local.second)
+        return True
+
     # -- execution ---------------------------------------------------------
-    def call(self, context: str, destination: str, variables: Mapping[str, str] | None = None) -> Result:
+    def call(self, context: str, destination: str, variables: Mapping[str, str] | None = None,
+             depth: int = 0) -> Result:
         """Run a call from the hunt to its end."""
         vars_ = {"destination_number": destination, "context": context, **(variables or {})}
         result = Result(variables=vars_)
@@ -214,30 +240,88 @@ class Walker:
                     result.hangup_cause = "NO_ROUTE_DESTINATION"
                     return result
             elif app == "bridge":
-                outcome = self._bridge(data)
+                outcome, target = self._bridge(data, vars_, result, depth)
                 if outcome == "answer":
-                    result.bridged_to = self._target(data)
+                    result.bridged_to = target
+                    result.answered = f"bridge:{target}"
                     if vars_.get("hangup_after_bridge") == "true":
                         result.hangup_cause = "NORMAL_CLEARING"
                         return result
                 else:
-                    vars_["originate_disposition"] = {"busy": "USER_BUSY", "no_answer": "NO_ANSWER",
-                                                      "unreachable": "USER_NOT_REGISTERED"}.get(outcome, "NO_ANSWER")
+                    vars_["originate_disposition"] = outcome
                     if vars_.get("continue_on_fail") != "true":
-                        result.hangup_cause = vars_["originate_disposition"]
+                        result.hangup_cause = outcome
                         return result
             elif app == "hangup":
                 result.hangup_cause = data or "NORMAL_CLEARING"
                 return result
-            elif app in ("voicemail", "rxfax"):
+            elif app == "voicemail":
+                if not data.startswith("check"):
+                    result.answered = "voicemail:" + data.split()[-1]
                 result.hangup_cause = "NORMAL_CLEARING"  # runs until the caller hangs up
+            elif app == "rxfax":
+                result.answered = "fax"
+                result.hangup_cause = "NORMAL_CLEARING"
+            elif app == "playback" and not result.answered and vars_.get("centrex_answered"):
+                result.answered = "playback"
+            elif app == "answer":
+                vars_["centrex_answered"] = "true"
+            elif app == "socket":
+                if self.scenario.socket_reachable:
+                    result.hangup_cause = "NORMAL_CLEARING"
+                    result.answered = "socket"
+                    return result
             elif app == "play_and_get_digits":
-                var = data.split()[7] if len(data.split()) > 7 else ""
-                if var:
-                    vars_[var] = self.scenario.digits.pop(0) if self.scenario.digits else ""
+                self._digits(data, vars_)
         if result.hangup_cause is None:
             result.hangup_cause = "NORMAL_CLEARING"
         return result
+
+    def _digits(self, data: str, vars_: dict[str, str]) -> None:
+        args = data.split()
+        tries, var = int(args[2]), args[7]
+        regexp = args[8] if len(args) > 8 else ".*"
+        vars_.pop(var, None)
+        for _ in range(tries):
+            got = self.scenario.digits.pop(0) if self.scenario.digits else ""
+            if got and re.search(regexp, got):
+                vars_[var] = got
+                return
+
+    def _bridge(self, data: str, vars_: dict[str, str], result: Result, depth: int) -> tuple[str, str | None]:
+        """Ring each group of legs in turn; the first leg that answers wins."""
+        outcomes: list[str] = []
+        for group in split_dial(data):
+            result.attempts.append(tuple(self._target(leg) for _, leg in group))
+            group_outcomes = []
+            for leg_vars, leg in group:
+                outcome = self._leg(leg, {**vars_, **leg_vars}, depth)
+                if outcome == "answer":
+                    return "answer", self._target(leg)
+                group_outcomes.append(outcome)
+            outcomes += group_outcomes
+        if outcomes and all(o == "USER_NOT_REGISTERED" for o in outcomes):
+            return "USER_NOT_REGISTERED", None
+        if outcomes and all(o == "USER_BUSY" for o in outcomes):
+            return "USER_BUSY", None
+        return "NO_ANSWER", None
+
+    def _leg(self, leg: str, leg_vars: dict[str, str], depth: int) -> str:
+        if leg.startswith("loopback/"):
+            _, dest, ctx = leg.split("/", 2)
+            if depth > 5:
+                return "NO_ANSWER"
+            inner = {k: v for k, v in leg_vars.items() if k.startswith("centrex_outbound")}
+            sub = self.call(ctx, dest, {"caller_id_number": leg_vars.get("caller_id_number", ""), **inner},
+                            depth=depth + 1)
+            self.legs.append(sub)
+            return "answer" if sub.answered else (sub.hangup_cause or "NO_ANSWER")
+        target = self._target(leg)
+        if "@" in target and target not in self.scenario.registered:
+            return "USER_NOT_REGISTERED"
+        outcome = self.scenario.answers.get(target, "no_answer")
+        return {"answer": "answer", "busy": "USER_BUSY", "no_answer": "NO_ANSWER",
+                "unreachable": "NORMAL_TEMPORARY_FAILURE"}.get(outcome, "NO_ANSWER")
 
     @staticmethod
     def _target(data: str) -> str:
@@ -246,10 +330,84 @@ class Walker:
             return text[5:]
         if text.startswith("sofia/gateway/"):
             return "gateway:" + text.split("/", 3)[3]
+        if text.startswith("loopback/"):
+            return "loopback:" + text.split("/")[1]
         return text
 
-    def _bridge(self, data: str) -> str:
-        target = self._target(data)
-        if "@" in target and target not in self.scenario.registered:
-            return "unreachable"
-        return self.scenario.answers.get(target, "no_answer")
+def _number_cmp(spec: str, value: int) -> bool:
+    """switch_number_cmp: ``1,3,5-7``."""
+    for part in spec.split(","):
+        if "-" in part:
+            a, b = part.split("-", 1)
+            if int(a) <= value <= int(b):
+                return True
+        elif part.strip() and int(part) == value:
+            return True
+    return False
+
+
+def _seconds(text: str) -> int:
+    parts = [int(p) for p in text.split(":")] + [0, 0]
+    return parts[0] * 3600 + parts[1] * 60 + parts[2]
+
+
+def _tod_cmp(spec: str, value: int) -> bool:
+    """switch_tod_cmp: inclusive ranges, wrapping when start > end."""
+    for part in spec.split(","):
+        a, b = (_seconds(x) for x in part.split("-", 1))
+        if (a <= value <= b) if a <= b else (value >= a or value <= b):
+            return True
+    return False
+
+
+def split_dial(data: str) -> list[list[tuple[dict[str, str], str]]]:
+    """A bridge string as groups (``|``) of legs (``,``) with their variables."""
+    text = data.strip()
+    if text.startswith("{"):
+        text = text[_closing(text, 0, "{", "}") + 1:]
+    groups: list[list[tuple[dict[str, str], str]]] = []
+    for group in _split(text, "|"):
+        legs = []
+        for leg in _split(group, ","):
+            leg = leg.strip()
+            leg_vars: dict[str, str] = {}
+            while leg.startswith("["):
+                end = _closing(leg, 0, "[", "]")
+                for item in _split(leg[1:end], ","):
+                    key, _, value = item.partition("=")
+                    leg_vars[key.strip()] = value.strip().strip("'")
+                leg = leg[end + 1:]
+            legs.append((leg_vars, leg))
+        groups.append(legs)
+    return groups
+
+
+def _closing(text: str, start: int, open_: str, close: str) -> int:
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] == open_:
+            depth += 1
+        elif text[i] == close:
+            depth -= 1
+            if depth == 0:
+                return i
+    raise DialplanError(f"unbalanced {open_}{close} in {text!r}")
+
+
+def _split(text: str, sep: str) -> list[str]:
+    """Split on ``sep`` outside brackets and quotes."""
+    out, depth, quote, cur = [], 0, False, ""
+    for ch in text:
+        if ch == "'":
+            quote = not quote
+        elif ch in "[{" and not quote:
+            depth += 1
+        elif ch in "]}" and not quote:
+            depth -= 1
+        if ch == sep and depth == 0 and not quote:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    out.append(cur)
+    return [x for x in out if x.strip()]

@@ -1,0 +1,118 @@
+"""Time rules (T-1): evaluate one against a local time, and express it as
+FreeSWITCH time conditions. Both live here so they cannot drift apart.
+
+Semantics (documented for admins too): days and hours are both checked
+against the current local time of the tenant. ``mon-fri 22:00-06:00``
+therefore matches Monday 02:00 and Friday 23:00 but not Saturday 02:00.
+Hours: start inclusive, end exclusive, wrapping over midnight when
+end <= start. Date ranges are inclusive and wrap over the new year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..services.timerules import Days, Hours
+
+_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _dm(text: str) -> tuple[int, int]:
+    day, month = text.split("/")
+    return int(day), int(month)
+
+
+def days_match(days: Days, local: datetime) -> bool:
+    if days.kind == "all":
+        return True
+    if days.kind == "weekdays":
+        wd = local.isoweekday()  # 1 = Monday
+        a, b = days.weekday_from, days.weekday_to
+        return a <= wd <= b if a <= b else (wd >= a or wd <= b)  # type: ignore[operator]
+    start, end = _dm(days.date_from), _dm(days.date_to)  # type: ignore[arg-type]
+    cur = (local.month, local.day)
+    s, e = (start[1], start[0]), (end[1], end[0])
+    return s <= cur <= e if s <= e else (cur >= s or cur <= e)
+
+
+def hours_match(hours: Hours, local: datetime) -> bool:
+    if hours.time_from is None:
+        return True
+    minute = local.hour * 60 + local.minute
+    a, b = hours.time_from, hours.time_to
+    if a < b:  # type: ignore[operator]
+        return a <= minute < b  # type: ignore[operator]
+    return minute >= a or minute < b  # type: ignore[operator]
+
+
+def rule_matches(days: Days, hours: Hours, local: datetime) -> bool:
+    return days_match(days, local) and hours_match(hours, local)
+
+
+@dataclass(frozen=True)
+class FsTime:
+    """The attributes of one FreeSWITCH condition (one disjunct of a rule)."""
+
+    wday: str | None = None
+    mon: str | None = None
+    mday: str | None = None
+    time_of_day: str | None = None
+
+    def attributes(self) -> dict[str, str]:
+        out = {"wday": self.wday, "mon": self.mon, "mday": self.mday, "time-of-day": self.time_of_day}
+        return {k: v for k, v in out.items() if v is not None}
+
+
+def _fs_wdays(a: int, b: int) -> str:
+    """Our 1=Mon..7=Sun range → FreeSWITCH's 1=Sun..7=Sat list."""
+    ours = list(range(a, b + 1)) if a <= b else list(range(a, 8)) + list(range(1, b + 1))
+    return ",".join(str(d % 7 + 1) for d in ours)
+
+
+def _tod(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _fs_time_of_day(hours: Hours) -> str | None:
+    """FreeSWITCH compares inclusively to the second and wraps when start > end."""
+    if hours.time_from is None:
+        return None
+    end = hours.time_to - 1  # type: ignore[operator]  # last included minute
+    end = end % (24 * 60)
+    return f"{_tod(hours.time_from)}-{_tod(end)}:59"
+
+
+def _date_spans(days: Days) -> list[tuple[str, str | None]]:
+    """DD/MM ranges as (mon, mday) condition pairs."""
+    (d1, m1), (d2, m2) = _dm(days.date_from), _dm(days.date_to)  # type: ignore[arg-type]
+    months: list[int] = []
+    m = m1
+    while True:
+        months.append(m)
+        if m == m2 and (len(months) > 1 or (d1 <= d2)):
+            break
+        m = m % 12 + 1
+        if len(months) > 13:
+            break
+    spans: list[tuple[str, str | None]] = []
+    for i, month in enumerate(months):
+        first = d1 if i == 0 else 1
+        last = d2 if i == len(months) - 1 else _DAYS_IN_MONTH[month - 1]
+        if len(months) == 1:
+            first, last = d1, d2
+        mday = None if (first == 1 and last == _DAYS_IN_MONTH[month - 1]) else (
+            str(first) if first == last else f"{first}-{last}")
+        spans.append((str(month), mday))
+    return spans
+
+
+def fs_conditions(days: Days, hours: Hours) -> list[FsTime]:
+    """The rule as a list of FreeSWITCH time conditions: it matches when any
+    one of them does."""
+    tod = _fs_time_of_day(hours)
+    if days.kind == "all":
+        return [FsTime(time_of_day=tod)]
+    if days.kind == "weekdays":
+        return [FsTime(wday=_fs_wdays(days.weekday_from, days.weekday_to), time_of_day=tod)]  # type: ignore[arg-type]
+    return [FsTime(mon=mon, mday=mday, time_of_day=tod) for mon, mday in _date_spans(days)]
