@@ -9,7 +9,13 @@ import click
 
 from ..runtime import Runtime, configure_logging
 from ..services.errors import ServiceError, ValidationFailed
-from . import apply_cmds, db_cmds, demo_cmds, emergency_cmds, fax_cmds, media_cmds, numbers_cmds, render_cmds, tenant_cmds, web_cmds
+from . import (
+    apply_cmds, db_cmds, demo_cmds, emergency_cmds, fax_cmds, media_cmds, numbers_cmds, render_cmds, simulate_cmds,
+    tenant_cmds, web_cmds,
+)
+
+MODULES = (db_cmds, tenant_cmds, demo_cmds, numbers_cmds, render_cmds, apply_cmds, simulate_cmds, media_cmds,
+           fax_cmds, emergency_cmds, web_cmds)
 
 
 @click.group()
@@ -23,8 +29,7 @@ def cli(ctx: click.Context, config_path: str | None, log_level: str) -> None:
     ctx.obj = Runtime.from_environment(config_path)
 
 
-for module in (db_cmds, tenant_cmds, demo_cmds, numbers_cmds, render_cmds, apply_cmds, media_cmds, fax_cmds,
-               emergency_cmds, web_cmds):
+for module in MODULES:
     for command in module.COMMANDS:
         cli.add_command(command)
 

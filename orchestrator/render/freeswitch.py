@@ -19,6 +19,7 @@ from ..db.models import AudioFile, Line, Tenant
 from .jinja import TEMPLATES, environment
 from .platform import Node, Platform
 from .routes import route_extensions
+from .timezones import posix_tz
 from .snapshot import Snapshot, TenantSnap
 from .views import Stream, did_pattern, fax_view, line_view, reception_view, streams
 
@@ -74,6 +75,7 @@ class PlatformData:
 
     vm_boxes: tuple[tuple[str, tuple[str, ...]], ...]
     streams: tuple[Stream, ...]
+    timezones: tuple[str, ...] = ()
 
 
 def platform_data(snapshot: Snapshot, platform: Platform) -> PlatformData:
@@ -83,7 +85,8 @@ def platform_data(snapshot: Snapshot, platform: Platform) -> PlatformData:
         if users:
             boxes.append((t.domain, users))
     audio = [a for t in snapshot.tenants for a in t.audio.values()]
-    return PlatformData(tuple(boxes), tuple(streams(audio, platform)))
+    zones = tuple(sorted({t.tenant.timezone for t in snapshot.tenants}))
+    return PlatformData(tuple(boxes), tuple(streams(audio, platform)), zones)
 
 
 def load_platform_data(session: Session, platform: Platform) -> PlatformData:
@@ -95,7 +98,8 @@ def load_platform_data(session: Session, platform: Platform) -> PlatformData:
             .where(Line.vm_enabled.is_(True), Line.vm_pin.is_not(None)).order_by(Tenant.sip_domain, Line.number)):
         boxes.setdefault(domain, []).append(user)
     audio = session.scalars(select(AudioFile).where(AudioFile.category == "hold_music"))
-    return PlatformData(tuple((d, tuple(u)) for d, u in boxes.items()), tuple(streams(audio, platform)))
+    zones = tuple(session.scalars(select(Tenant.timezone).distinct().order_by(Tenant.timezone)))
+    return PlatformData(tuple((d, tuple(u)) for d, u in boxes.items()), tuple(streams(audio, platform)), zones)
 
 
 def platform_files(data: PlatformData, platform: Platform, node: Node) -> dict[str, bytes]:
@@ -111,6 +115,8 @@ def platform_files(data: PlatformData, platform: Platform, node: Node) -> dict[s
         "voicemail.tpl": (TEMPLATES / "freeswitch" / "voicemail.tpl").read_bytes(),
         "lang/en.xml": _render("lang/en.xml", macros=VOICEMAIL_MACROS, **common),
         "autoload_configs/db.conf.xml": _render("autoload_configs/db.conf.xml"),
+        "autoload_configs/timezones.conf.xml": _render("autoload_configs/timezones.conf.xml", timezones=[
+            (name, posix_tz(name)) for name in sorted(set(data.timezones) | {"Europe/Paris"})]),
         "autoload_configs/modules.conf.xml": _render("autoload_configs/modules.conf.xml", modules=modules),
         "autoload_configs/switch.conf.xml": _render("autoload_configs/switch.conf.xml", **common),
         "autoload_configs/console.conf.xml": _render("autoload_configs/console.conf.xml", **common),

@@ -262,8 +262,8 @@ class Walker:
             elif app == "rxfax":
                 result.answered = "fax"
                 result.hangup_cause = "NORMAL_CLEARING"
-            elif app == "playback" and not result.answered and vars_.get("centrex_answered"):
-                result.answered = "playback"
+            elif app == "playback" and step.context == "centrex-line" and vars_.get("centrex_answered"):
+                result.answered = "announce:" + vars_.get("centrex_user", "")  # voicemail, greeting only
             elif app == "answer":
                 vars_["centrex_answered"] = "true"
             elif app == "socket":

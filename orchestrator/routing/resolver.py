@@ -1,0 +1,387 @@
+"""The route resolver: "caller X dials Y at time T: what happens?"
+
+Pure Python over a tenant snapshot. It returns a plan a person can read
+(which profile and why, who rings in what order and how long, which forwards
+are honoured, what comes next) and, when given concrete conditions (who is
+registered, who answers, the call's UUID, the keys typed), the outcome the
+rendered dialplan must reach: the agreement suite checks both sides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from ..db.models import Line, ReceptionNumber, ReceptionProfile, SpecialNumber, SpecialProfile
+from ..services.numbering import NumberError, national, normalize, origin_class
+from ..services.profiles import rule_strings
+from ..services.timerules import parse_days, parse_hours
+from .draw import buckets, pick
+from .timeeval import rule_matches
+
+MAX_DEPTH = 12  # transfers followed; FreeSWITCH itself stops at 70
+
+
+@dataclass
+class Conditions:
+    registered: set[str] = field(default_factory=set)  # user@domain
+    answers: dict[str, str] = field(default_factory=dict)  # target → answer | busy | no_answer
+    uuid: str = "00000000-0000-4000-8000-000000000000"
+    digits: list[str] = field(default_factory=list)
+    hunt_service_up: bool = False
+
+
+@dataclass
+class Outcome:
+    profile: int | None = None
+    attempts: list[tuple[str, ...]] = field(default_factory=list)
+    final: str = ""  # bridge:<target> | voicemail:<user> | announce:<user> | socket | hangup:<cause>
+
+    def as_dict(self) -> dict:
+        return {"profile": self.profile, "attempts": [list(a) for a in self.attempts], "final": self.final}
+
+
+@dataclass
+class Plan:
+    dialled: str
+    caller: str | None
+    at: str
+    timezone: str
+    kind: str  # line | reception | special | outside | emergency | unknown
+    number: str | None = None
+    label: str | None = None
+    profile: dict | None = None
+    steps: list[str] = field(default_factory=list)
+    choices: list[dict] = field(default_factory=list)  # weighted choices with probabilities
+    outcome: Outcome | None = None
+
+    def as_dict(self) -> dict:
+        out = {k: v for k, v in self.__dict__.items() if k != "outcome"}
+        out["outcome"] = self.outcome.as_dict() if self.outcome else None
+        return out
+
+    def text(self) -> str:
+        head = f"{self.dialled} → {self.kind}" + (f" {self.label} ({self.number})" if self.number else "")
+        head += f", caller {self.caller or 'unknown'}, at {self.at} {self.timezone}"
+        body = [f"{i + 1}. {s}" for i, s in enumerate(self.steps)]
+        return "\n".join([head, *body])
+
+
+class Resolver:
+    def __init__(self, tenant_snap, region: str = "FR") -> None:
+        self.t = tenant_snap
+        self.region = region
+        self.lines: dict[int, Line] = {line.id: line for line in tenant_snap.lines}
+        self.by_number: dict[str, Line] = {line.number: line for line in tenant_snap.lines}
+        self.recs: dict[int, ReceptionNumber] = {r.id: r for r in tenant_snap.receptions}
+
+    # -- entry -------------------------------------------------------------
+    def resolve(self, dialled: str, caller: str | None, at: datetime, cond: Conditions | None = None) -> Plan:
+        tz = self.t.tenant.timezone
+        local = at.astimezone(ZoneInfo(tz))
+        plan = Plan(dialled=dialled, caller=caller, at=local.strftime("%Y-%m-%d %H:%M"), timezone=tz, kind="unknown")
+        self.local, self.caller, self.plan = local, caller or "", plan
+        # Without conditions the plan narrates the full sequence: every device
+        # registered, nobody answering.
+        self.cond = cond or Conditions(registered={self.user(line) for line in self.t.lines})
+        self.out = Outcome()
+        self.depth = 0
+        target = self.find(dialled)
+        if target is None:
+            plan.steps.append("not a number of this company: the call is refused (unallocated number)")
+            self.finish("hangup:UNALLOCATED_NUMBER")
+        elif isinstance(target, Line):
+            plan.kind, plan.number, plan.label = "line", target.number, target.label
+            self.line(target)
+        elif isinstance(target, ReceptionNumber):
+            plan.kind, plan.number, plan.label = "reception", target.number, target.label
+            self.reception(target, mode="dynamic")
+        else:
+            plan.kind, plan.number, plan.label = "special", target.number, target.label
+            self.special(target)
+        plan.outcome = self.out if cond is not None else None
+        return plan
+
+    def find(self, dialled: str):
+        text = dialled.strip()
+        for line in self.t.lines:
+            if text in (line.number, national(line.number), line.short_number):
+                return line
+        for rec in self.t.receptions:
+            if text in (rec.number, national(rec.number), rec.short_number):
+                return rec
+        try:
+            e164 = normalize(text, self.region)
+        except NumberError:
+            return None
+        return (self.by_number.get(e164) or next((r for r in self.t.receptions if r.number == e164), None)
+                or next((s for s in self.t.specials if s.number == e164), None))
+
+    def finish(self, final: str) -> None:
+        if not self.out.final:
+            self.out.final = final
+
+    # -- lines (L-8) -----------------------------------------------------------
+    def user(self, line: Line) -> str:
+        return f"{line.sip_username}@{self.t.domain}"
+
+    def line(self, line: Line) -> None:
+        p = self.plan.steps
+        if line.forward_unconditional:
+            p.append(f"{line.label}: every call is forwarded to {line.forward_unconditional}"
+                     f" (presenting the {'line' if line.forward_presented == 'line' else 'caller'}'s number)")
+            return self.outside(line.forward_unconditional)
+        p.append(f"{line.label}: if no device is registered: "
+                 + (f"backup number {line.backup_number}" if line.backup_number else self.vm_words(line)))
+        if self.user(line) not in self.cond.registered:
+            if line.backup_number:
+                return self.outside(line.backup_number)
+            return self.voicemail(line, None)
+        p.append(f"ring every registration of {line.label} ({line.number}) for {line.ring_time} s")
+        result = self.ring((self.user(line),))
+        if result == "answer":
+            return
+        return self.after_ring(line, result)
+
+    def after_ring(self, line: Line, disposition: str) -> None:
+        if line.forward_no_answer:
+            self.plan.steps.append(f"no answer: forwarded to {line.forward_no_answer}")
+            return self.outside(line.forward_no_answer)
+        self.plan.steps.append(f"no answer: {self.vm_words(line)}")
+        return self.voicemail(line, disposition)
+
+    def vm_words(self, line: Line) -> str:
+        if not line.vm_enabled:
+            return "no voicemail: the call ends (busy or unavailable)"
+        return "voicemail (" + ("records a message" if line.vm_mode == "record" else "greeting only") + ")"
+
+    def voicemail(self, line: Line, disposition: str | None) -> None:
+        if not line.vm_enabled:
+            return self.finish("hangup:USER_BUSY" if disposition == "USER_BUSY" else "hangup:NO_ANSWER")
+        self.finish(f"voicemail:{line.sip_username}" if line.vm_mode == "record" else f"announce:{line.sip_username}")
+
+    def ring(self, targets: tuple[str, ...]) -> str:
+        """One group of legs rung together; the first that answers wins."""
+        self.out.attempts.append(targets)
+        results = []
+        for target in targets:
+            if "@" in target and target not in self.cond.registered:
+                results.append("USER_NOT_REGISTERED")
+                continue
+            answer = self.cond.answers.get(target, "no_answer")
+            if answer == "answer":
+                self.finish(f"bridge:{target}")
+                return "answer"
+            results.append("USER_BUSY" if answer == "busy" else "NO_ANSWER")
+        if results and all(r == "USER_NOT_REGISTERED" for r in results):
+            return "USER_NOT_REGISTERED"
+        if results and all(r == "USER_BUSY" for r in results):
+            return "USER_BUSY"
+        return "NO_ANSWER"
+
+    def outside(self, number: str) -> None:
+        """A forward, backup or destination number: our own lines stay
+        internal; anything else goes to the carrier."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            return self.finish("hangup:EXCHANGE_ROUTING_ERROR")
+        line = self.by_number.get(number)
+        if line is not None:
+            return self.line(line)
+        result = self.ring((f"gateway:{number}",))
+        if result != "answer":
+            self.finish(f"hangup:{result}")
+
+    # -- profiles (T-1, T-2, S-3) --------------------------------------------
+    def select(self, profiles: list, rules: list, with_origin: bool) -> int:
+        forced = next((i for i, p in enumerate(profiles) if p.forced), None)
+        if forced is not None:
+            self.plan.profile = {"name": profiles[forced].name, "reason": "forced"}
+            self.plan.steps.append(f"profile \"{profiles[forced].name}\" is forced: no rule is evaluated")
+            return forced
+        index = {p.id: i for i, p in enumerate(profiles)}
+        origin = origin_class(self._e164(self.caller)) if with_origin else None
+        for n, rule in enumerate(rules):
+            days, hours = rule_strings(rule)
+            origins = [o for o in getattr(rule, "origins", "").split(",") if o]
+            if not rule_matches(parse_days(days), parse_hours(hours), self.local):
+                continue
+            if origins and origin not in origins:
+                continue
+            i = index[rule.profile_id]
+            why = f"rule {n + 1} matched ({days}, {hours}" + (f", callers {'/'.join(origins)}" if origins else "") + ")"
+            self.plan.profile = {"name": profiles[i].name, "reason": why}
+            self.plan.steps.append(f"profile \"{profiles[i].name}\": {why}")
+            return i
+        i = next(i for i, p in enumerate(profiles) if p.is_default)
+        self.plan.profile = {"name": profiles[i].name, "reason": "no rule matched: default profile"}
+        self.plan.steps.append(f"profile \"{profiles[i].name}\": no rule matched, default profile")
+        return i
+
+    def _e164(self, raw: str) -> str:
+        try:
+            return normalize(raw, self.region, lenient=True)
+        except NumberError:
+            return raw
+
+    # -- reception numbers (R, H, I) -------------------------------------------
+    def reception(self, rec: ReceptionNumber, mode: str = "dynamic", profile_id: int | None = None,
+                  overflow=None) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            return self.finish("hangup:EXCHANGE_ROUTING_ERROR")
+        if mode == "dynamic":
+            p = self.select(rec.profiles, rec.rules, with_origin=False)
+        elif mode == "default":
+            p = next(i for i, pr in enumerate(rec.profiles) if pr.is_default)
+            self.plan.steps.append(f"{rec.label}: its default profile \"{rec.profiles[p].name}\"")
+        else:
+            p = next(i for i, pr in enumerate(rec.profiles) if pr.id == profile_id)
+            self.plan.steps.append(f"{rec.label}: profile \"{rec.profiles[p].name}\" (chosen by the menu)")
+        if self.out.profile is None:
+            self.out.profile = p
+        prof = rec.profiles[p]
+        if prof.pre_answer_audio_id:
+            self.plan.steps.append("the caller hears the pre-answer greeting")
+        if prof.kind == "ivr":
+            return self.ivr(rec, prof, overflow)
+        return self.hunt(rec, prof, overflow)
+
+    def hunt(self, rec: ReceptionNumber, prof: ReceptionProfile, overflow) -> None:
+        members = [self.lines[m.line_id] for m in prof.members if m.line_id in self.lines]
+        music = prof.hold_music_catalogue or ("a file of the library" if prof.hold_music_audio_id else None)
+        self.plan.steps.append(
+            f"hunt group, {prof.strategy}, {prof.cycles} cycle(s)"
+            + (f", {prof.ring_time} s per member" if prof.strategy != "simultaneous" else ", each line its own ring time")
+            + (f", hold music {music} while ringing" if music else ", ringback tone")
+            + ("; members' forwards and voicemail are honoured (the hunt stops where they take the call)"
+               if prof.forwards_allowed else "; members' forwards and voicemail are ignored"))
+        names = ", ".join(f"{m.label} ({m.number})" for m in members) or "no member"
+        self.plan.steps.append(f"members in order: {names}; busy or unregistered members are skipped at once")
+        if prof.strategy == "successive":
+            self.plan.steps.append("successive: the hunt-group service starts after the member the previous call "
+                                   "rang last; if it cannot be reached, sequential from the first member")
+            if self.cond.hunt_service_up:
+                return self.finish("socket")
+        if prof.strategy == "simultaneous" and members:
+            if prof.forwards_allowed:
+                follow = next((m for m in members if m.forward_unconditional), None)
+                if follow is not None:
+                    self.plan.steps.append(f"{follow.label} forwards every call: the call follows that forward")
+                    return self.line(follow)
+            for _ in range(prof.cycles):
+                if self.ring(tuple(self.user(m) for m in members)) == "answer":
+                    return
+            return self.hunt_end(rec, prof, overflow)
+        for _ in range(prof.cycles):
+            for m in members:
+                if prof.forwards_allowed and m.forward_unconditional:
+                    self.plan.steps.append(f"{m.label} forwards every call: the hunt stops there")
+                    return self.line(m)
+                result = self.ring((self.user(m),))
+                if result == "answer":
+                    return
+                if prof.forwards_allowed:
+                    if result == "USER_NOT_REGISTERED":
+                        if m.backup_number:
+                            return self.outside(m.backup_number)
+                        return self.voicemail(m, None)
+                    if m.forward_no_answer or m.vm_enabled:
+                        return self.after_ring(m, result)
+        return self.hunt_end(rec, prof, overflow)
+
+    def hunt_end(self, rec: ReceptionNumber, prof: ReceptionProfile, overflow) -> None:
+        vm = self.lines.get(prof.voicemail_line_id or 0)
+        if vm is not None:
+            self.plan.steps.append(f"nobody answered: voicemail of {vm.label} ({vm.number})")
+            return self.voicemail(vm, None)
+        if overflow is not None:
+            self.plan.steps.append("nobody answered: overflow to the next routing")
+            return overflow()
+        self.plan.steps.append("nobody answered and no voicemail is chosen: the call ends")
+        return self.finish("hangup:NO_ANSWER")
+
+    def ivr(self, rec: ReceptionNumber, prof: ReceptionProfile, overflow) -> None:
+        keys = {k.digit: k for k in prof.keys}
+        listing = "; ".join(f"{d} → {self.key_words(k)}" for d, k in sorted(keys.items()) if d != "fallback")
+        fallback = keys.get("fallback")
+        self.plan.steps.append(f"menu: {listing or 'no key'}")
+        self.plan.steps.append("invalid or no key: the menu is replayed up to 3 times, then "
+                               + (self.key_words(fallback) if fallback else "the call ends politely"))
+        chosen = None
+        for _ in range(3):
+            digit = self.cond.digits.pop(0) if self.cond.digits else ""
+            if digit and digit in keys and digit != "fallback":
+                chosen = keys[digit]
+                break
+        if chosen is None:
+            chosen = fallback
+        if chosen is None or chosen.action == "hangup":
+            return self.finish("hangup:NORMAL_CLEARING")
+        if chosen.action == "line":
+            return self.line(self.lines[chosen.line_id])
+        if chosen.action == "voicemail":
+            return self.voicemail(self.lines[chosen.line_id], None)
+        target = self.recs[chosen.target_reception_id]
+        return self.reception(target, mode=chosen.target_mode or "dynamic", profile_id=chosen.target_profile_id,
+                              overflow=overflow)
+
+    def key_words(self, key) -> str:
+        if key.action == "hangup":
+            return "hang up"
+        if key.action in ("line", "voicemail"):
+            line = self.lines[key.line_id]
+            return f"{'line' if key.action == 'line' else 'voicemail of'} {line.label}"
+        target = self.recs[key.target_reception_id]
+        mode = {"dynamic": "its rules", "default": "its default profile"}.get(key.target_mode or "dynamic")
+        if key.target_mode == "profile":
+            mode = "profile " + next(p.name for p in target.profiles if p.id == key.target_profile_id)
+        return f"{target.label} ({mode})"
+
+    # -- special numbers (S) -----------------------------------------------------
+    def special(self, sp: SpecialNumber) -> None:
+        origin = origin_class(self._e164(self.caller)) if self.caller else "other"
+        self.plan.steps.append(f"caller origin: {origin}")
+        p = self.select(sp.profiles, sp.rules, with_origin=True)
+        self.out.profile = p
+        prof = sp.profiles[p]
+        self.routings(sp, prof, 0)
+
+    def routings(self, sp: SpecialNumber, prof: SpecialProfile, k: int) -> None:
+        if k >= len(prof.routings):
+            self.plan.steps.append("every routing failed: the call ends")
+            return self.finish("hangup:NO_ANSWER")
+        routing = prof.routings[k]
+        dests = routing.destinations
+        percents = [d.percent for d in dests]
+        names = [d.number or self.recs[d.reception_id].number for d in dests]
+        spans = buckets(percents)
+        self.plan.choices.append({"routing": k + 1, "destinations": [
+            {"to": n, "percent": pc, "probability": round((hi - lo + 1) / 4096, 4)}
+            for n, pc, (lo, hi) in zip(names, percents, spans)]})
+        self.plan.steps.append(f"routing {k + 1}: one of " + ", ".join(f"{n} ({pc} %)" for n, pc in zip(names, percents))
+                               + "; if it fails (busy, no answer, unreachable), routing "
+                               + (str(k + 2) if k + 1 < len(prof.routings) else "none: the call ends"))
+        d = dests[pick(self.cond.uuid, k, percents)]
+        nxt = lambda: self.routings(sp, prof, k + 1)  # noqa: E731
+        if d.reception_id:
+            return self.reception(self.recs[d.reception_id], overflow=nxt)
+        target = f"loopback:{d.number}"
+        self.out.attempts.append((target,))
+        sub = Resolver(self.t, self.region)
+        sub_plan = sub.resolve(d.number, self.caller, self.local, Conditions(
+            registered=self.cond.registered, answers=self.cond.answers, uuid=self.cond.uuid,
+            hunt_service_up=self.cond.hunt_service_up)) if d.number in self.by_number else None
+        if sub_plan is not None:
+            answered = not sub_plan.outcome.final.startswith("hangup:")  # type: ignore[union-attr]
+        else:
+            answered = self.cond.answers.get(f"gateway:{d.number}", "no_answer") == "answer"
+        if answered:
+            return self.finish(f"bridge:{target}")
+        return nxt()
+
+
+def resolve(tenant_snap, dialled: str, caller: str | None, at: datetime, cond: Conditions | None = None,
+            region: str = "FR") -> Plan:
+    return Resolver(tenant_snap, region).resolve(dialled, caller, at, cond)
