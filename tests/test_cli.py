@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from orchestrator.cli.main import main
+from orchestrator.db import migrate
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -32,7 +33,7 @@ def db_env(request, tmp_path, monkeypatch):
 
 def test_operator_workflow(db_env, capsys):
     assert main(["db", "upgrade"]) == 0
-    assert "revision 0002" in capsys.readouterr().out
+    assert f"revision {migrate.head_revision()}" in capsys.readouterr().out
     assert main(["demo", "load"]) == 0
     out = capsys.readouterr().out
     assert "admin@bauer.example" in out and "bauer-admin" in out

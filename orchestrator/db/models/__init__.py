@@ -6,14 +6,15 @@ from .calls import CallRecord, NodeState, SmsMessage
 from .devices import Device, DeviceKey, DevicePort
 from .directory import Contact, ContactNumber, DirectoryList
 from .lines import FaxLine, Line
+from .live import ClickToCall, Registration, VoicemailCounter
 from .numbers import EmergencyRoute, PhoneNumber
 from .reception import HuntMember, IvrKey, ReceptionNumber, ReceptionProfile, ReceptionRule
 from .special import Routing, RoutingDestination, SpecialNumber, SpecialProfile, SpecialRule
 
 __all__ = [
-    "AUDIO_CATEGORIES", "AudioFile", "AuditEntry", "CallRecord", "Contact", "ContactNumber",
+    "AUDIO_CATEGORIES", "AudioFile", "AuditEntry", "CallRecord", "ClickToCall", "Contact", "ContactNumber",
     "Device", "DeviceKey", "DevicePort", "DirectoryList", "EmergencyRoute", "FaxLine",
     "HuntMember", "IvrKey", "Line", "Login", "NodeState", "PhoneNumber", "ReceptionNumber",
     "ReceptionProfile", "ReceptionRule", "Routing", "RoutingDestination", "SmsMessage",
-    "SpecialNumber", "SpecialProfile", "SpecialRule", "Tenant",
+    "SpecialNumber", "SpecialProfile", "SpecialRule", "Tenant", "Registration", "VoicemailCounter",
 ]
