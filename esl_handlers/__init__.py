@@ -1,1 +1,6 @@
-"""Live services over the FreeSWITCH Event Socket (greenswitch/gevent processes only)."""
+"""Live services over the FreeSWITCH Event Socket (gevent + greenswitch).
+
+Only the two processes started from here import gevent: the event service
+(``centrex-esl-events``) and the hunt-group service (``centrex-hunt-server``).
+The logic they run lives in :mod:`orchestrator.live`, free of gevent.
+"""

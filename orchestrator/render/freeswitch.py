@@ -26,7 +26,8 @@ from .views import Stream, did_pattern, fax_view, line_view, reception_view, str
 MODULES = (
     "mod_console", "mod_logfile", "mod_event_socket", "mod_sofia", "mod_loopback", "mod_commands",
     "mod_dptools", "mod_db", "mod_hash", "mod_expr", "mod_dialplan_xml", "mod_voicemail", "mod_spandsp",
-    "mod_sndfile", "mod_native_file", "mod_local_stream", "mod_tone_stream", "mod_say_en",
+    "mod_sndfile", "mod_native_file", "mod_local_stream", "mod_tone_stream", "mod_say_en", "mod_json_cdr",
+    "mod_sms",
 )
 BEEP, SILENCE_SHORT = "%(200,0,800)", "%(100,100,0)"
 VOICEMAIL_MACROS = tuple(
@@ -115,6 +116,7 @@ def platform_files(data: PlatformData, platform: Platform, node: Node) -> dict[s
         "voicemail.tpl": (TEMPLATES / "freeswitch" / "voicemail.tpl").read_bytes(),
         "lang/en.xml": _render("lang/en.xml", macros=VOICEMAIL_MACROS, **common),
         "autoload_configs/db.conf.xml": _render("autoload_configs/db.conf.xml"),
+        "autoload_configs/json_cdr.conf.xml": _render("autoload_configs/json_cdr.conf.xml", **common),
         "autoload_configs/timezones.conf.xml": _render("autoload_configs/timezones.conf.xml", timezones=[
             (name, posix_tz(name)) for name in sorted(set(data.timezones) | {"Europe/Paris"})]),
         "autoload_configs/modules.conf.xml": _render("autoload_configs/modules.conf.xml", modules=modules),

@@ -1,0 +1,162 @@
+"""The event service (P-6): one inbound event-socket connection per node.
+
+It reconnects with back-off, subscribes to what it needs, reconciles after
+each (re)connection (``show registrations``, ``show channels``), imports the
+JSON CDRs written while it was away, and then follows the events:
+registrations, voicemail counters, click-to-call progress, and one call
+record per finished call.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import gevent
+import gevent.event
+import greenswitch
+
+from orchestrator.live import calllog, click_to_call, registrations, voicemail
+from orchestrator.render.platform import Node
+from orchestrator.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+SUBSCRIBE = ["CHANNEL_CREATE", "CHANNEL_ANSWER", "CHANNEL_BRIDGE", "CHANNEL_HANGUP_COMPLETE", "BACKGROUND_JOB",
+             "MESSAGE_WAITING", "CUSTOM", "sofia::register", "sofia::unregister", "sofia::expire",
+             "vm::maintenance"]
+
+
+def event_body(headers: dict[str, str]) -> str:
+    """greenswitch folds an event's own body into the last header it read
+    (the body has no "key: value" lines); take it back out."""
+    raw = headers.get("Content-Length", "")
+    return raw.split("\n", 1)[1].strip() if "\n" in raw else ""
+
+
+class EventService:
+    def __init__(self, rt: Runtime, node: Node, cdr_dir: Path | None = None,
+                 esl_factory: Callable[..., greenswitch.InboundESL] = greenswitch.InboundESL,
+                 backoff: tuple[float, float] = (0.5, 30.0)) -> None:
+        self.rt = rt
+        self.node = node
+        self.cdr_dir = cdr_dir
+        self.esl_factory = esl_factory
+        self.backoff = backoff
+        self.stopped = gevent.event.Event()
+        self.ready = gevent.event.Event()  # set after each successful (re)connection and reconciliation
+        self.channels: dict[str, dict[str, str]] = {}
+        self.connections = 0
+        self.esl: greenswitch.InboundESL | None = None
+        self.dispatch: dict[str, Callable[[dict[str, str]], None]] = {
+            "CHANNEL_CREATE": self._channel_create,
+            "CHANNEL_ANSWER": self._click_to_call,
+            "CHANNEL_BRIDGE": self._click_to_call,
+            "CHANNEL_HANGUP_COMPLETE": self._hangup_complete,
+            "BACKGROUND_JOB": self._click_to_call,
+            "MESSAGE_WAITING": self._db(voicemail.on_message_waiting),
+            "sofia::register": self._db(lambda s, h: registrations.on_register(s, h, self.node.name)),
+            "sofia::unregister": self._db(registrations.on_unregister),
+            "sofia::expire": self._db(registrations.on_unregister),
+            "vm::maintenance": self._db(voicemail.on_maintenance),
+        }
+
+    # -- handlers ---------------------------------------------------------------
+    def _db(self, fn: Callable) -> Callable[[dict[str, str]], None]:
+        def run(headers: dict[str, str]) -> None:
+            with self.rt.context(actor="esl-events") as ctx:
+                fn(ctx.session, headers)
+                ctx.session.commit()
+        return run
+
+    def _channel_create(self, headers: dict[str, str]) -> None:
+        self.channels[headers.get("Unique-ID", "")] = {"name": headers.get("Channel-Name", ""),
+                                                       "caller": headers.get("Caller-Caller-ID-Number", "")}
+
+    def _click_to_call(self, headers: dict[str, str]) -> None:
+        with self.rt.context(actor="esl-events") as ctx:
+            click_to_call.on_event(ctx.session, headers, event_body(headers))
+            ctx.session.commit()
+
+    def _hangup_complete(self, headers: dict[str, str]) -> None:
+        self.channels.pop(headers.get("Unique-ID", ""), None)
+        with self.rt.context(actor="esl-events") as ctx:
+            click_to_call.on_event(ctx.session, headers)
+            calllog.record(ctx.session, calllog.from_event(headers), self.node.name)
+            ctx.session.commit()
+
+    def on_event(self, event) -> None:
+        headers = dict(event.headers)
+        name = headers.get("Event-Name")
+        if name == "CUSTOM":
+            name = headers.get("Event-Subclass")
+        handler = self.dispatch.get(name or "")
+        if handler is None:
+            return
+        try:
+            handler(headers)
+        except Exception:  # noqa: BLE001 - one bad event must not stop the service
+            log.exception("event handling failed", extra={"event": name, "uuid": headers.get("Unique-ID")})
+
+    # -- connection ---------------------------------------------------------------
+    def reconcile(self, esl) -> None:
+        regs = esl.send("api show registrations").data or ""
+        chans = esl.send("api show channels as json").data or ""
+        with self.rt.context(actor="esl-events") as ctx:
+            count = registrations.reconcile(ctx.session, self.node.name, regs)
+            ctx.session.commit()
+        try:
+            rows = json.loads(chans).get("rows") or []
+        except ValueError:
+            rows = []
+        self.channels = {r.get("uuid", ""): {"name": r.get("name", ""), "caller": r.get("cid_num", "")} for r in rows}
+        log.info("reconciled", extra={"node": self.node.name, "registrations": count, "channels": len(self.channels)})
+
+    def import_cdrs(self) -> None:
+        if self.cdr_dir is None:
+            return
+        with self.rt.context(actor="esl-events") as ctx:
+            new, seen = calllog.import_cdr_dir(ctx.session, self.cdr_dir, self.node.name)
+        if seen:
+            log.info("CDR files imported", extra={"node": self.node.name, "new": new, "seen": seen})
+
+    def run(self) -> None:
+        delay = self.backoff[0]
+        while not self.stopped.is_set():
+            esl = self.esl_factory(self.node.esl_host, self.node.esl_port, self.node.esl_password, timeout=5)
+            try:
+                esl.connect()
+            except Exception as exc:  # noqa: BLE001
+                log.warning("event socket unreachable, retrying", extra={"node": self.node.name, "error": str(exc),
+                                                                          "retry_in": delay})
+                self.stopped.wait(delay)
+                delay = min(delay * 2, self.backoff[1])
+                continue
+            delay = self.backoff[0]
+            self.esl = esl
+            self.connections += 1
+            try:
+                for name in self.dispatch:
+                    esl.register_handle(name, self.on_event)
+                esl.register_handle("CUSTOM", self.on_event)
+                esl.send("event plain " + " ".join(SUBSCRIBE))
+                self.reconcile(esl)
+                self.import_cdrs()
+                self.ready.set()
+                log.info("listening", extra={"node": self.node.name})
+                gevent.wait([esl._receive_events_greenlet, self.stopped], count=1)
+            except Exception as exc:  # noqa: BLE001
+                log.warning("event socket lost", extra={"node": self.node.name, "error": str(exc)})
+            finally:
+                self.ready.clear()
+                try:
+                    esl.stop()
+                except Exception:  # noqa: BLE001
+                    pass
+            if not self.stopped.is_set():
+                log.warning("event socket closed, reconnecting", extra={"node": self.node.name})
+
+    def stop(self) -> None:
+        self.stopped.set()

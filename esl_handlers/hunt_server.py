@@ -1,0 +1,93 @@
+"""The hunt-group service (P-7, H-1): FreeSWITCH's ``socket`` application
+connects here (outbound event socket, ``async full``) for hunt groups that
+need live state, chiefly the successive strategy.
+
+A gevent ``StreamServer`` accepts at once (greenswitch's own server polls
+every 0.1 s); each connection becomes a greenswitch ``OutboundSession``
+driven by :func:`orchestrator.live.hunt.hunt`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import gevent
+from gevent.server import StreamServer
+from greenswitch.esl import OutboundSession, OutboundSessionHasGoneAway
+
+from orchestrator.live.hunt import CallerGone, Order, hunt, load_group
+from orchestrator.render.platform import Platform
+from orchestrator.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+class SessionControl:
+    """:class:`orchestrator.live.hunt.CallControl` over an outbound session."""
+
+    def __init__(self, session: OutboundSession, timeout: float = 600.0) -> None:
+        self.session = session
+        self.timeout = timeout
+
+    def execute(self, app: str, args: str = "") -> dict[str, str]:
+        try:
+            if app in ("transfer", "hangup"):
+                self.session.call_command(app, args)
+                return {}
+            event = self.session.call_command(app, args, block=True, response_timeout=self.timeout)
+        except (OutboundSessionHasGoneAway, gevent.Timeout):
+            raise CallerGone() from None
+        return dict(event.headers) if event is not None else {}
+
+    def api(self, command: str) -> str:
+        try:
+            return self.session.send(f"api {command}").data or ""
+        except OutboundSessionHasGoneAway:
+            raise CallerGone() from None
+
+
+class HuntServer:
+    def __init__(self, rt: Runtime, platform: Platform, order: Order, host: str = "127.0.0.1", port: int = 8084):
+        self.rt = rt
+        self.platform = platform
+        self.order = order
+        self.server = StreamServer((host, port), self.handle)
+        self.calls = 0
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return self.server.address
+
+    def start(self) -> None:
+        self.server.start()
+        log.info("hunt-group service listening", extra={"address": "%s:%s" % self.server.address})
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.server.stop(timeout=timeout)
+
+    def handle(self, sock, address) -> None:
+        session = OutboundSession(address, sock)
+        outcome = "error"
+        try:
+            session.connect()
+            session.myevents()
+            session.linger()
+            key = (session.session_data or {}).get("variable_centrex_hunt", "")
+            with self.rt.context(actor="hunt-server") as ctx:
+                group = load_group(ctx.session, self.platform, key)
+            if group is None:
+                log.warning("unknown hunt group: falling back to the dialplan", extra={"key": key})
+                outcome = "unknown_group"
+                return  # closing the socket lets the dialplan's native fallback run
+            self.calls += 1
+            outcome = hunt(SessionControl(session), group, self.order)
+        except (OutboundSessionHasGoneAway, CallerGone):
+            outcome = "caller_gone"
+        except Exception:  # noqa: BLE001
+            log.exception("hunt failed: the dialplan's native fallback takes over")
+        finally:
+            log.info("hunt done", extra={"outcome": outcome})
+            try:
+                session.stop()
+            except Exception:  # noqa: BLE001
+                pass

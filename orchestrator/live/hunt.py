@@ -1,0 +1,171 @@
+"""The hunt-group logic run by the hunt-group service (H-1..H-6, P-7).
+
+Written against a small :class:`CallControl` protocol (execute an
+application and wait for it to complete; run an API command) so that it is
+tested without gevent or FreeSWITCH; ``esl_handlers.hunt_server`` adapts a
+greenswitch outbound session to it. The successive order lives in Redis
+(:class:`RedisOrder`): the start of each call is reserved atomically, so
+concurrent calls on several nodes start with different members, and the
+memory survives restarts.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..db.models import ReceptionNumber
+from ..render.platform import Platform
+from ..render.routes import RouteBuilder
+from ..render.snapshot import load_snapshot
+
+log = logging.getLogger(__name__)
+
+
+class CallerGone(Exception):
+    """The caller hung up: stop everything."""
+
+
+class CallControl(Protocol):
+    def execute(self, app: str, args: str = "") -> dict[str, str]: ...
+
+    def api(self, command: str) -> str: ...
+
+
+class Order(Protocol):
+    def start(self, key: str, size: int) -> int: ...
+
+    def rang(self, key: str, index: int) -> None: ...
+
+
+_START = """
+local last = tonumber(redis.call('GET', KEYS[1]) or '-1')
+local size = tonumber(ARGV[1])
+local start = (last + 1) % size
+redis.call('SET', KEYS[1], start)
+return start
+"""
+
+
+class RedisOrder:
+    """H-1 successive: where the next call starts, per hunt group, in Redis."""
+
+    def __init__(self, redis_conn, prefix: str) -> None:
+        self.redis = redis_conn
+        self.prefix = prefix
+        self._start = redis_conn.register_script(_START)
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}:hunt:last:{key}"
+
+    def start(self, key: str, size: int) -> int:
+        return int(self._start(keys=[self._key(key)], args=[size]))
+
+    def rang(self, key: str, index: int) -> None:
+        self.redis.set(self._key(key), index)
+
+
+class MemoryOrder:
+    """The same in memory (tests, and a single process without Redis)."""
+
+    def __init__(self) -> None:
+        self.last: dict[str, int] = {}
+
+    def start(self, key: str, size: int) -> int:
+        start = (self.last.get(key, -1) + 1) % size
+        self.last[key] = start
+        return start
+
+    def rang(self, key: str, index: int) -> None:
+        self.last[key] = index
+
+
+@dataclass
+class Group:
+    key: str  # "P~<reception number>~<profile index>", as the dialplan names it
+    domain: str
+    profile: object
+    members: list[int]  # line ids in order
+    builder: RouteBuilder
+
+
+def load_group(session: Session, platform: Platform, key: str) -> Group | None:
+    parts = key.split("~")
+    if len(parts) != 3 or parts[0] != "P" or not parts[2].isdigit():
+        return None
+    rec = session.scalar(select(ReceptionNumber).where(ReceptionNumber.number == parts[1]))
+    if rec is None:
+        return None
+    snapshot = load_snapshot(session, [rec.tenant_id])
+    t = snapshot.tenants[0]
+    rec = next(r for r in t.receptions if r.number == parts[1])
+    index = int(parts[2])
+    if index >= len(rec.profiles):
+        return None
+    prof = rec.profiles[index]
+    builder = RouteBuilder(t, snapshot, platform)
+    members = [m.line_id for m in prof.members if m.line_id in builder.views]
+    return Group(key=key, domain=t.domain, profile=prof, members=members, builder=builder)
+
+
+def _set_all(call: CallControl, actions: list[tuple[str, str]]) -> None:
+    for app, data in actions:
+        call.execute(app, data)
+
+
+def hunt(call: CallControl, group: Group, order: Order) -> str:
+    """Ring the members in the successive order; returns what happened:
+    ``answered:<user>``, ``followed:<line>``, ``voicemail``, ``overflow``,
+    ``no_answer`` or ``caller_gone``."""
+    prof = group.profile
+    members = group.members
+    views = group.builder.views
+    try:
+        if members:
+            first = order.start(group.key, len(members))
+            for _cycle in range(prof.cycles):
+                for k in range(len(members)):
+                    i = (first + k) % len(members)
+                    line_id = members[i]
+                    v = views[line_id]
+                    if prof.forwards_allowed and v.fwd_all:  # H-3: the forward takes the call
+                        return _leave(call, group.builder.line_vars(line_id), "in", f"followed:{v.number}")
+                    contact = call.api(f"sofia_contact */{v.user}@{group.domain}").strip()
+                    if contact.startswith("error/"):  # H-6: not registered, skipped at once
+                        if prof.forwards_allowed:
+                            return _leave(call, group.builder.line_vars(line_id), "unregistered",
+                                          f"followed:{v.number}")
+                        continue
+                    order.rang(group.key, i)
+                    call.execute("set", f"call_timeout={prof.ring_time}")
+                    done = call.execute("bridge", f"[hold_music={v.hold_music}]user/{v.user}@{group.domain}")
+                    outcome = done.get("variable_originate_disposition", "")
+                    if outcome == "ORIGINATOR_CANCEL":
+                        return "caller_gone"
+                    if outcome == "SUCCESS" or done.get("variable_bridge_hangup_cause"):
+                        return f"answered:{v.user}"
+                    if prof.forwards_allowed and (v.fwd_na or v.vm_mode != "off"):
+                        return _leave(call, group.builder.line_vars(line_id), "after_ring", f"followed:{v.number}")
+        return _end(call, group)
+    except CallerGone:
+        return "caller_gone"
+
+
+def _leave(call: CallControl, member_vars: list[tuple[str, str]], step: str, outcome: str) -> str:
+    call.execute("set", "centrex_hunt_handled=true")
+    _set_all(call, member_vars)
+    call.execute("transfer", f"{step} XML centrex-line")
+    return outcome
+
+
+def _end(call: CallControl, group: Group) -> str:
+    """H-4: nobody answered. The rendered end of this hunt (``X~...``) does
+    the rest, as in the native path: voicemail of the chosen line, else the
+    next routing of a special number, else the call ends."""
+    call.execute("set", "centrex_hunt_handled=true")
+    call.execute("transfer", f"X~{group.key[2:]} XML {group.domain}~route")
+    return "end"

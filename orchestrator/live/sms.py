@@ -1,0 +1,63 @@
+"""SMS from a line (C-2): SIP MESSAGE through FreeSWITCH's chat API; at most
+160 characters; the status is stored."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Protocol
+
+from sqlalchemy import select
+
+from ..db.models import Line, Login, SmsMessage, Tenant
+from ..render.platform import platform_from_settings
+from ..services.context import ServiceContext
+from ..services.errors import FieldError, ValidationFailed
+from ..services.numbering import NumberError, normalize
+from .access import own_line
+
+log = logging.getLogger(__name__)
+MAX_LENGTH = 160
+
+
+class Chat(Protocol):
+    def api(self, cmd: str) -> str: ...
+
+
+def send(ctx: ServiceContext, login: Login, line_number: str, to: str, text: str, esl: Chat) -> SmsMessage:
+    line = own_line(ctx.session, login, line_number, ctx.settings.default_region)
+    body = re.sub(r"[\r\n\t]+", " ", text or "").strip()  # one ESL line: breaks become spaces
+    problems = []
+    if not body:
+        problems.append(FieldError("sms.empty", "text", "write the message"))
+    elif len(body) > MAX_LENGTH:
+        problems.append(FieldError("sms.too_long", "text", f"an SMS has at most {MAX_LENGTH} characters ({len(body)} given)"))
+    try:
+        dest = normalize(to, ctx.settings.default_region)
+    except NumberError as exc:
+        problems.append(FieldError(exc.error_id, "to", exc.message))
+        dest = ""
+    if problems:
+        raise ValidationFailed(problems)
+    tenant = ctx.session.get(Tenant, line.tenant_id)
+    msg = SmsMessage(tenant_id=line.tenant_id, line_id=line.id, to_number=dest, body=body, status="queued")
+    ctx.session.add(msg)
+    ctx.session.flush()
+    onnet = ctx.session.scalar(select(Line).where(Line.number == dest))
+    if onnet is not None:
+        to_uri = f"{onnet.sip_username}@{ctx.session.get(Tenant, onnet.tenant_id).sip_domain}"  # type: ignore[union-attr]
+    else:
+        gateway = platform_from_settings(ctx.settings).gateway
+        to_uri = f"{dest}@{gateway.proxy.split(':')[0]}"
+    try:
+        reply = esl.api(f"chat sip|{line.sip_username}@{tenant.sip_domain}|{to_uri}|{body}")  # type: ignore[union-attr]
+    except Exception as exc:  # noqa: BLE001
+        msg.status, msg.error = "failed", f"the phone system cannot be reached: {getattr(exc, 'message', exc)}"
+    else:
+        if reply.strip().startswith("+OK"):
+            msg.status = "sent"
+        else:
+            msg.status, msg.error = "failed", reply.strip()[:200] or "no answer from FreeSWITCH"
+    ctx.audit(line.tenant_id, "sms", "line", line.number, to=dest, status=msg.status)
+    ctx.session.commit()
+    return msg
