@@ -16,6 +16,7 @@ from pathlib import Path
 
 import gevent
 import gevent.event
+import gevent.queue
 import greenswitch
 
 from orchestrator.live import calllog, click_to_call, registrations, voicemail
@@ -48,6 +49,9 @@ class EventService:
         self.stopped = gevent.event.Event()
         self.ready = gevent.event.Event()  # set after each successful (re)connection and reconciliation
         self.channels: dict[str, dict[str, str]] = {}
+        # what happened, in order, for whoever watches (tests, metrics)
+        self.handled: gevent.queue.Queue = gevent.queue.Queue()
+        self.connected: gevent.queue.Queue = gevent.queue.Queue()
         self.connections = 0
         self.esl: greenswitch.InboundESL | None = None
         self.dispatch: dict[str, Callable[[dict[str, str]], None]] = {
@@ -99,6 +103,7 @@ class EventService:
             handler(headers)
         except Exception:  # noqa: BLE001 - one bad event must not stop the service
             log.exception("event handling failed", extra={"event": name, "uuid": headers.get("Unique-ID")})
+        self.handled.put(name)
 
     # -- connection ---------------------------------------------------------------
     def reconcile(self, esl) -> None:
@@ -145,6 +150,7 @@ class EventService:
                 self.reconcile(esl)
                 self.import_cdrs()
                 self.ready.set()
+                self.connected.put(self.connections)
                 log.info("listening", extra={"node": self.node.name})
                 gevent.wait([esl._receive_events_greenlet, self.stopped], count=1)
             except Exception as exc:  # noqa: BLE001

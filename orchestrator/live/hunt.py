@@ -147,7 +147,7 @@ def hunt(call: CallControl, group: Group, order: Order) -> str:
                     if outcome == "ORIGINATOR_CANCEL":
                         return "caller_gone"
                     if outcome == "SUCCESS" or done.get("variable_bridge_hangup_cause"):
-                        return f"answered:{v.user}"
+                        return f"answered:{v.user}@{group.domain}"
                     if prof.forwards_allowed and (v.fwd_na or v.vm_mode != "off"):
                         return _leave(call, group.builder.line_vars(line_id), "after_ring", f"followed:{v.number}")
         return _end(call, group)

@@ -1,0 +1,162 @@
+"""The hunt-group service's logic (H-1..H-6) against a scripted call, and
+the successive order in the real Redis (atomic under concurrent calls)."""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+
+import pytest
+import redis
+
+from helpers import make_line, make_reception, make_tenant
+from orchestrator.live.hunt import CallerGone, MemoryOrder, RedisOrder, hunt, load_group
+from render_helpers import PLATFORM
+
+D = "hunt.centrex.test"
+USERS = [f"017530000{i}@{D}" for i in range(1, 5)]
+
+
+class ScriptedCall:
+    """CallControl: bridge outcomes per user, registration per user."""
+
+    def __init__(self, registered=(), answers=None, gone_after: int | None = None):
+        self.registered = set(registered)
+        self.answers = answers or {}
+        self.executed: list[tuple[str, str]] = []
+        self.rung: list[str] = []
+        self.gone_after = gone_after
+
+    def execute(self, app: str, args: str = "") -> dict[str, str]:
+        self.executed.append((app, args))
+        if app != "bridge":
+            return {}
+        user = args.split("user/", 1)[1]
+        self.rung.append(user)
+        if self.gone_after is not None and len(self.rung) >= self.gone_after:
+            return {"variable_originate_disposition": "ORIGINATOR_CANCEL"}
+        outcome = self.answers.get(user, "no_answer")
+        if outcome == "answer":
+            return {"variable_originate_disposition": "SUCCESS", "variable_bridge_hangup_cause": "NORMAL_CLEARING"}
+        return {"variable_originate_disposition": "USER_BUSY" if outcome == "busy" else "NO_ANSWER"}
+
+    def api(self, command: str) -> str:
+        user = command.split("*/", 1)[1]
+        return f"sofia/internal/sip:{user}" if user in self.registered else "error/user_not_registered"
+
+    @property
+    def transfers(self) -> list[str]:
+        return [a for app, a in self.executed if app == "transfer"]
+
+
+@pytest.fixture
+def groups(ctx):
+    tenant = make_tenant(ctx, "Hunt", domain=D)
+    for i in range(1, 5):
+        make_line(ctx, tenant, f"+3317530000{i}", label=f"M{i}",
+                  **({"forwards": {"unconditional": "+33612000000"}} if i == 4 else {}))
+    members = [f"+3317530000{i}" for i in range(1, 4)]
+    make_reception(ctx, tenant, {"number": "+33175300100", "label": "Succ", "profiles": [
+        {"name": "Défaut", "default": True, "hunt_group": {"strategy": "successive", "cycles": 2, "ring_time": 10,
+                                                           "members": members, "voicemail": "+33175300001"}}]})
+    make_reception(ctx, tenant, {"number": "+33175300200", "label": "Fwd", "profiles": [
+        {"name": "Défaut", "default": True, "hunt_group": {"strategy": "successive", "forwards_allowed": True,
+                                                           "members": ["+33175300001", "+33175300004"]}}]})
+    ctx.session.commit()
+    return lambda key: load_group(ctx.session, PLATFORM, key)
+
+
+def test_successive_continues_after_the_last_member_rung(groups):
+    group, order = groups("P~+33175300100~0"), MemoryOrder()
+    first = ScriptedCall(registered=USERS, answers={USERS[1]: "answer"})
+    assert hunt(first, group, order) == f"answered:{USERS[1]}"
+    assert first.rung == USERS[:2]
+    second = ScriptedCall(registered=USERS, answers={USERS[0]: "answer"})
+    assert hunt(second, group, order) == f"answered:{USERS[0]}"
+    assert second.rung == [USERS[2], USERS[0]]  # starts after member 2, wraps around
+    assert ("set", "call_timeout=10") in second.executed
+
+
+def test_unregistered_and_busy_members_are_skipped(groups):
+    call = ScriptedCall(registered=[USERS[0], USERS[2]], answers={USERS[0]: "busy", USERS[2]: "answer"})
+    assert hunt(call, groups("P~+33175300100~0"), MemoryOrder()) == f"answered:{USERS[2]}"
+    assert call.rung == [USERS[0], USERS[2]]  # member 2 never rung: not registered
+
+
+def test_cycles_then_voicemail_through_the_rendered_end(groups):
+    call = ScriptedCall(registered=USERS)
+    assert hunt(call, groups("P~+33175300100~0"), MemoryOrder()) == "end"
+    assert len(call.rung) == 6  # 3 members x 2 cycles
+    assert call.transfers == [f"X~+33175300100~0 XML {D}~route"]
+    assert ("set", "centrex_hunt_handled=true") in call.executed
+
+
+def test_forwards_allowed_follow_the_member(groups):
+    group = groups("P~+33175300200~0")
+    order = MemoryOrder()
+    call = ScriptedCall(registered=[USERS[0]])
+    assert hunt(call, group, order) == "followed:+33175300001"  # no answer: its voicemail takes it
+    assert call.transfers == ["after_ring XML centrex-line"]
+    assert ("set", "centrex_line=+33175300001") in call.executed
+    call = ScriptedCall(registered=[USERS[0]])
+    assert hunt(call, group, order) == "followed:+33175300004"  # next call starts at member 2: forwards all
+    assert call.transfers == ["in XML centrex-line"] and call.rung == []
+
+
+def test_caller_hang_up_stops_everything(groups):
+    call = ScriptedCall(registered=USERS, gone_after=1)
+    assert hunt(call, groups("P~+33175300100~0"), MemoryOrder()) == "caller_gone"
+    assert len(call.rung) == 1 and call.transfers == []
+
+    class Gone(ScriptedCall):
+        def api(self, command):
+            raise CallerGone()
+
+    assert hunt(Gone(), groups("P~+33175300100~0"), MemoryOrder()) == "caller_gone"
+
+
+def test_unknown_group_keys(ctx, groups):
+    for key in ("", "P~+33175300100", "P~+33175399999~0", "P~+33175300100~9", "X~+33175300100~0"):
+        assert load_group(ctx.session, PLATFORM, key) is None
+
+
+@pytest.fixture
+def redis_order():
+    conn = redis.Redis.from_url(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0"))
+    try:
+        conn.ping()
+    except redis.exceptions.ConnectionError as exc:
+        pytest.fail(f"Redis is required: {exc}", pytrace=False)
+    prefix = f"centrex-test-{uuid.uuid4().hex[:8]}"
+    yield conn, prefix
+    for key in conn.scan_iter(f"{prefix}:*"):
+        conn.delete(key)
+
+
+def test_concurrent_calls_start_with_different_members(redis_order):
+    conn, prefix = redis_order
+    barrier = threading.Barrier(8)
+    starts: list[int] = []
+    lock = threading.Lock()
+
+    def call() -> None:
+        order = RedisOrder(redis.Redis.from_url(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")), prefix)
+        barrier.wait(timeout=5)
+        got = order.start("P~+33175300100~0", 8)
+        with lock:
+            starts.append(got)
+
+    threads = [threading.Thread(target=call) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    assert sorted(starts) == list(range(8))  # every call got its own first member
+
+
+def test_order_survives_a_restart(redis_order):
+    conn, prefix = redis_order
+    RedisOrder(conn, prefix).rang("k", 2)
+    fresh = RedisOrder(redis.Redis.from_url(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")), prefix)
+    assert fresh.start("k", 3) == 0  # after member 3 (index 2) comes member 1
