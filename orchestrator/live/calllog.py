@@ -109,6 +109,9 @@ def classify(session: Session, facts: CallFacts) -> dict | None:
         direction, line_number = "inbound", called_line
     line = session.scalar(select(Line).where(Line.number == line_number, Line.tenant_id == tenant.id)) \
         if line_number else None
+    # the number dialled, not the last internal step the call was transferred to
+    dialled = v.get("sip_req_user") or v.get("centrex_c2c_target") or facts.callee
+    callee = called_line if direction == "inbound" and called_line else dialled
     answered = facts.answer > 0
     if v.get("centrex_outbound") == "forward":
         disposition = "forwarded"
@@ -123,7 +126,7 @@ def classify(session: Session, facts: CallFacts) -> dict | None:
     else:
         disposition = "failed"
     return dict(tenant_id=tenant.id, call_uuid=facts.uuid, direction=direction,
-                caller=facts.caller[:40], callee=facts.callee[:40], line_id=line.id if line else None,
+                caller=facts.caller[:40], callee=callee[:40], line_id=line.id if line else None,
                 reception_number=v.get("centrex_route") if not v.get("centrex_special") else None,
                 special_number=v.get("centrex_special"), started_at=_dt(facts.start) or datetime.now(timezone.utc),
                 answered_at=_dt(facts.answer), ended_at=_dt(facts.end), duration_s=facts.billsec,

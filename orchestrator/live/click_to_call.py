@@ -71,7 +71,7 @@ def start(ctx: ServiceContext, login: Login, line_number: str, target: str, esl:
     ctx.session.flush()
     domain = tenant.sip_domain  # type: ignore[union-attr]
     variables = {
-        "origination_uuid": call.call_uuid, "centrex_c2c": str(call.id),
+        "origination_uuid": call.call_uuid, "centrex_c2c": str(call.id), "centrex_c2c_target": dial,
         "origination_caller_id_number": dial, "origination_caller_id_name": _quote(f"Appel vers {dial}"),
         "effective_caller_id_number": line.number, "effective_caller_id_name": _quote(line.label),
         "centrex_caller_line": line.number, "centrex_caller_user": line.sip_username,
