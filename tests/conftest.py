@@ -115,3 +115,22 @@ def _cheap_password_hashing(monkeypatch):
     from orchestrator.services import passwords
 
     monkeypatch.setattr(passwords, "_N", 2**8)
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def redis_conn():
+    """The real Redis, with a key prefix of this test's own (cleaned after)."""
+    import redis
+
+    conn = redis.Redis.from_url(REDIS_URL)
+    try:
+        conn.ping()
+    except redis.exceptions.ConnectionError as exc:
+        pytest.fail(f"Redis is required at {REDIS_URL} and is not reachable: {exc} (see .ci/run)", pytrace=False)
+    prefix = f"centrex-test-{uuid.uuid4().hex[:8]}"
+    yield conn, prefix
+    for key in conn.scan_iter(f"*{prefix}*"):
+        conn.delete(key)

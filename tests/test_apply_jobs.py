@@ -3,11 +3,7 @@ enqueues one job per tenant, coalesced, and the job puts it live."""
 
 from __future__ import annotations
 
-import os
-import uuid
 
-import pytest
-import redis
 from fake_freeswitch.server import FakeFreeSWITCH
 from rq import Queue, SimpleWorker
 
@@ -16,20 +12,7 @@ from orchestrator.apply.jobs import QUEUE, RQNotifier, pending_key
 from orchestrator.apply.service import node_states
 from orchestrator.services import lines
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-@pytest.fixture
-def redis_conn():
-    conn = redis.Redis.from_url(REDIS_URL)
-    try:
-        conn.ping()
-    except redis.exceptions.ConnectionError as exc:
-        pytest.fail(f"Redis is required at {REDIS_URL} and is not reachable: {exc} (see .ci/run)", pytrace=False)
-    prefix = f"centrex-test-{uuid.uuid4().hex[:8]}"
-    yield conn, prefix
-    for key in conn.scan_iter(f"*{prefix}*"):
-        conn.delete(key)
+from conftest import REDIS_URL
 
 
 def test_changes_enqueue_one_coalesced_job_that_applies(rt, migrated_engine, redis_conn, tmp_path):

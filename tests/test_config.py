@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from orchestrator.config import ConfigError, Settings, load_settings
+from orchestrator.config import ConfigError, load_settings
 
 
 def test_defaults_use_sqlite_under_var(tmp_path, monkeypatch):

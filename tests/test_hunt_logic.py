@@ -3,15 +3,14 @@ the successive order in the real Redis (atomic under concurrent calls)."""
 
 from __future__ import annotations
 
-import os
 import threading
-import uuid
 
 import pytest
 import redis
 
 from helpers import make_line, make_reception, make_tenant
 from orchestrator.live.hunt import CallerGone, MemoryOrder, RedisOrder, hunt, load_group
+from conftest import REDIS_URL
 from render_helpers import PLATFORM
 
 D = "hunt.centrex.test"
@@ -121,27 +120,14 @@ def test_unknown_group_keys(ctx, groups):
         assert load_group(ctx.session, PLATFORM, key) is None
 
 
-@pytest.fixture
-def redis_order():
-    conn = redis.Redis.from_url(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0"))
-    try:
-        conn.ping()
-    except redis.exceptions.ConnectionError as exc:
-        pytest.fail(f"Redis is required: {exc}", pytrace=False)
-    prefix = f"centrex-test-{uuid.uuid4().hex[:8]}"
-    yield conn, prefix
-    for key in conn.scan_iter(f"{prefix}:*"):
-        conn.delete(key)
-
-
-def test_concurrent_calls_start_with_different_members(redis_order):
-    conn, prefix = redis_order
+def test_concurrent_calls_start_with_different_members(redis_conn):
+    conn, prefix = redis_conn
     barrier = threading.Barrier(8)
     starts: list[int] = []
     lock = threading.Lock()
 
     def call() -> None:
-        order = RedisOrder(redis.Redis.from_url(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")), prefix)
+        order = RedisOrder(redis.Redis.from_url(REDIS_URL), prefix)
         barrier.wait(timeout=5)
         got = order.start("P~+33175300100~0", 8)
         with lock:
@@ -155,8 +141,8 @@ def test_concurrent_calls_start_with_different_members(redis_order):
     assert sorted(starts) == list(range(8))  # every call got its own first member
 
 
-def test_order_survives_a_restart(redis_order):
-    conn, prefix = redis_order
+def test_order_survives_a_restart(redis_conn):
+    conn, prefix = redis_conn
     RedisOrder(conn, prefix).rang("k", 2)
-    fresh = RedisOrder(redis.Redis.from_url(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")), prefix)
+    fresh = RedisOrder(redis.Redis.from_url(REDIS_URL), prefix)
     assert fresh.start("k", 3) == 0  # after member 3 (index 2) comes member 1

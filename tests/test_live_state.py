@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from helpers import make_line, make_tenant
-from orchestrator.db.models import CallRecord, ClickToCall, Line, Login, Registration, SmsMessage, VoicemailCounter
+from orchestrator.db.models import CallRecord, Registration, SmsMessage, VoicemailCounter
 from orchestrator.live import calllog, click_to_call, registrations, sms, voicemail
 from orchestrator.services import logins
 from orchestrator.services.errors import ServiceError, ValidationFailed

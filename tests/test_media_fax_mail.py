@@ -3,7 +3,6 @@ e-mail) and the sendmail-compatible relay FreeSWITCH uses for voicemail."""
 
 from __future__ import annotations
 
-import io
 import subprocess
 import sys
 from dataclasses import replace

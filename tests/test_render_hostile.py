@@ -4,14 +4,13 @@ regular expression or a new line in the rendered FreeSWITCH tree."""
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 
 import pytest
 
 from orchestrator.cli.demo_cmds import demo_yaml
 from orchestrator.services.errors import ValidationFailed
-from orchestrator.tenantdoc import export, importer
+from orchestrator.tenantdoc import importer
 from render_helpers import fix_secrets, render
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from orchestrator.render.snapshot import load_snapshot
 from orchestrator.render.walker import Scenario, Walker, load_contexts
 from orchestrator.routing.resolver import Conditions, resolve
 from orchestrator.tenantdoc import importer
-from render_helpers import PLATFORM, render
+from render_helpers import render
 
 D = "agree.centrex.test"
 A, B, C, DAN, EVE = (f"017510000{i}@{D}" for i in range(1, 6))

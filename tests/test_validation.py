@@ -10,12 +10,11 @@ from sqlalchemy import func, select
 
 from helpers import error_fields, error_ids, hunt, make_line, make_reception, make_special, make_tenant
 from orchestrator.db.models import AuditEntry, Device, Line, Login, ReceptionProfile
-from orchestrator.services import devices, directory, lines, logins, reception, special
+from orchestrator.services import devices, directory, lines, logins, reception
 from orchestrator.services.base import parse_doc
 from orchestrator.services.devices.schema import DeviceDoc
 from orchestrator.services.directory.schema import ContactDoc
 from orchestrator.services.errors import ServiceError, ValidationFailed
-from orchestrator.services.lines.schema import LineDoc
 from orchestrator.services.logins.schema import LoginDoc
 from orchestrator.services.passwords import verify_password
 
@@ -215,7 +214,7 @@ def test_reception_self_loop_refused_on_create(ctx):
     make_reception(ctx, tenant, {"number": "+33175000050", "label": "A", "profiles": [hunt()]})
     # a second reception pointing to itself through a forced-profile key
     with pytest.raises(ValidationFailed) as exc:
-        rec = make_reception(ctx, tenant, {"number": "+33175000051", "label": "B", "profiles": [
+        make_reception(ctx, tenant, {"number": "+33175000051", "label": "B", "profiles": [
             {"name": "Menu", "default": True, "ivr": {"keys": {"1": {"reception": "+33175000051"}}}}]})
     assert "reception.loop" in error_ids(exc)
 

@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from ..db.models import Line, Tenant
 from ..runtime import Runtime
 from ..services import tenants
-from ..services.errors import NotFound
 from ..services.tenants.schema import TenantDoc
 from ..tenantdoc import export, importer
 from ..tenantdoc.schema import TenantDocument

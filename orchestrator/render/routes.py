@@ -209,7 +209,6 @@ class RouteBuilder:
         routing of a special number (overflow), else the call ends."""
         dest = f"X~{n}~{p}"
         if prof.voicemail_line_id in self.views:
-            v = self.views[prof.voicemail_line_id]
             self.ext(f"{n} voicemail", dest, actions=self.line_vars(prof.voicemail_line_id)
                      + [("transfer", "voicemail XML centrex-line")])
             return
