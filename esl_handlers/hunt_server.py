@@ -75,6 +75,7 @@ class HuntServer:
             key = (session.session_data or {}).get("variable_centrex_hunt", "")
             with self.rt.context(actor="hunt-server") as ctx:
                 group = load_group(ctx.session, self.platform, key)
+                ctx.session.expunge_all()  # keep the loaded values; no database session held during the call
             if group is None:
                 log.warning("unknown hunt group: falling back to the dialplan", extra={"key": key})
                 outcome = "unknown_group"

@@ -125,6 +125,9 @@ def hunt(call: CallControl, group: Group, order: Order) -> str:
     members = group.members
     views = group.builder.views
     try:
+        # a failed bridge must not hang the caller up, and an answered one ends the call
+        call.execute("set", "continue_on_fail=true")
+        call.execute("set", "hangup_after_bridge=true")
         if members:
             first = order.start(group.key, len(members))
             for _cycle in range(prof.cycles):

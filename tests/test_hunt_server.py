@@ -1,0 +1,99 @@
+"""The hunt-group service end to end (greenswitch on gevent) against the
+fake FreeSWITCH's outbound mode: successive order, busy and unregistered
+members, concurrent calls, caller hang-up."""
+
+from __future__ import annotations
+
+import gevent
+import pytest
+from fake_freeswitch.outbound import FakeOutboundCall, Outcome
+
+from esl_handlers.hunt_server import HuntServer
+from helpers import make_line, make_reception, make_tenant
+from orchestrator.live.hunt import MemoryOrder
+from render_helpers import PLATFORM
+
+D = "hs.centrex.test"
+U = [f"017550000{i}@{D}" for i in range(1, 4)]
+KEY = "P~+33175500100~0"
+
+
+@pytest.fixture
+def server(rt):
+    with rt.context() as ctx:
+        tenant = make_tenant(ctx, "HS", domain=D)
+        for i in range(1, 4):
+            make_line(ctx, tenant, f"+3317550000{i}", label=f"M{i}")
+        make_reception(ctx, tenant, {"number": "+33175500100", "label": "Succ", "profiles": [
+            {"name": "Défaut", "default": True, "hunt_group": {
+                "strategy": "successive", "ring_time": 10, "voicemail": "+33175500001",
+                "members": [f"+3317550000{i}" for i in range(1, 4)]}}]})
+        ctx.session.commit()
+    srv = HuntServer(rt, PLATFORM, MemoryOrder(), port=0)
+    srv.start()
+    yield srv
+    srv.stop(timeout=5)
+
+
+def in_thread(fn, *args, **kwargs):
+    """Block in a real thread so that the gevent server keeps running."""
+    return gevent.get_hub().threadpool.apply(fn, args, kwargs)
+
+
+def call(srv, **kw) -> FakeOutboundCall:
+    return FakeOutboundCall(srv.address, channel_vars={"centrex_hunt": KEY, "Caller-Caller-ID-Number": "0140000000"},
+                            **kw).start()
+
+
+def bridged(c: FakeOutboundCall) -> list[str]:
+    return [args.split("user/")[1] for app, args in c.executed if app == "bridge"]
+
+
+def test_successive_with_busy_and_unregistered_members(server):
+    first = call(server, registered={U[0], U[1], U[2]}, outcomes={U[0]: Outcome("busy"), U[1]: Outcome("answer")})
+    assert in_thread(first.wait_done, 10)
+    assert bridged(first) == [U[0], U[1]]  # the busy member did not end the call
+    assert first.result == f"bridged:{U[1]}"
+    second = call(server, registered={U[0], U[1]}, outcomes={U[0]: Outcome("answer")})
+    assert in_thread(second.wait_done, 10)
+    assert bridged(second) == [U[0]]  # after member 2 comes 3: not registered, skipped at once; then 1
+    assert f"sofia_contact */{U[2]}" in second.apis
+    assert second.result == f"bridged:{U[0]}"
+    assert server.calls == 2
+
+
+def test_nobody_answers_then_the_rendered_end(server):
+    c = call(server, registered=set(U))
+    assert in_thread(c.wait_done, 10)
+    assert len(bridged(c)) == 3
+    assert ("transfer", f"X~+33175500100~0 XML {D}~route") in c.executed
+    assert c.variables.get("centrex_hunt_handled") == "true"
+
+
+def test_concurrent_calls_start_with_different_members(server):
+    calls = [call(server, registered=set(U), outcomes={u: Outcome("no_answer", hold=True) for u in U})
+             for _ in range(3)]
+    for c in calls:
+        assert in_thread(c.wait_ringing, None, 1, 10)
+    firsts = sorted(bridged(c)[0] for c in calls)
+    assert firsts == sorted(U)
+    for c in calls:
+        c.hangup_caller()
+        assert in_thread(c.wait_done, 10)
+
+
+def test_caller_hang_up_stops_everything(server):
+    c = call(server, registered=set(U), outcomes={U[0]: Outcome("no_answer", hold=True)})
+    assert in_thread(c.wait_ringing, U[0], 1, 10)
+    c.hangup_caller()
+    assert in_thread(c.wait_done, 10)
+    assert c.result == "caller_hung_up"
+    assert c.bridge_legs_open() == 0
+    assert bridged(c) == [U[0]]  # nobody else was rung
+    assert in_thread(c.wait_closed, 10)
+
+
+def test_unknown_group_hands_back_to_the_dialplan(server):
+    c = FakeOutboundCall(server.address, channel_vars={"centrex_hunt": "P~+33100000000~0"}).start()
+    assert in_thread(c.wait_closed, 10)
+    assert not [a for a, _ in c.executed if a == "bridge"]
