@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 
-.PHONY: venv run test services schema clean
+.PHONY: venv run test services schema translations clean
 
 venv: $(VENV)/.installed
 
@@ -33,6 +33,12 @@ test: venv services
 
 schema: venv
 	$(BIN)/orchestrator tenant schema -o docs/tenant-schema.json
+
+# Web UI messages: extract from webui/, merge into the French catalogue, compile.
+translations: venv
+	$(BIN)/pybabel extract -F webui/babel.cfg -o webui/translations/messages.pot --no-location --omit-header .
+	$(BIN)/pybabel update -i webui/translations/messages.pot -d webui/translations --width 120 --ignore-obsolete
+	$(BIN)/pybabel compile -d webui/translations --statistics
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

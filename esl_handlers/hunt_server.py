@@ -13,7 +13,7 @@ import logging
 
 import gevent
 from gevent.server import StreamServer
-from greenswitch.esl import OutboundSession, OutboundSessionHasGoneAway
+from greenswitch.esl import NotConnectedError, OutboundSession, OutboundSessionHasGoneAway
 
 from orchestrator.live.hunt import CallerGone, Order, hunt, load_group
 from orchestrator.render.platform import Platform
@@ -35,14 +35,15 @@ class SessionControl:
                 self.session.call_command(app, args)
                 return {}
             event = self.session.call_command(app, args, block=True, response_timeout=self.timeout)
-        except (OutboundSessionHasGoneAway, gevent.Timeout):
+        except (OutboundSessionHasGoneAway, NotConnectedError, gevent.Timeout) as exc:
+            log.info("session gone", extra={"app": app, "error": repr(exc), "lingering": self.session._lingering})
             raise CallerGone() from None
         return dict(event.headers) if event is not None else {}
 
     def api(self, command: str) -> str:
         try:
             return self.session.send(f"api {command}").data or ""
-        except OutboundSessionHasGoneAway:
+        except (OutboundSessionHasGoneAway, NotConnectedError):
             raise CallerGone() from None
 
 
@@ -84,10 +85,10 @@ class HuntServer:
             outcome = hunt(SessionControl(session), group, self.order)
         except (OutboundSessionHasGoneAway, CallerGone):
             outcome = "caller_gone"
-        except Exception:  # noqa: BLE001
-            log.exception("hunt failed: the dialplan's native fallback takes over")
+        except Exception as exc:  # noqa: BLE001
+            log.exception("hunt failed: the dialplan's native fallback takes over", extra={"error": repr(exc)})
         finally:
-            log.info("hunt done", extra={"outcome": outcome})
+            log.info("hunt done", extra={"outcome": outcome, "key": key if "key" in locals() else ""})
             try:
                 session.stop()
             except Exception:  # noqa: BLE001

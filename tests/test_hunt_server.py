@@ -66,7 +66,7 @@ def test_nobody_answers_then_the_rendered_end(server):
     c = call(server, registered=set(U))
     assert in_thread(c.wait_done, 10)
     assert len(bridged(c)) == 3
-    assert ("transfer", f"X~+33175500100~0 XML {D}~route") in c.executed
+    assert ("transfer", f"X~+33175500100~0 XML {D}~route") in c.executed, (c.result, c.executed[6:], c.closed_by, c.error)
     assert c.variables.get("centrex_hunt_handled") == "true"
 
 

@@ -1,25 +1,36 @@
-"""The read-only overview served by ``make run`` (Flask test client)."""
+"""Health endpoint, home redirects, and no secret on the admin's pages."""
 
 from __future__ import annotations
 
-from orchestrator.cli.demo_cmds import demo_yaml
-from orchestrator.tenantdoc import importer
-from webui import create_app
+from sqlalchemy import select
+
+from orchestrator.db.models import Line
+from webui_helpers import ADMIN, PIERRE, load_demo, logged_in, make_app
 
 
-def test_overview_and_health(rt):
-    with rt.context() as ctx:
-        importer.import_document(ctx, importer.load_yaml(demo_yaml()))
-    client = create_app(rt).test_client()
+def test_health_and_home(rt):
+    load_demo(rt)
+    app = make_app(rt)
+    client = app.test_client()
     assert client.get("/healthz").get_json() == {"status": "ok", "database": "ok"}
-    page = client.get("/").get_data(as_text=True)
+    assert client.get("/").location == "/login"
+    admin = logged_in(app, ADMIN)
+    assert admin.get("/").location == "/services/"
+    page = admin.get("/services/").get_data(as_text=True)
     assert "Bauer SA" in page and "4 / 8" in page
-    detail = client.get("/tenants/Bauer%20SA").get_data(as_text=True)
-    assert "Accueil 1" in detail and "James Bond" in detail and "SAV" in detail
-    # no secret on the page
+    assert "James Bond" in page and "Fax Commandes" in page and "SAV" in page
+    assert logged_in(app, PIERRE).get("/").location == "/me/"
+
+
+def test_no_secret_on_the_pages(rt):
+    load_demo(rt)
+    app = make_app(rt)
+    admin = logged_in(app, ADMIN)
+    pages = [admin.get(f"/services/lines/{i}").get_data(as_text=True) for i in range(1, 5)]
+    pages.append(admin.get("/services/").get_data(as_text=True))
     with rt.context() as ctx:
-        from sqlalchemy import select
-        from orchestrator.db.models import Line
-        for password in ctx.session.scalars(select(Line.sip_password)):
-            assert password not in detail
-    assert client.get("/tenants/Nobody").status_code == 404
+        for line in ctx.session.scalars(select(Line)):
+            for page in pages:
+                assert line.sip_password not in page
+                if line.vm_pin:
+                    assert f'value="{line.vm_pin}"' not in page

@@ -1,31 +1,101 @@
-"""Flask application factory.
+"""Flask application factory: the admin space ("Mes services", "Mon
+annuaire", "Mon standard", "Mes infos"), the user space ("Ma ligne"), the
+JSON API under ``/api/v1``, the mod_xml_curl endpoint and ``/healthz``.
 
-So far: a read-only operator overview (tenants, their lines and routing
-objects, their configuration revision) and a health endpoint. The admin and
-user spaces with login come with the web UI issue; until then the app binds
-to 127.0.0.1 and shows no secret.
+Every save goes through the service layer and triggers an apply (an RQ job
+with Redis, inline without); pages show whether the change is live.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, abort, jsonify, render_template
-from sqlalchemy import func, select, text
+from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy import text
 
-from orchestrator.db.models import FaxLine, Line, ReceptionNumber, SpecialNumber, Tenant
 from orchestrator.runtime import Runtime
+
+from . import i18n
+from .ratelimit import limiter_for
+from .security import close_db, login_manager
+
+csrf = CSRFProtect()
+
+
+def _secret_key(rt: Runtime) -> str:
+    """``secret_key`` from the settings, else one kept in ``var_dir`` (0600)."""
+    if rt.settings.secret_key:
+        return rt.settings.secret_key
+    path = Path(rt.settings.var_dir) / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(key)
+        return key
 
 
 def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
-    app.config.update(config or {})
     rt = runtime or Runtime.from_environment()
+    app.config.update(
+        SESSION_COOKIE_NAME="centrex_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=True,  # `orchestrator web` on plain-HTTP loopback turns it off
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=True,
+        MAX_CONTENT_LENGTH=8 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
+        APPLY_ON_SAVE=True,
+        LOGIN_FAILURES=5,
+        LOGIN_WINDOW=300,
+    )
+    app.config.update(config or {})
+    app.config.setdefault("SECRET_KEY", None)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _secret_key(rt)
+    if app.config["APPLY_ON_SAVE"]:
+        from orchestrator.apply.jobs import notifier_for
+
+        rt.notifier = notifier_for(rt, rt.settings.config_file or None)
     app.extensions["runtime"] = rt
+    app.extensions["login_limiter"] = app.config.get("LOGIN_LIMITER") or limiter_for(
+        rt.settings.redis_url, rt.settings.redis_prefix, app.config["LOGIN_FAILURES"], app.config["LOGIN_WINDOW"])
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    i18n.init_app(app)
+    app.teardown_appcontext(close_db)
+    _register(app)
+    _handlers(app, rt)
+    return app
+
+
+def _register(app: Flask) -> None:
+    from . import account, admin_directory, admin_lines, admin_reception, applystatus, auth, user_line
+    from .api import bp as api_bp
     from .xmlcurl import bp as xmlcurl_bp
 
+    for module in (auth, account, admin_lines, admin_directory, admin_reception, user_line, applystatus):
+        app.register_blueprint(module.bp)
+    csrf.exempt(xmlcurl_bp)  # FreeSWITCH posts there, authenticated by its own rule
+    csrf.exempt(api_bp)  # bearer tokens, never cookies
     app.register_blueprint(xmlcurl_bp)
+    app.register_blueprint(api_bp)
 
+
+def _handlers(app: Flask, rt: Runtime) -> None:
     @app.get("/healthz")
     def healthz():
         try:
@@ -36,27 +106,35 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
         return jsonify(status="ok", database="ok")
 
     @app.get("/")
-    def overview():
-        with rt.context() as ctx:
-            s = ctx.session
-            count = lambda model, tid: s.scalar(select(func.count()).select_from(model).where(model.tenant_id == tid))  # noqa: E731
-            rows = [dict(name=t.name, domain=t.sip_domain, revision=t.revision, lines=count(Line, t.id),
-                         line_limit=t.line_limit, fax=count(FaxLine, t.id), reception=count(ReceptionNumber, t.id),
-                         special=count(SpecialNumber, t.id))
-                    for t in s.scalars(select(Tenant).order_by(Tenant.name))]
-        return render_template("overview.html", tenants=rows)
+    def home():
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login"))
+        if current_user.is_admin:
+            return redirect(url_for("lines.index"))
+        return redirect(url_for("me.index"))
 
-    @app.get("/tenants/<name>")
-    def tenant(name: str):
-        with rt.context() as ctx:
-            t = ctx.session.scalar(select(Tenant).where(Tenant.name == name))
-            if t is None:
-                abort(404)
-            lines = ctx.session.scalars(select(Line).where(Line.tenant_id == t.id).order_by(Line.number)).all()
-            recs = ctx.session.scalars(select(ReceptionNumber).where(ReceptionNumber.tenant_id == t.id)
-                                       .order_by(ReceptionNumber.number)).all()
-            specials = ctx.session.scalars(select(SpecialNumber).where(SpecialNumber.tenant_id == t.id)
-                                           .order_by(SpecialNumber.number)).all()
-            return render_template("tenant.html", tenant=t, lines=lines, receptions=recs, specials=specials)
+    @app.after_request
+    def headers(resp):
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        resp.headers.setdefault("Content-Security-Policy",
+                                "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'")
+        if current_user and getattr(current_user, "is_authenticated", False):
+            resp.headers.setdefault("Cache-Control", "no-store")
+        return resp
 
-    return app
+    def page(code: int, title: str, message: str):
+        if request.path.startswith("/api/"):
+            return jsonify(errors=[{"id": f"http.{code}", "field": "", "message": message}]), code
+        return render_template("error.html", code=code, title=title, message=message), code
+
+    from flask_babel import gettext as _
+
+    app.register_error_handler(403, lambda e: page(403, _("Access denied"),
+                                                   _("This page is not part of your space.")))
+    app.register_error_handler(404, lambda e: page(404, _("Not found"), _("This page does not exist.")))
+    app.register_error_handler(405, lambda e: page(405, _("Not allowed"), _("This action is not possible here.")))
+    app.register_error_handler(413, lambda e: page(413, _("Too large"), _("The file is too large.")))
+    app.register_error_handler(CSRFError, lambda e: page(400, _("Form expired"),
+                                                         _("The form expired. Reload the page and try again.")))

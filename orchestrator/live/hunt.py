@@ -39,7 +39,7 @@ class CallControl(Protocol):
 class Order(Protocol):
     def start(self, key: str, size: int) -> int: ...
 
-    def rang(self, key: str, index: int) -> None: ...
+    def rang(self, key: str, index: int, expected: int | None = None) -> bool: ...
 
 
 _START = """
@@ -48,6 +48,16 @@ local size = tonumber(ARGV[1])
 local start = (last + 1) % size
 redis.call('SET', KEYS[1], start)
 return start
+"""
+# Move the pointer only if no other call reserved a start since this call's
+# last write: concurrent calls never move it backwards.
+_RANG = """
+local cur = redis.call('GET', KEYS[1])
+if ARGV[2] == '' or cur == ARGV[2] then
+  redis.call('SET', KEYS[1], ARGV[1])
+  return 1
+end
+return 0
 """
 
 
@@ -58,6 +68,7 @@ class RedisOrder:
         self.redis = redis_conn
         self.prefix = prefix
         self._start = redis_conn.register_script(_START)
+        self._rang = redis_conn.register_script(_RANG)
 
     def _key(self, key: str) -> str:
         return f"{self.prefix}:hunt:last:{key}"
@@ -65,8 +76,8 @@ class RedisOrder:
     def start(self, key: str, size: int) -> int:
         return int(self._start(keys=[self._key(key)], args=[size]))
 
-    def rang(self, key: str, index: int) -> None:
-        self.redis.set(self._key(key), index)
+    def rang(self, key: str, index: int, expected: int | None = None) -> bool:
+        return bool(self._rang(keys=[self._key(key)], args=[index, "" if expected is None else expected]))
 
 
 class MemoryOrder:
@@ -80,8 +91,11 @@ class MemoryOrder:
         self.last[key] = start
         return start
 
-    def rang(self, key: str, index: int) -> None:
+    def rang(self, key: str, index: int, expected: int | None = None) -> bool:
+        if expected is not None and self.last.get(key) != expected:
+            return False
         self.last[key] = index
+        return True
 
 
 @dataclass
@@ -130,6 +144,7 @@ def hunt(call: CallControl, group: Group, order: Order) -> str:
         call.execute("set", "hangup_after_bridge=true")
         if members:
             first = order.start(group.key, len(members))
+            mine = first  # what this call last wrote to the shared pointer
             for _cycle in range(prof.cycles):
                 for k in range(len(members)):
                     i = (first + k) % len(members)
@@ -143,7 +158,8 @@ def hunt(call: CallControl, group: Group, order: Order) -> str:
                             return _leave(call, group.builder.line_vars(line_id), "unregistered",
                                           f"followed:{v.number}")
                         continue
-                    order.rang(group.key, i)
+                    if i != mine and order.rang(group.key, i, mine):
+                        mine = i
                     call.execute("set", f"call_timeout={prof.ring_time}")
                     done = call.execute("bridge", f"[hold_music={v.hold_music}]user/{v.user}@{group.domain}")
                     outcome = done.get("variable_originate_disposition", "")

@@ -1,6 +1,7 @@
 """The whole data model. Import from here."""
 
 from .accounts import AuditEntry, Login, Tenant
+from .api_tokens import ApiToken
 from .audio import AUDIO_CATEGORIES, AudioFile
 from .calls import CallRecord, NodeState, SmsMessage
 from .devices import Device, DeviceKey, DevicePort
@@ -12,7 +13,7 @@ from .reception import HuntMember, IvrKey, ReceptionNumber, ReceptionProfile, Re
 from .special import Routing, RoutingDestination, SpecialNumber, SpecialProfile, SpecialRule
 
 __all__ = [
-    "AUDIO_CATEGORIES", "AudioFile", "AuditEntry", "CallRecord", "ClickToCall", "Contact", "ContactNumber",
+    "AUDIO_CATEGORIES", "ApiToken", "AudioFile", "AuditEntry", "CallRecord", "ClickToCall", "Contact", "ContactNumber",
     "Device", "DeviceKey", "DevicePort", "DirectoryList", "EmergencyRoute", "FaxLine",
     "HuntMember", "IvrKey", "Line", "Login", "NodeState", "PhoneNumber", "ReceptionNumber",
     "ReceptionProfile", "ReceptionRule", "Routing", "RoutingDestination", "SmsMessage",

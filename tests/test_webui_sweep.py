@@ -1,0 +1,157 @@
+"""Role and tenant isolation sweep (A-5, P-13): every route of the app, with
+every method it accepts, tried anonymously, as another company's admin and
+as a user, with the ids of the demo company's objects. Nothing of the demo
+company may come back: only the login page, 401, 403 or 404."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from orchestrator.db.models import ApiToken, DirectoryList, FaxLine
+from webui_helpers import (
+    ADMIN, OTHER_ADMIN, PIERRE, csrf, ids, load_demo, load_other_tenant, login, make_app, token_for,
+)
+
+# Anyone may reach these: they show no company's data.
+PUBLIC = {"static", "auth.login", "auth.language", "healthz", "api.openapi", "home"}
+# FreeSWITCH's endpoint: loopback or its own basic auth (the sweep comes from elsewhere).
+OWN_AUTH = {"xmlcurl.xml_curl"}
+OUTSIDER = {"REMOTE_ADDR": "192.0.2.10"}  # documentation address, only in the WSGI environ
+MARKERS = ("Bauer", "Accueil 1", "+33175000101", "01 75 00 01 01", "Fontaine", "James Bond", "commandes@bauer")
+
+
+@pytest.fixture
+def world(rt):
+    load_demo(rt)
+    load_other_tenant(rt)
+    app = make_app(rt)
+    ident = ids(rt)
+    bauer_token = token_for(rt, ADMIN[0], "bauer-crm")
+    with rt.context() as ctx:
+        ident["fax"] = ctx.session.scalar(select(FaxLine.id))
+        ident["list"] = ctx.session.scalar(select(DirectoryList.id).where(DirectoryList.name == "RH"))
+        ident["token"] = ctx.session.scalar(select(ApiToken.id).where(ApiToken.name == "bauer-crm"))
+    return app, ident, {"other_admin": token_for(rt, OTHER_ADMIN[0]), "user": token_for(rt, PIERRE[0]),
+                        "bauer": bauer_token}
+
+
+def url_for_rule(rule, ident) -> str:
+    """The rule with the demo company's objects (Paul's line: not Pierre's)."""
+    values = {"line_id": ident["paul"], "fax_id": ident["fax"], "contact_id": ident["c_martin"],
+              "list_id": ident["list"], "rec_id": ident["accueil1"], "profile_id": ident["accueil1_ouverture"],
+              "token_id": ident["token"], "code": "fr", "filename": "app.css", "line": "+33175000102",
+              "number": "+33175000120" if "reception-numbers" in rule.rule else "+33175000102"}
+    unknown = set(rule.arguments) - set(values)
+    assert not unknown, f"the sweep does not know how to fill {unknown} of {rule.rule}: add a value"
+    path = rule.rule
+    for name in rule.arguments:
+        path = re.sub(rf"<(?:\w+:)?{name}>", str(values[name]), path)
+    return path
+
+
+def requests(app, ident):
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method, url_for_rule(rule, ident)
+
+
+def outsider(app):
+    """A client whose every request comes from OUTSIDER (sessions are bound to it)."""
+    client = app.test_client()
+    client.environ_base.update(OUTSIDER)
+    return client
+
+
+def call(client, method, url, token=None):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if url.startswith("/api/"):
+        return client.open(url, method=method, headers=headers, json={})
+    data = {"csrf_token": csrf(client)} if method != "GET" else None
+    return client.open(url, method=method, data=data)
+
+
+def test_every_route_is_covered_by_the_sweep(world):
+    app, ident, _ = world
+    endpoints = {rule.endpoint for rule, _, _ in requests(app, ident)}
+    assert {"lines.save_line", "directory.import_confirm", "reception.members", "me.save_line",
+            "api.patch_line", "api.import_csv", "account.delete_token", "auth.impersonate"} <= endpoints
+
+
+def test_anonymous_gets_the_login_page_or_401(world):
+    app, ident, _ = world
+    client = outsider(app)
+    seen = 0
+    for rule, method, url in requests(app, ident):
+        if rule.endpoint in PUBLIC:
+            continue
+        resp = call(client, method, url)
+        body = resp.get_data(as_text=True)
+        if rule.endpoint in OWN_AUTH:
+            assert resp.status_code == 403, url
+        elif url.startswith("/api/"):
+            assert resp.status_code == 401, (method, url, resp.status_code)
+        else:
+            assert resp.status_code == 302 and "/login" in resp.location, (method, url, resp.status_code)
+        assert not any(m in body for m in MARKERS), (method, url)
+        seen += 1
+    assert seen > 40
+
+
+def test_public_routes_show_no_company_data(world):
+    app, ident, _ = world
+    client = outsider(app)
+    for rule, method, url in requests(app, ident):
+        if rule.endpoint in PUBLIC and method == "GET":
+            resp = call(client, method, url)
+            assert resp.status_code in (200, 302), url
+            assert not any(m in resp.get_data(as_text=True) for m in MARKERS), url
+
+
+def test_another_companys_admin_never_reaches_the_demo_company(world):
+    app, ident, tokens = world
+    client = outsider(app)
+    login(client, OTHER_ADMIN)
+    for rule, method, url in requests(app, ident):
+        if rule.endpoint in PUBLIC | OWN_AUTH or rule.endpoint == "auth.logout":
+            continue
+        resp = call(client, method, url, tokens["other_admin"])
+        body = resp.get_data(as_text=True)
+        assert not any(m in body for m in MARKERS), (method, url, resp.status_code)
+        if rule.arguments - {"code", "filename"}:
+            assert resp.status_code in (403, 404), (method, url, resp.status_code, resp.location)
+        else:
+            assert resp.status_code in (200, 302, 400, 403, 404, 422), (method, url, resp.status_code)
+    # still logged in as themselves, and the demo company is untouched
+    assert client.get("/services/").status_code == 200
+    bauer = app.test_client()
+    page = bauer.get("/api/v1/lines", headers={"Authorization": f"Bearer {tokens['bauer']}"}).get_json()
+    assert [ln["label"] for ln in page] == ["Pierre", "Paul", "Jacques", "James Bond"]
+
+
+def test_a_user_gets_403_on_admin_routes_and_404_on_other_lines(world):
+    app, ident, tokens = world
+    client = outsider(app)
+    login(client, PIERRE)
+    user_views = {"me.index", "me.line", "me.save_line", "me.directory", "applystatus.status_json",
+                  "account.password", "auth.logout", "auth.stop_impersonating"}
+    user_api = {"api.list_lines", "api.get_line", "api.patch_line", "api.me", "api.status", "api.get_directory",
+                "api.list_contacts", "api.get_contact"}
+    for rule, method, url in requests(app, ident):
+        if rule.endpoint in PUBLIC | OWN_AUTH or rule.endpoint == "auth.logout":
+            continue
+        resp = call(client, method, url, tokens["user"])
+        status = resp.status_code
+        if rule.endpoint in ("me.line", "me.save_line", "api.get_line", "api.patch_line"):
+            assert status == 404, (method, url, status)  # Paul's line
+            assert "Paul" not in resp.get_data(as_text=True)
+        elif rule.endpoint == "auth.stop_impersonating":
+            assert status == 403
+        elif rule.endpoint in user_views or rule.endpoint in user_api:
+            assert status in (200, 302), (method, url, status)
+        else:
+            assert status == 403, (method, url, status)
+    # the sweep ran as the user from start to end
+    assert client.get("/me/").location.startswith("/me/lines/")

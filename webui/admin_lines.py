@@ -1,0 +1,114 @@
+"""« Mes services » (manual §3.2.1, §3.3.3-3.3.5, §3.4): the company's
+lines with their status, a line's settings, the fax lines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from orchestrator.db.models import AudioFile, FaxLine, Line, SpecialNumber
+from orchestrator.media.catalogue import CATALOGUE
+from orchestrator.services.errors import ServiceError
+from orchestrator.services.lines import service as lines
+from orchestrator.services.numbering import SPECIAL_PRICES, national
+
+from . import formdata
+from .formdata import FormErrors, field_errors
+from .i18n import current_language
+from .security import admin_required, db, own_line_or_404, tenant
+
+bp = Blueprint("lines", __name__, url_prefix="/services")
+
+LINE_FIELDS = {
+    "label": "text", "short_number": "opt", "ring_time": "raw",
+    "forwards.unconditional": "opt", "forwards.no_answer": "opt", "forwards.presented": "raw",
+    "backup_number": "opt", "clir": "bool", "department": "opt", "hold_music": "hold",
+    "voicemail.enabled": "bool", "voicemail.mode": "raw", "voicemail.email": "opt", "voicemail.pin": "secret",
+    "options.mobile_app": "bool", "options.mobile_number": "opt", "options.twin": "bool",
+}
+RING_TIMES = list(range(5, 65, 5))
+DEPARTMENTS = ([f"{n:02d}" for n in range(1, 20)] + ["2A", "2B"] + [f"{n:02d}" for n in range(21, 96)]
+               + [str(n) for n in range(971, 977)])
+
+
+def hold_music_options(tenant_id: int) -> list[tuple[str, str]]:
+    """(value, label): the catalogue (§3.3.4 « Standardisée ») then the
+    company's files (« Téléchargée »)."""
+    out = [(f"catalogue:{key}", label) for key, label in sorted(CATALOGUE.items())]
+    files = db().session.scalars(select(AudioFile.name).where(AudioFile.tenant_id == tenant_id,
+                                                              AudioFile.category == "hold_music")
+                                 .order_by(AudioFile.name))
+    out += [(f"file:{name}", name) for name in files]
+    return out
+
+
+def caller_price(raw: str) -> str:
+    """N-3 prices as the manual writes them (« Prix d'un appel local », « 0,12 €/min »)."""
+    if raw == "local call price":
+        return _("Local call price")
+    if current_language() == "fr":
+        return raw.replace(".", ",").replace("EUR", "€").replace("/call", "/appel")
+    return raw
+
+
+@bp.get("/")
+@admin_required
+def index():
+    ctx = db()
+    tid = current_user.tenant_id
+    phone_lines = ctx.session.scalars(select(Line).where(Line.tenant_id == tid).order_by(Line.number)).all()
+    faxes = ctx.session.scalars(select(FaxLine).where(FaxLine.tenant_id == tid).order_by(FaxLine.number)).all()
+    specials = ctx.session.scalars(select(SpecialNumber).where(SpecialNumber.tenant_id == tid)
+                                   .order_by(SpecialNumber.number)).all()
+    prices = {s.id: caller_price(SPECIAL_PRICES.get(national(s.number)[:4], "")) for s in specials}
+    return render_template("lines/list.html", lines=phone_lines, faxes=faxes, specials=specials, prices=prices,
+                           tenant=tenant())
+
+
+def _render(line: Line, errors: FormErrors, values: dict[str, Any] | None = None, status: int = 200):
+    ctx = db()
+    doc = lines.to_doc(ctx, line)
+    return render_template(
+        "lines/detail.html", line=line, doc=doc, values=values, errors=errors, ring_times=RING_TIMES,
+        departments=DEPARTMENTS, hold_options=hold_music_options(line.tenant_id),
+        hold_choice=formdata.hold_music_choice(doc.hold_music), tenant=tenant(),
+    ), status
+
+
+@bp.get("/lines/<int:line_id>")
+@admin_required
+def line(line_id: int):
+    return _render(own_line_or_404(current_user, line_id), FormErrors(fields=LINE_FIELDS))
+
+
+@bp.post("/lines/<int:line_id>")
+@admin_required
+def save_line(line_id: int):
+    ctx = db()
+    row = own_line_or_404(current_user, line_id)
+    changes = formdata.changes(request.form, LINE_FIELDS)
+    try:
+        lines.update(ctx, row, changes)
+        if request.form.get("hold_music_all"):  # L-10 « Appliquer à l'ensemble de mes lignes »
+            for other in ctx.session.scalars(select(Line).where(Line.tenant_id == row.tenant_id, Line.id != row.id)):
+                lines.update(ctx, other, {"hold_music": changes.get("hold_music")})
+    except ServiceError as exc:
+        ctx.rollback()
+        row = own_line_or_404(current_user, line_id)
+        return _render(row, FormErrors(field_errors(exc), LINE_FIELDS), dict(request.form), 422)
+    ctx.commit()
+    flash(_("Your changes have been saved."), "ok")
+    return redirect(url_for("lines.line", line_id=row.id))
+
+
+@bp.get("/fax/<int:fax_id>")
+@admin_required
+def fax(fax_id: int):
+    row = db().session.get(FaxLine, fax_id)
+    if row is None or row.tenant_id != current_user.tenant_id:
+        abort(404)
+    return render_template("lines/fax.html", fax=row, tenant=tenant())

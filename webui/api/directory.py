@@ -1,0 +1,121 @@
+"""/api/v1/directory (D-1..D-4): the company directory, its contacts, CSV."""
+
+from __future__ import annotations
+
+from flask import Response, abort, jsonify, request
+
+from orchestrator.db.models import Contact, Login
+from orchestrator.services.directory import contacts as book
+from orchestrator.services.directory import csv_io
+from orchestrator.services.base import parse_doc
+from orchestrator.services.directory.schema import ContactDoc, DirectoryDoc
+from orchestrator.services.directory.service import contact_to_doc, tree_to_doc
+from orchestrator.services.errors import FieldError, ValidationFailed
+
+from . import body, ctx, principal, route
+from .schemas import ContactIn, ContactOut, ImportReportOut
+
+
+def contact_out(contact: Contact) -> dict:
+    paths = book.list_paths(ctx().session, contact.tenant_id)
+    doc = contact_to_doc(ctx(), contact).model_dump()
+    doc.pop("photo", None)
+    return ContactOut(id=contact.id, list_id=contact.list_id, list=paths.get(contact.list_id or 0), **doc
+                      ).model_dump(mode="json", exclude={"photo"})
+
+
+def _contact(contact_id: int) -> Contact:
+    row = book.get_contact(ctx().session, principal().tenant_id, contact_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+def _input() -> tuple[ContactIn, int | None]:
+    doc = parse_doc(ContactIn, body())  # type: ignore[arg-type]
+    if doc.photo is not None:  # type: ignore[attr-defined]
+        raise ValidationFailed([FieldError("field.not_allowed", "photo", "photos are not set through the API")])
+    return doc, doc.list_id  # type: ignore[attr-defined,return-value]
+
+
+def _tenant():
+    return ctx().tenant(principal().tenant_id)
+
+
+@route("/directory", "GET", summary="The company directory as a tree", tag="directory", roles=("admin", "user"),
+       response=DirectoryDoc)
+def get_directory():
+    return jsonify(tree_to_doc(ctx(), _tenant()).model_dump(mode="json", exclude_none=True))
+
+
+@route("/directory/contacts", "GET", summary="Every company contact", tag="directory", roles=("admin", "user"),
+       response=ContactOut, list_response=True)
+def list_contacts():
+    tree = book.company_tree(ctx().session, principal().tenant_id)
+    out, stack = [], [tree]
+    while stack:
+        node = stack.pop(0)
+        out += [contact_out(c) for c in node.contacts]
+        stack = node.children + stack
+    return jsonify(out)
+
+
+@route("/directory/contacts", "POST", summary="Add a contact", tag="directory", request=ContactIn,
+       response=ContactOut, status=201)
+def create_contact():
+    doc, list_id = _input()
+    data = doc.model_dump(exclude={"list_id"})
+    row = book.add_contact(ctx(), _tenant(), ContactDoc(**data), list_id)
+    ctx().commit()
+    return jsonify(contact_out(row)), 201  # type: ignore[arg-type]
+
+
+@route("/directory/contacts/<int:contact_id>", "GET", summary="One contact", tag="directory",
+       roles=("admin", "user"), response=ContactOut)
+def get_contact(contact_id: int):
+    return jsonify(contact_out(_contact(contact_id)))
+
+
+@route("/directory/contacts/<int:contact_id>", "PUT", summary="Replace a contact", tag="directory",
+       request=ContactIn, response=ContactOut)
+def put_contact(contact_id: int):
+    """The whole card: numbers and lines not given are removed. ``login``
+    keeps the contact's login when omitted."""
+    row = _contact(contact_id)
+    doc, list_id = _input()
+    data = doc.model_dump(exclude={"list_id"})
+    if "login" not in body() and row.login_id:
+        login = ctx().session.get(Login, row.login_id)
+        data["login"] = login.login if login else None
+    book.update_contact(ctx(), row, ContactDoc(**data), list_id)
+    ctx().commit()
+    return jsonify(contact_out(row))
+
+
+@route("/directory/contacts/<int:contact_id>", "DELETE", summary="Delete a contact", tag="directory",
+       response=None, status=204)
+def delete_contact(contact_id: int):
+    book.delete_contact(ctx(), _contact(contact_id))
+    ctx().commit()
+    return "", 204
+
+
+@route("/directory/export", "GET", summary="The company directory as CSV (the 14 columns of §3.5.2)",
+       tag="directory", response="text/csv")
+def export_csv():
+    return Response(csv_io.export_company_directory(ctx(), _tenant()), mimetype="text/csv")
+
+
+@route("/directory/import", "POST", summary="Replace the company directory with a CSV file", tag="directory",
+       request="text/csv", response=ImportReportOut, query={"dry_run": "true: check and report, change nothing"})
+def import_csv():
+    """All or nothing: any error (reported by row and column) imports
+    nothing (422). With ``dry_run=true`` the report says what would be
+    replaced. The body is the file itself (UTF-8 or Windows-1252)."""
+    dry = request.args.get("dry_run", "").lower() in ("1", "true", "yes")
+    report = csv_io.import_company_directory(ctx(), _tenant(), request.get_data(), dry_run=dry)
+    if not report.ok:
+        return jsonify(errors=[p.as_dict() for p in report.problems]), 422
+    if report.applied:
+        ctx().commit()
+    return jsonify(report.as_dict())

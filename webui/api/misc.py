@@ -1,0 +1,54 @@
+"""/api/v1/me, /api/v1/status (is my change live?), /api/v1/simulate."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import jsonify, request
+
+from orchestrator.db.models import Line, Login
+from orchestrator.render.snapshot import load_snapshot
+from orchestrator.routing.resolver import resolve
+from orchestrator.services.errors import FieldError, ValidationFailed
+
+from ..applystatus import compute_status
+from ..security import own_lines_query
+from . import ctx, principal, route
+from .schemas import ApplyStatusOut, MeOut, PlanOut
+
+
+@route("/me", "GET", summary="Who this token acts as", tag="account", roles=("admin", "user"), response=MeOut)
+def me():
+    p = principal()
+    login = ctx().session.get(Login, p.login_id)
+    numbers = ctx().session.scalars(own_lines_query(p, ctx().session).with_only_columns(Line.number)
+                                    .order_by(Line.number))
+    return jsonify(MeOut(login=login.login, role=p.role, tenant=ctx().tenant(p.tenant_id).name,  # type: ignore[union-attr,arg-type]
+                         lines=list(numbers)).model_dump())
+
+
+@route("/status", "GET", summary="Is the company's configuration live on every FreeSWITCH node?", tag="account",
+       roles=("admin", "user"), response=ApplyStatusOut)
+def status():
+    t = ctx().tenant(principal().tenant_id)
+    return jsonify(ApplyStatusOut(**compute_status(ctx().session, ctx().settings, t).as_dict()).model_dump())
+
+
+@route("/simulate", "GET", summary="What happens when a caller dials a number at a time", tag="reception",
+       response=PlanOut, query={"to": "number dialled (required)", "from": "caller's number",
+                                "at": "local time YYYY-MM-DDTHH:MM (default: now)"})
+def simulate():
+    t = ctx().tenant(principal().tenant_id)
+    tz = ZoneInfo(t.timezone)
+    to = request.args.get("to", "").strip()
+    if not to:
+        raise ValidationFailed([FieldError("field.required", "to", "give the number dialled")])
+    raw_at = request.args.get("at", "").strip()
+    try:
+        when = datetime.fromisoformat(raw_at).replace(tzinfo=tz) if raw_at else datetime.now(tz)
+    except ValueError:
+        raise ValidationFailed([FieldError("simulate.bad_time", "at", "write the time as YYYY-MM-DDTHH:MM")]) from None
+    snap = load_snapshot(ctx().session, [t.id]).tenants[0]
+    plan = resolve(snap, to, request.args.get("from") or None, when, region=ctx().settings.default_region)
+    return jsonify(PlanOut(**plan.as_dict()).model_dump())

@@ -1,0 +1,121 @@
+"""What the API returns and accepts beyond the service documents: the same
+Pydantic models with ids added and secrets masked."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from orchestrator.services.directory.schema import ContactDoc
+from orchestrator.services.lines.schema import FaxLineDoc, LineDoc, SipDoc, VoicemailDoc
+from orchestrator.services.reception.schema import ReceptionDoc
+
+MASK = "***"
+
+
+class SipOut(SipDoc):
+    password: Literal["***"] | None = Field(None, description="Never returned in clear")
+
+
+class VoicemailOut(VoicemailDoc):
+    pin: Literal["***"] | None = Field(None, description="\"***\" when a PIN is set")
+
+
+class LineOut(LineDoc):
+    id: int
+    sip: SipOut = Field(default_factory=SipOut)  # type: ignore[assignment]
+    voicemail: VoicemailOut = Field(default_factory=VoicemailOut)  # type: ignore[assignment]
+
+
+class FaxLineOut(FaxLineDoc):
+    id: int
+
+
+class ContactIn(ContactDoc):
+    list_id: int | None = Field(None, description="Company list holding the contact; null: the top of the directory")
+
+
+class ContactOut(ContactIn):
+    id: int
+    list: str | None = Field(None, description="Path of the list, e.g. \"RH / Recrutement\"")
+
+
+class ProfileStateOut(BaseModel):
+    active: str | None = Field(None, description="The profile that applies now")
+    scheduled: str | None = Field(None, description="The profile the rules (or the default) select, forcing aside")
+    forced: str | None = None
+    rule: int | None = Field(None, description="1-based time rule that selected it; null: the default profile")
+    local_time: str
+
+
+class ReceptionOut(ReceptionDoc):
+    id: int
+    profile_ids: dict[str, int] = Field(default_factory=dict, description="Profile name → id")
+    now: ProfileStateOut
+
+
+class ForceIn(BaseModel):
+    profile: str | None = Field(None, description="Profile to force; null stops forcing")
+
+
+class MemberIn(BaseModel):
+    line: str = Field(description="Line number to add at the end of the ringing order")
+
+
+class PlanOut(BaseModel):
+    dialled: str
+    caller: str | None
+    at: str
+    timezone: str
+    kind: str
+    number: str | None = None
+    label: str | None = None
+    profile: dict[str, Any] | None = None
+    steps: list[str]
+    choices: list[dict[str, Any]] = Field(default_factory=list)
+    outcome: dict[str, Any] | None = None
+
+
+class NodeStatusOut(BaseModel):
+    node: str
+    state: Literal["live", "pending", "failed"]
+    error: str | None = None
+    applied_at: str | None = None
+
+
+class ApplyStatusOut(BaseModel):
+    revision: int
+    state: Literal["live", "pending", "failed", "unknown"]
+    error: str | None = None
+    nodes: list[NodeStatusOut]
+
+
+class MeOut(BaseModel):
+    login: str
+    role: Literal["admin", "user"]
+    tenant: str
+    lines: list[str] = Field(description="Numbers of the lines this login may change")
+
+
+class ImportReportOut(BaseModel):
+    applied: bool
+    encoding: str
+    delimiter: str
+    rows: int
+    replaced: dict[str, int]
+    new: dict[str, int]
+    contacts: list[dict[str, Any]]
+    errors: list[dict[str, Any]]
+
+
+class ErrorItem(BaseModel):
+    id: str = Field(description="Stable error id, e.g. ring_time.range")
+    field: str = Field(description="Path of the field, e.g. forwards.no_answer; empty for the whole request")
+    message: str
+    row: int | None = Field(None, description="CSV import: 1-based row")
+    column: int | None = Field(None, description="CSV import: 1-based column")
+
+
+class ErrorsOut(BaseModel):
+    errors: list[ErrorItem]

@@ -1,0 +1,78 @@
+"""Is my change live? (P-3) Per FreeSWITCH node: live (it runs the tenant's
+current revision), pending (not yet applied, or written and waiting for a
+reload) or failed (the last apply was refused, with FreeSWITCH's reason)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import Blueprint, jsonify
+from sqlalchemy.orm import Session
+
+from orchestrator.apply.service import is_live, node_states
+from orchestrator.config import ConfigError, Settings
+from orchestrator.db.models import Tenant
+from orchestrator.render.platform import platform_from_settings
+
+from .security import db, login_required, tenant
+
+bp = Blueprint("applystatus", __name__)
+
+
+@dataclass
+class NodeStatus:
+    node: str
+    state: str  # live | pending | failed
+    error: str | None = None
+    applied_at: str | None = None
+
+
+@dataclass
+class ApplyStatus:
+    revision: int
+    state: str  # live | pending | failed | unknown
+    nodes: list[NodeStatus] = field(default_factory=list)
+    error: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"revision": self.revision, "state": self.state, "error": self.error,
+                "nodes": [n.__dict__ for n in self.nodes]}
+
+
+def apply_status(t: Tenant) -> ApplyStatus:
+    ctx = db()
+    return compute_status(ctx.session, ctx.settings, t)
+
+
+def compute_status(session: Session, settings: Settings, t: Tenant) -> ApplyStatus:
+    try:
+        platform = platform_from_settings(settings)
+    except ConfigError as exc:
+        return ApplyStatus(revision=t.revision, state="unknown", error=str(exc))
+    live = is_live(session, t, platform)
+    states = {s.node: s for s in node_states(session)}
+    nodes = []
+    for node in platform.nodes:
+        st = states.get(node.name)
+        at = st.applied_at.isoformat(timespec="seconds") if st is not None and st.applied_at else None
+        if live.get(node.name):
+            nodes.append(NodeStatus(node.name, "live", None, at))
+        elif st is not None and st.result == "failed":
+            nodes.append(NodeStatus(node.name, "failed", st.error, at))
+        else:
+            nodes.append(NodeStatus(node.name, "pending", st.error if st is not None else None, at))
+    states_seen = {n.state for n in nodes}
+    overall = "failed" if "failed" in states_seen else "pending" if "pending" in states_seen else "live"
+    return ApplyStatus(revision=t.revision, state=overall, nodes=nodes)
+
+
+@bp.get("/status/apply")
+@login_required
+def status_json():
+    """Polled by the page while a change is pending."""
+    return jsonify(apply_status(tenant()).as_dict())
+
+
+@bp.app_context_processor
+def _inject() -> dict:
+    return {"apply_status": apply_status}
