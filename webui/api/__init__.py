@@ -132,4 +132,4 @@ def body() -> dict[str, Any]:
     return data
 
 
-from . import directory, lines, misc, openapi, reception  # noqa: E402,F401  (register the routes)
+from . import calls, directory, lines, misc, openapi, reception  # noqa: E402,F401  (register the routes)

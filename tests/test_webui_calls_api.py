@@ -1,0 +1,87 @@
+"""Click-to-call, SMS and the call log through the JSON API (C-1..C-3),
+against the fake FreeSWITCH speaking ESL over TCP."""
+
+from __future__ import annotations
+
+import pytest
+from fake_freeswitch.server import FakeFreeSWITCH
+
+from orchestrator.esl import ESLClient
+from orchestrator.live import calllog
+from webui_helpers import ADMIN, PIERRE, load_demo, load_other_tenant, make_app, token_for
+
+
+@pytest.fixture
+def fs():
+    with FakeFreeSWITCH(password="ClueCon") as server:
+        server.set_api_response("chat", "+OK\n")
+        yield server
+
+
+@pytest.fixture
+def client(rt, fs):
+    load_demo(rt)
+    load_other_tenant(rt)
+    app = make_app(rt)
+
+    def connect():
+        esl = ESLClient()
+        esl.connect(fs.host, fs.port, "ClueCon")
+        return esl
+
+    app.extensions["esl"] = connect
+    return app.test_client()
+
+
+def auth(rt, who) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token_for(rt, who[0])}"}
+
+
+def test_click_to_call_from_my_line(rt, fs, client):
+    me = auth(rt, PIERRE)
+    resp = client.post("/api/v1/click-to-call", json={"line": "0175000101", "target": "01 45 00 00 00"}, headers=me)
+    assert resp.status_code == 201, resp.get_json()
+    call = resp.get_json()
+    assert (call["line"], call["target"], call["status"]) == ("+33175000101", "+33145000000", "ringing_you")
+    assert fs.wait_for_command(lambda c: c.startswith("bgapi originate"))
+    sent = next(c for c in fs.commands if c.startswith("bgapi originate"))
+    assert "}user/0175000101@bauer.centrex.test +33145000000 XML bauer.centrex.test" in sent
+    got = client.get(f"/api/v1/click-to-call/{call['id']}", headers=me).get_json()
+    assert got["status"] == "ringing_you"
+    # another user cannot see it, nor use Pierre's line
+    paul = auth(rt, ("+33175000102", "paul1"))
+    assert client.get(f"/api/v1/click-to-call/{call['id']}", headers=paul).status_code == 404
+    resp = client.post("/api/v1/click-to-call", json={"line": "0175000101", "target": "0145000000"}, headers=paul)
+    assert resp.status_code == 422 and resp.get_json()["errors"][0]["id"] == "line.not_yours"
+
+
+def test_click_to_call_when_freeswitch_is_down(rt, client):
+    client.application.extensions["esl"] = lambda: (_ for _ in ()).throw(OSError("connection refused"))
+    resp = client.post("/api/v1/click-to-call", json={"line": "0175000101", "target": "0145000000"},
+                       headers=auth(rt, PIERRE))
+    assert resp.status_code == 201
+    assert resp.get_json()["status"] == "failed" and "cannot be reached" in resp.get_json()["cause"]
+
+
+def test_sms(rt, fs, client):
+    me = auth(rt, PIERRE)
+    resp = client.post("/api/v1/sms", json={"line": "+33175000101", "to": "0612345678", "text": "Bonjour"}, headers=me)
+    assert resp.status_code == 201 and resp.get_json()["status"] == "sent"
+    assert fs.wait_for_command(lambda c: c.startswith("api chat sip|0175000101@bauer.centrex.test|+33612345678@"))
+    long = client.post("/api/v1/sms", json={"line": "+33175000101", "to": "0612345678", "text": "x" * 161}, headers=me)
+    assert long.status_code == 422 and long.get_json()["errors"][0]["id"] == "sms.too_long"
+
+
+def test_call_log_is_scoped_to_my_lines(rt, client):
+    with rt.context() as ctx:
+        for uuid, line in (("c1", "+33175000101"), ("c2", "+33175000102")):
+            calllog.record(ctx.session, calllog.from_event({
+                "Unique-ID": uuid, "Call-Direction": "inbound", "Channel-Name": "sofia/external/x",
+                "Caller-Caller-ID-Number": "0140000000", "variable_centrex_line": line,
+                "variable_centrex_domain": "bauer.centrex.test", "variable_start_epoch": "1795725000",
+                "variable_answer_epoch": "1795725005", "variable_billsec": "42"}))
+        ctx.session.commit()
+    mine = client.get("/api/v1/calls", headers=auth(rt, PIERRE)).get_json()
+    assert [(c["line"], c["disposition"], c["duration_s"]) for c in mine] == [("+33175000101", "answered", 42)]
+    everything = client.get("/api/v1/calls", headers=auth(rt, ADMIN)).get_json()
+    assert len(everything) == 2

@@ -1,0 +1,142 @@
+"""/api/v1/click-to-call, /api/v1/sms, /api/v1/calls: C-1, C-2, C-3 for the
+token's own lines. The phone system is reached through the first node's
+event socket (``app.extensions["esl"]`` can replace it, e.g. in tests)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app, jsonify, request
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from orchestrator.db.models import CallRecord, ClickToCall, Line, Login
+from orchestrator.esl import ESLClient
+from orchestrator.live import click_to_call, sms
+from orchestrator.render.platform import platform_from_settings
+from orchestrator.services.base import parse_doc
+from orchestrator.services.errors import NotFound
+
+from ..security import own_lines_query
+from . import body, ctx, principal, route
+
+
+class ClickToCallIn(BaseModel):
+    line: str = Field(description="One of your lines (it rings first)")
+    target: str = Field(description="The number to call, as the line would dial it")
+
+
+class ClickToCallOut(BaseModel):
+    id: int
+    line: str | None
+    target: str
+    status: str = Field(description="requested | ringing_you | calling | connected | ended | failed")
+    cause: str | None
+
+
+class SmsIn(BaseModel):
+    line: str
+    to: str
+    text: str = Field(max_length=2000, description="At most 160 characters once line breaks become spaces")
+
+
+class SmsOut(BaseModel):
+    id: int
+    to: str
+    status: str
+    error: str | None
+
+
+class CallOut(BaseModel):
+    direction: str
+    caller: str
+    callee: str
+    line: str | None
+    started_at: datetime
+    duration_s: int
+    disposition: str
+
+
+def _esl():
+    factory = current_app.extensions.get("esl")
+    if factory is not None:
+        return factory()
+    node = platform_from_settings(ctx().settings).nodes[0]
+    client = ESLClient()
+    client.connect(node.esl_host, node.esl_port, node.esl_password, timeout=5)
+    return client
+
+
+def _login() -> Login:
+    return ctx().session.get(Login, principal().login_id)
+
+
+def _c2c_out(call: ClickToCall) -> dict:
+    line = ctx().session.get(Line, call.line_id) if call.line_id else None
+    return ClickToCallOut(id=call.id, line=line.number if line else None, target=call.target, status=call.status,
+                          cause=call.cause).model_dump()
+
+
+@route("/click-to-call", "POST", summary="Call a number from one of your lines (your phone rings first)",
+       tag="calls", roles=("admin", "user"), request=ClickToCallIn, response=ClickToCallOut, status=201)
+def start_click_to_call():
+    doc = parse_doc(ClickToCallIn, body())
+    try:
+        esl = _esl()
+    except Exception as exc:  # noqa: BLE001 - reported as a failed call, with the reason
+        esl = _Unreachable(exc)
+    call = click_to_call.start(ctx(), _login(), doc.line, doc.target, esl)
+    if hasattr(esl, "close"):
+        esl.close()
+    return jsonify(_c2c_out(call)), 201
+
+
+class _Unreachable:
+    def __init__(self, exc: Exception) -> None:
+        self.exc = exc
+
+    def bgapi(self, cmd: str) -> str:
+        raise self.exc
+
+    def api(self, cmd: str) -> str:
+        raise self.exc
+
+
+@route("/click-to-call/<int:call_id>", "GET", summary="Progress of a click-to-call", tag="calls",
+       roles=("admin", "user"), response=ClickToCallOut)
+def get_click_to_call(call_id: int):
+    lines = {row.id for row in ctx().session.scalars(own_lines_query(principal(), ctx().session))}
+    call = ctx().session.get(ClickToCall, call_id)
+    if call is None or call.tenant_id != principal().tenant_id or call.line_id not in lines:
+        raise NotFound("no such click-to-call", error_id="click_to_call.not_found")
+    return jsonify(_c2c_out(call))
+
+
+@route("/sms", "POST", summary="Send an SMS from one of your lines", tag="calls", roles=("admin", "user"),
+       request=SmsIn, response=SmsOut, status=201)
+def send_sms():
+    doc = parse_doc(SmsIn, body())
+    try:
+        esl = _esl()
+    except Exception as exc:  # noqa: BLE001
+        esl = _Unreachable(exc)
+    msg = sms.send(ctx(), _login(), doc.line, doc.to, doc.text, esl)
+    if hasattr(esl, "close"):
+        esl.close()
+    return jsonify(SmsOut(id=msg.id, to=msg.to_number, status=msg.status, error=msg.error).model_dump()), 201
+
+
+@route("/calls", "GET", summary="Call log of your lines, newest first", tag="calls", roles=("admin", "user"),
+       response=CallOut, list_response=True, query={"limit": "at most this many (default 50, max 500)"})
+def call_log():
+    try:
+        limit = max(1, min(500, int(request.args.get("limit", 50))))
+    except ValueError:
+        limit = 50
+    lines = {row.id: row.number for row in ctx().session.scalars(own_lines_query(principal(), ctx().session))}
+    rows = ctx().session.scalars(select(CallRecord).where(CallRecord.tenant_id == principal().tenant_id,
+                                                          CallRecord.line_id.in_(list(lines)))
+                                 .order_by(CallRecord.started_at.desc()).limit(limit))
+    return jsonify([CallOut(direction=r.direction, caller=r.caller, callee=r.callee, line=lines.get(r.line_id),
+                            started_at=r.started_at, duration_s=r.duration_s, disposition=r.disposition).model_dump(
+        mode="json") for r in rows])
