@@ -57,6 +57,7 @@ def configure_logging(level: str = "INFO") -> None:
 
     handler = logging.StreamHandler()
     handler.setFormatter(KV())
-    root = logging.getLogger("orchestrator")
-    root.handlers[:] = [handler]
-    root.setLevel(level)
+    for name in ("orchestrator", "esl_handlers", "webui"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(level)

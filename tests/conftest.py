@@ -103,9 +103,10 @@ def _reset_orchestrator_logger():
     import logging
 
     yield
-    logger = logging.getLogger("orchestrator")
-    logger.handlers[:] = []
-    logger.setLevel(logging.NOTSET)
+    for name in ("orchestrator", "esl_handlers", "webui"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = []
+        logger.setLevel(logging.NOTSET)
 
 
 @pytest.fixture(autouse=True)
