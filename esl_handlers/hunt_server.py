@@ -10,6 +10,7 @@ driven by :func:`orchestrator.live.hunt.hunt`.
 from __future__ import annotations
 
 import logging
+import time
 
 import gevent
 from gevent.server import StreamServer
@@ -31,14 +32,22 @@ class SessionControl:
 
     def execute(self, app: str, args: str = "") -> dict[str, str]:
         try:
-            if app in ("transfer", "hangup"):
+            if app == "hangup":
                 self.session.call_command(app, args)
                 return {}
+            # transfer too waits for its completion: closing the socket right
+            # after sending it could drop it before FreeSWITCH runs it
             event = self.session.call_command(app, args, block=True, response_timeout=self.timeout)
         except (OutboundSessionHasGoneAway, NotConnectedError, gevent.Timeout) as exc:
             log.info("session gone", extra={"app": app, "error": repr(exc), "lingering": self.session._lingering})
             raise CallerGone() from None
         return dict(event.headers) if event is not None else {}
+
+    def queue(self, app: str, args: str = "") -> None:
+        try:
+            self.session.call_command(app, args)
+        except (OutboundSessionHasGoneAway, NotConnectedError):
+            raise CallerGone() from None
 
     def api(self, command: str) -> str:
         try:
@@ -48,12 +57,18 @@ class SessionControl:
 
 
 class HuntServer:
-    def __init__(self, rt: Runtime, platform: Platform, order: Order, host: str = "127.0.0.1", port: int = 8084):
+    def __init__(self, rt: Runtime, platform: Platform, order: Order, host: str = "127.0.0.1", port: int = 8084,
+                 cache_seconds: float = 5.0):
         self.rt = rt
         self.platform = platform
         self.order = order
         self.server = StreamServer((host, port), self.handle)
         self.calls = 0
+        # Hunt groups read from the database are kept a few seconds: loading
+        # one per call would block the gevent loop under load. A change is
+        # seen within `cache_seconds` (the rendered dialplan needs an apply too).
+        self.cache_seconds = cache_seconds
+        self._cache: dict[str, tuple[float, object]] = {}
 
     @property
     def address(self) -> tuple[str, int]:
@@ -66,6 +81,17 @@ class HuntServer:
     def stop(self, timeout: float = 10.0) -> None:
         self.server.stop(timeout=timeout)
 
+    def group(self, key: str):
+        now = time.monotonic()
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        with self.rt.context(actor="hunt-server") as ctx:
+            group = load_group(ctx.session, self.platform, key)
+            ctx.session.expunge_all()  # keep the loaded values; no database session held during the call
+        self._cache[key] = (now + self.cache_seconds, group)
+        return group
+
     def handle(self, sock, address) -> None:
         session = OutboundSession(address, sock)
         outcome = "error"
@@ -74,9 +100,7 @@ class HuntServer:
             session.myevents()
             session.linger()
             key = (session.session_data or {}).get("variable_centrex_hunt", "")
-            with self.rt.context(actor="hunt-server") as ctx:
-                group = load_group(ctx.session, self.platform, key)
-                ctx.session.expunge_all()  # keep the loaded values; no database session held during the call
+            group = self.group(key)
             if group is None:
                 log.warning("unknown hunt group: falling back to the dialplan", extra={"key": key})
                 outcome = "unknown_group"

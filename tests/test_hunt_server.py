@@ -56,8 +56,10 @@ def test_successive_with_busy_and_unregistered_members(server):
     assert first.result == f"bridged:{U[1]}"
     second = call(server, registered={U[0], U[1]}, outcomes={U[0]: Outcome("answer")})
     assert in_thread(second.wait_done, 10)
-    assert bridged(second) == [U[0]]  # after member 2 comes 3: not registered, skipped at once; then 1
-    assert f"sofia_contact */{U[2]}" in second.apis
+    # after member 2 comes 3: not registered, its leg fails at once (no ringing), then 1
+    assert bridged(second) == [U[2], U[0]]
+    assert [leg.cause for leg in second.legs][:1] == ["USER_NOT_REGISTERED"]
+    assert not second.apis  # no registration lookup: the unregistered member fails at once
     assert second.result == f"bridged:{U[0]}"
     assert server.calls == 2
 

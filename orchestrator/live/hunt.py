@@ -33,6 +33,10 @@ class CallerGone(Exception):
 class CallControl(Protocol):
     def execute(self, app: str, args: str = "") -> dict[str, str]: ...
 
+    def queue(self, app: str, args: str = "") -> None:
+        """Run ``app`` without waiting for it to complete (the next blocking
+        ``execute`` waits behind it)."""
+
     def api(self, command: str) -> str: ...
 
 
@@ -128,7 +132,7 @@ def load_group(session: Session, platform: Platform, key: str) -> Group | None:
 
 def _set_all(call: CallControl, actions: list[tuple[str, str]]) -> None:
     for app, data in actions:
-        call.execute(app, data)
+        call.queue(app, data)
 
 
 def hunt(call: CallControl, group: Group, order: Order) -> str:
@@ -140,8 +144,8 @@ def hunt(call: CallControl, group: Group, order: Order) -> str:
     views = group.builder.views
     try:
         # a failed bridge must not hang the caller up, and an answered one ends the call
-        call.execute("set", "continue_on_fail=true")
-        call.execute("set", "hangup_after_bridge=true")
+        call.queue("set", "continue_on_fail=true")
+        call.queue("set", "hangup_after_bridge=true")
         if members:
             first = order.start(group.key, len(members))
             mine = first  # what this call last wrote to the shared pointer
@@ -152,21 +156,22 @@ def hunt(call: CallControl, group: Group, order: Order) -> str:
                     v = views[line_id]
                     if prof.forwards_allowed and v.fwd_all:  # H-3: the forward takes the call
                         return _leave(call, group.builder.line_vars(line_id), "in", f"followed:{v.number}")
-                    contact = call.api(f"sofia_contact */{v.user}@{group.domain}").strip()
-                    if contact.startswith("error/"):  # H-6: not registered, skipped at once
+                    # H-6: a member with no registered device fails at once
+                    # (USER_NOT_REGISTERED) and is skipped without waiting
+                    done = call.execute("bridge", f"[leg_timeout={prof.ring_time},hold_music={v.hold_music}]"
+                                                  f"user/{v.user}@{group.domain}")
+                    outcome = done.get("variable_originate_disposition", "")
+                    if outcome == "ORIGINATOR_CANCEL":
+                        return "caller_gone"
+                    if outcome != "USER_NOT_REGISTERED" and i != mine and order.rang(group.key, i, mine):
+                        mine = i  # this member was rung: the next call starts after it
+                    if outcome == "SUCCESS" or done.get("variable_bridge_hangup_cause"):
+                        return f"answered:{v.user}@{group.domain}"
+                    if outcome == "USER_NOT_REGISTERED":
                         if prof.forwards_allowed:
                             return _leave(call, group.builder.line_vars(line_id), "unregistered",
                                           f"followed:{v.number}")
                         continue
-                    if i != mine and order.rang(group.key, i, mine):
-                        mine = i
-                    call.execute("set", f"call_timeout={prof.ring_time}")
-                    done = call.execute("bridge", f"[hold_music={v.hold_music}]user/{v.user}@{group.domain}")
-                    outcome = done.get("variable_originate_disposition", "")
-                    if outcome == "ORIGINATOR_CANCEL":
-                        return "caller_gone"
-                    if outcome == "SUCCESS" or done.get("variable_bridge_hangup_cause"):
-                        return f"answered:{v.user}@{group.domain}"
                     if prof.forwards_allowed and (v.fwd_na or v.vm_mode != "off"):
                         return _leave(call, group.builder.line_vars(line_id), "after_ring", f"followed:{v.number}")
         return _end(call, group)
@@ -175,7 +180,7 @@ def hunt(call: CallControl, group: Group, order: Order) -> str:
 
 
 def _leave(call: CallControl, member_vars: list[tuple[str, str]], step: str, outcome: str) -> str:
-    call.execute("set", "centrex_hunt_handled=true")
+    call.queue("set", "centrex_hunt_handled=true")
     _set_all(call, member_vars)
     call.execute("transfer", f"{step} XML centrex-line")
     return outcome
@@ -185,6 +190,6 @@ def _end(call: CallControl, group: Group) -> str:
     """H-4: nobody answered. The rendered end of this hunt (``X~...``) does
     the rest, as in the native path: voicemail of the chosen line, else the
     next routing of a special number, else the call ends."""
-    call.execute("set", "centrex_hunt_handled=true")
+    call.queue("set", "centrex_hunt_handled=true")
     call.execute("transfer", f"X~{group.key[2:]} XML {group.domain}~route")
     return "end"
