@@ -4,11 +4,8 @@ password change (A-2, A-3, P-13)."""
 from __future__ import annotations
 
 import json
-import os
-import uuid
 
 import pytest
-import redis
 from sqlalchemy import select
 
 from orchestrator.db.models import AuditEntry, Login
@@ -76,27 +73,17 @@ def test_login_is_rate_limited_per_address_and_login(rt):
     assert post(app.test_client(), "/login", {"login": ADMIN[0], "password": ADMIN[1]}).status_code == 302
 
 
-def test_redis_limiter_counts_in_redis():
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-    conn = redis.Redis.from_url(url)
-    try:
-        conn.ping()
-    except redis.exceptions.ConnectionError as exc:
-        pytest.fail(f"Redis is required at {url}: {exc} (see .ci/run)", pytrace=False)
-    prefix = f"centrex-test-{uuid.uuid4().hex[:8]}"
+def test_redis_limiter_counts_in_redis(redis_conn):
+    conn, prefix = redis_conn
     limiter = RedisLimiter(conn, prefix, limit=3, window=60)
     key = "192.0.2.1|admin@x.example"
-    try:
-        for _ in range(3):
-            assert limiter.blocked(key) == 0
-            limiter.failed(key)
-        assert 0 < limiter.blocked(key) <= 60
-        assert limiter.blocked("192.0.2.1|other") == 0
-        limiter.reset(key)
+    for _ in range(3):
         assert limiter.blocked(key) == 0
-    finally:
-        for k in conn.scan_iter(f"{prefix}:*"):
-            conn.delete(k)
+        limiter.failed(key)
+    assert 0 < limiter.blocked(key) <= 60
+    assert limiter.blocked("192.0.2.1|other") == 0
+    limiter.reset(key)
+    assert limiter.blocked(key) == 0
 
 
 def test_forms_need_the_csrf_token(app):
