@@ -366,3 +366,11 @@ def test_tenant_name_and_domain_unique(ctx):
     with pytest.raises(ValidationFailed) as exc:
         tenants.service.create(ctx, TenantDoc(name="Alpha", sip_domain="ALPHA..test", timezone="Mars/Olympus"))
     assert sorted(error_ids(exc)) == ["domain.invalid", "tenant.name_taken", "timezone.invalid"]
+
+
+@pytest.mark.parametrize("field,value", [("offer", "x" * 81), ("voicemail", {"email": "a" * 250 + "@x.example"})])
+def test_overlong_values_are_field_errors_not_database_errors(ctx, field, value):
+    tenant = make_tenant(ctx)
+    with pytest.raises(ValidationFailed) as exc:
+        make_line(ctx, tenant, "+33175000001", **{field: value})
+    assert exc.value.errors[0].error_id == "field.too_long"

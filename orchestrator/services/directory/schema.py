@@ -18,14 +18,14 @@ class ContactNumberDoc(Doc):
 class ContactDoc(Doc):
     first_name: str = Field(min_length=1, max_length=80)
     last_name: str = Field(min_length=1, max_length=80)
-    email: str | None = None
-    company: str | None = None
-    function: str | None = None
-    address: str | None = None
-    postal_code: str | None = None
-    city: str | None = None
-    country: str | None = None
-    photo: str | None = None
+    email: str | None = Field(None, max_length=254)
+    company: str | None = Field(None, max_length=120)
+    function: str | None = Field(None, max_length=120)
+    address: str | None = Field(None, max_length=2000)
+    postal_code: str | None = Field(None, max_length=16)
+    city: str | None = Field(None, max_length=80)
+    country: str | None = Field(None, max_length=80)
+    photo: str | None = Field(None, max_length=255)
     numbers: list[ContactNumberDoc] = Field(default_factory=list)
     lines: list[str] = Field(default_factory=list, description="Numbers of the tenant's lines this person uses")
     login: str | None = Field(None, description="The login of this person (a login of the document)")

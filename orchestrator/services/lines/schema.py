@@ -30,7 +30,7 @@ class OptionsDoc(Doc):
 class VoicemailDoc(Doc):
     enabled: bool = True
     mode: Literal["record", "announce"] = "record"
-    email: str | None = None
+    email: str | None = Field(None, max_length=254)
     pin: str | None = Field(None, description="4 to 12 digits")
     greeting_record: str | None = Field(None, description="Audio file name, category vm_greeting_record")
     greeting_announce: str | None = Field(None, description="Audio file name, category vm_greeting_announce")
@@ -40,7 +40,7 @@ class LineDoc(Doc):
     number: str
     label: str = Field(min_length=1, max_length=80)
     short_number: str | None = None
-    offer: str | None = None
+    offer: str | None = Field(None, max_length=80)
     status: Literal["activating", "active"] = "activating"
     sip: SipDoc = Field(default_factory=SipDoc)
     ring_time: int = Field(20, description="5 to 60 seconds")
@@ -56,4 +56,4 @@ class LineDoc(Doc):
 class FaxLineDoc(Doc):
     number: str
     label: str = Field(min_length=1, max_length=80)
-    email: str
+    email: str = Field(max_length=254)

@@ -16,6 +16,6 @@ class TenantDoc(Doc):
     timezone: str = Field("Europe/Paris", description="IANA timezone for time rules")
     emergency_department: str = Field("75", description="Default département for emergency routing (L-4)")
     line_limit: int | None = Field(None, ge=0, le=100000, description="Default: 8 business, 3 individual")
-    billing_email: str | None = None
-    technical_email: str | None = None
+    billing_email: str | None = Field(None, max_length=254)
+    technical_email: str | None = Field(None, max_length=254)
     postal_address: str | None = None
