@@ -97,8 +97,7 @@ class HuntServer:
         outcome = "error"
         try:
             session.connect()
-            session.myevents()
-            session.linger()
+            session.myevents()  # no linger: nothing is needed from a call after its caller hangs up
             key = (session.session_data or {}).get("variable_centrex_hunt", "")
             group = self.group(key)
             if group is None:

@@ -40,9 +40,27 @@ def in_thread(fn, *args, **kwargs):
     return gevent.get_hub().threadpool.apply(fn, args, kwargs)
 
 
+# what the rendered dialplan sets before its socket application (checked below)
+DIALPLAN_VARS = {"centrex_hunt": KEY, "continue_on_fail": "true", "hangup_after_bridge": "true",
+                 "Caller-Caller-ID-Number": "0140000000"}
+
+
 def call(srv, **kw) -> FakeOutboundCall:
-    return FakeOutboundCall(srv.address, channel_vars={"centrex_hunt": KEY, "Caller-Caller-ID-Number": "0140000000"},
-                            **kw).start()
+    return FakeOutboundCall(srv.address, channel_vars=DIALPLAN_VARS, **kw).start()
+
+
+def test_the_dialplan_sets_what_the_service_relies_on(ctx, server):
+    from orchestrator.render.snapshot import load_snapshot
+    from orchestrator.render.routes import route_extensions
+
+    snap = load_snapshot(ctx.session)
+    [entry] = [e for e in route_extensions(snap.tenants[0], snap, PLATFORM) if e.name.endswith("(hunt-group service)")]
+    actions = entry.conditions[0].actions
+    socket_at = [a for a, _ in actions].index("socket")
+    before = actions[:socket_at]
+    for var in ("centrex_hunt", "continue_on_fail", "hangup_after_bridge"):
+        value = next(d.split("=", 1)[1] for a, d in before if a == "set" and d.startswith(var + "="))
+        assert value == DIALPLAN_VARS[var]
 
 
 def bridged(c: FakeOutboundCall) -> list[str]:

@@ -143,9 +143,8 @@ def hunt(call: CallControl, group: Group, order: Order) -> str:
     members = group.members
     views = group.builder.views
     try:
-        # a failed bridge must not hang the caller up, and an answered one ends the call
-        call.queue("set", "continue_on_fail=true")
-        call.queue("set", "hangup_after_bridge=true")
+        # continue_on_fail and hangup_after_bridge are set by the dialplan
+        # before it hands the call over (render/routes.py): no round trip here
         if members:
             first = order.start(group.key, len(members))
             mine = first  # what this call last wrote to the shared pointer
