@@ -235,3 +235,29 @@ def test_csv_import_with_an_error_then_a_good_file(page, server, tmp_path):
     with rt.context() as ctx:
         names = sorted(ctx.session.scalars(select(Contact.last_name).where(Contact.owner_login_id.is_(None))))
         assert names == ["Durand", "Roux"]
+
+
+def test_a_user_calls_back_and_follows_the_progress(page, server):
+    """C-1 in the browser: the status follows what the event service records."""
+    from orchestrator.db.models import ClickToCall
+    from orchestrator.live import click_to_call
+
+    base, rt = server
+    log_in(page, base, "01 75 00 01 01", "pierre")
+    page.goto(f"{base}/me/calls/")
+    assert page.locator("nav.tabs a.active").inner_text() == "Journal des appels"
+    page.fill("#c2c-target", "01 45 00 00 00")
+    page.click("button:has-text('Appeler')")
+    page.wait_for_url(re.compile(r".*/me/calls/\?c2c=\d+$"))
+    status = page.locator("#c2c-status strong")
+    assert status.inner_text() == "votre téléphone sonne"
+    with rt.context() as ctx:
+        call = ctx.session.scalar(select(ClickToCall).order_by(ClickToCall.id.desc()))
+        for name in ("CHANNEL_ANSWER", "CHANNEL_BRIDGE"):  # what the event service sees
+            click_to_call.on_event(ctx.session, {"Event-Name": name, "Unique-ID": call.call_uuid,
+                                                 "variable_centrex_c2c": str(call.id)})
+        ctx.session.commit()
+    from playwright.sync_api import expect
+
+    expect(status).to_have_text("en communication")  # the page polls until it changes
+    shot(page, "10-click-to-call")

@@ -143,7 +143,8 @@ def test_a_user_gets_403_on_admin_routes_and_404_on_other_lines(world):
     client = outsider(app)
     login(client, PIERRE)
     user_views = {"me.index", "me.line", "me.save_line", "me.directory", "applystatus.status_json",
-                  "account.password", "auth.logout", "auth.stop_impersonating"}
+                  "account.password", "auth.logout", "auth.stop_impersonating", "calls.index", "calls.click",
+                  "calls.send_sms"}
     user_api = {"api.list_lines", "api.get_line", "api.patch_line", "api.me", "api.status", "api.get_directory",
                 "api.list_contacts", "api.get_contact", "api.call_log", "api.start_click_to_call", "api.send_sms"}
     for rule, method, url in requests(app, ident):
@@ -151,7 +152,8 @@ def test_a_user_gets_403_on_admin_routes_and_404_on_other_lines(world):
             continue
         resp = call(client, method, url, tokens["user"])
         status = resp.status_code
-        if rule.endpoint in ("me.line", "me.save_line", "api.get_line", "api.patch_line", "api.get_click_to_call"):
+        if rule.endpoint in ("me.line", "me.save_line", "api.get_line", "api.patch_line", "api.get_click_to_call",
+                             "calls.progress"):
             assert status == 404, (method, url, status)  # Paul's line
             assert "Paul" not in resp.get_data(as_text=True)
         elif rule.endpoint == "auth.stop_impersonating":

@@ -83,11 +83,11 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
 
 
 def _register(app: Flask) -> None:
-    from . import account, admin_directory, admin_lines, admin_reception, applystatus, auth, user_line
+    from . import account, admin_directory, admin_lines, admin_reception, applystatus, auth, user_calls, user_line
     from .api import bp as api_bp
     from .xmlcurl import bp as xmlcurl_bp
 
-    for module in (auth, account, admin_lines, admin_directory, admin_reception, user_line, applystatus):
+    for module in (auth, account, admin_lines, admin_directory, admin_reception, user_line, user_calls, applystatus):
         app.register_blueprint(module.bp)
     csrf.exempt(xmlcurl_bp)  # FreeSWITCH posts there, authenticated by its own rule
     csrf.exempt(api_bp)  # bearer tokens, never cookies

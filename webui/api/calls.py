@@ -1,22 +1,20 @@
 """/api/v1/click-to-call, /api/v1/sms, /api/v1/calls: C-1, C-2, C-3 for the
-token's own lines. The phone system is reached through the first node's
-event socket (``app.extensions["esl"]`` can replace it, e.g. in tests)."""
+token's own lines (the phone system is reached through :mod:`webui.esl`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from orchestrator.db.models import CallRecord, ClickToCall, Line, Login
-from orchestrator.esl import ESLClient
 from orchestrator.live import click_to_call, sms
-from orchestrator.render.platform import platform_from_settings
 from orchestrator.services.base import parse_doc
 from orchestrator.services.errors import NotFound
 
+from ..esl import connect
 from ..security import own_lines_query
 from . import body, ctx, principal, route
 
@@ -57,16 +55,6 @@ class CallOut(BaseModel):
     disposition: str
 
 
-def _esl():
-    factory = current_app.extensions.get("esl")
-    if factory is not None:
-        return factory()
-    node = platform_from_settings(ctx().settings).nodes[0]
-    client = ESLClient()
-    client.connect(node.esl_host, node.esl_port, node.esl_password, timeout=5)
-    return client
-
-
 def _login() -> Login:
     return ctx().session.get(Login, principal().login_id)
 
@@ -81,25 +69,12 @@ def _c2c_out(call: ClickToCall) -> dict:
        tag="calls", roles=("admin", "user"), request=ClickToCallIn, response=ClickToCallOut, status=201)
 def start_click_to_call():
     doc = parse_doc(ClickToCallIn, body())
+    esl = connect(ctx().settings)
     try:
-        esl = _esl()
-    except Exception as exc:  # noqa: BLE001 - reported as a failed call, with the reason
-        esl = _Unreachable(exc)
-    call = click_to_call.start(ctx(), _login(), doc.line, doc.target, esl)
-    if hasattr(esl, "close"):
+        call = click_to_call.start(ctx(), _login(), doc.line, doc.target, esl)
+    finally:
         esl.close()
     return jsonify(_c2c_out(call)), 201
-
-
-class _Unreachable:
-    def __init__(self, exc: Exception) -> None:
-        self.exc = exc
-
-    def bgapi(self, cmd: str) -> str:
-        raise self.exc
-
-    def api(self, cmd: str) -> str:
-        raise self.exc
 
 
 @route("/click-to-call/<int:call_id>", "GET", summary="Progress of a click-to-call", tag="calls",
@@ -116,12 +91,10 @@ def get_click_to_call(call_id: int):
        request=SmsIn, response=SmsOut, status=201)
 def send_sms():
     doc = parse_doc(SmsIn, body())
+    esl = connect(ctx().settings)
     try:
-        esl = _esl()
-    except Exception as exc:  # noqa: BLE001
-        esl = _Unreachable(exc)
-    msg = sms.send(ctx(), _login(), doc.line, doc.to, doc.text, esl)
-    if hasattr(esl, "close"):
+        msg = sms.send(ctx(), _login(), doc.line, doc.to, doc.text, esl)
+    finally:
         esl.close()
     return jsonify(SmsOut(id=msg.id, to=msg.to_number, status=msg.status, error=msg.error).model_dump()), 201
 

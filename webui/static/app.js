@@ -28,6 +28,31 @@
     });
   }
 
+  // Click-to-call progress: ringing you → calling → connected / ended / failed.
+  var c2c = document.getElementById("c2c-status");
+  if (c2c && window.fetch) {
+    var label = c2c.querySelector("strong");
+    var labels = JSON.parse(label.getAttribute("data-labels"));
+    var rounds = 0;
+    var follow = function () {
+      var state = c2c.getAttribute("data-state");
+      if (state === "ended" || state === "failed" || rounds > 120) { return; }
+      rounds += 1;
+      fetch(c2c.getAttribute("data-url"), {credentials: "same-origin", headers: {"Accept": "application/json"}})
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (data) {
+            c2c.setAttribute("data-state", data.status);
+            c2c.className = "c2c c2c-" + data.status;
+            label.textContent = labels[data.status] || data.status;
+            c2c.querySelector(".cause").textContent = data.cause || "";
+          }
+          window.setTimeout(follow, 1000);
+        });
+    };
+    window.setTimeout(follow, 1000);
+  }
+
   // While a change is being applied, refresh its status.
   var panel = document.getElementById("apply-status");
   if (panel && panel.getAttribute("data-state") === "pending" && window.fetch) {

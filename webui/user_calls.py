@@ -1,0 +1,94 @@
+"""User space (manual §4.2, §4.4 « Journal »): the call log of the user's
+own lines, with click-to-call (C-1, progress shown live) and SMS (C-2)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from orchestrator.db.models import CallRecord, ClickToCall, Login
+from orchestrator.live import click_to_call, sms
+from orchestrator.services.errors import ServiceError
+
+from .esl import connect
+from .formdata import field_errors
+from .security import db, own_lines, tenant, user_required
+
+bp = Blueprint("calls", __name__, url_prefix="/me/calls")
+
+
+def _login() -> Login:
+    login = db().session.get(Login, current_user.login_id) if current_user.login_id else None
+    if login is None:
+        abort(403)
+    return login
+
+
+def _own_call(call_id: int) -> ClickToCall:
+    lines = {line.id for line in own_lines(current_user)}
+    call = db().session.get(ClickToCall, call_id)
+    if call is None or call.tenant_id != current_user.tenant_id or call.line_id not in lines:
+        abort(404)
+    return call
+
+
+@bp.get("/")
+@user_required
+def index():
+    lines = own_lines(current_user)
+    numbers = {line.id: line.number for line in lines}
+    records = db().session.scalars(select(CallRecord).where(CallRecord.tenant_id == current_user.tenant_id,
+                                                            CallRecord.line_id.in_(list(numbers)))
+                                   .order_by(CallRecord.started_at.desc()).limit(100)).all()
+    current = None
+    if request.args.get("c2c", "").isdigit():
+        current = _own_call(int(request.args["c2c"]))
+    return render_template("me/calls.html", lines=lines, numbers=numbers, records=records, current=current,
+                           tenant=tenant())
+
+
+@bp.post("/click")
+@user_required
+def click():
+    ctx = db()
+    esl = connect(ctx.settings)
+    try:
+        call = click_to_call.start(ctx, _login(), request.form.get("line", ""), request.form.get("target", ""), esl)
+    except ServiceError as exc:
+        ctx.rollback()
+        flash(" ".join(e.message for e in field_errors(exc)), "error")
+        return redirect(url_for("calls.index"))
+    finally:
+        esl.close()
+    return redirect(url_for("calls.index", c2c=call.id))
+
+
+@bp.get("/click/<int:call_id>")
+@user_required
+def progress(call_id: int):
+    """Polled by the page until the call is connected, ended or failed."""
+    call = _own_call(call_id)
+    return jsonify(id=call.id, status=call.status, cause=call.cause, target=call.target)
+
+
+@bp.post("/sms")
+@user_required
+def send_sms():
+    ctx = db()
+    esl = connect(ctx.settings)
+    try:
+        msg = sms.send(ctx, _login(), request.form.get("line", ""), request.form.get("to", ""),
+                       request.form.get("text", ""), esl)
+    except ServiceError as exc:
+        ctx.rollback()
+        flash(" ".join(e.message for e in field_errors(exc)), "error")
+        return redirect(url_for("calls.index"))
+    finally:
+        esl.close()
+    if msg.status == "sent":
+        flash(_("Your SMS has been sent."), "ok")
+    else:
+        flash(_("The SMS could not be sent: %(error)s", error=msg.error or ""), "error")
+    return redirect(url_for("calls.index"))
