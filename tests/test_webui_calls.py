@@ -7,9 +7,8 @@ from fake_freeswitch.server import FakeFreeSWITCH
 from sqlalchemy import select
 
 from orchestrator.db.models import ClickToCall, SmsMessage
-from orchestrator.esl import ESLClient
 from orchestrator.live import calllog
-from webui_helpers import ADMIN, PIERRE, load_demo, logged_in, make_app, post
+from webui_helpers import ADMIN, PIERRE, esl_to, load_demo, logged_in, make_app, post
 
 
 @pytest.fixture
@@ -19,12 +18,7 @@ def app(rt):
         fs.set_api_response("chat", "+OK\n")
         application = make_app(rt)
 
-        def connect():
-            esl = ESLClient()
-            esl.connect(fs.host, fs.port, "ClueCon")
-            return esl
-
-        application.extensions["esl"] = connect
+        application.extensions["esl"] = esl_to(fs)
         application.extensions["fake_fs"] = fs
         yield application
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 from fake_freeswitch.server import FakeFreeSWITCH
 
-from orchestrator.esl import ESLClient
 from orchestrator.live import calllog
-from webui_helpers import ADMIN, PIERRE, load_demo, load_other_tenant, make_app, token_for
+from webui_helpers import ADMIN, PIERRE, esl_to, load_demo, load_other_tenant, make_app, token_for
 
 
 @pytest.fixture
@@ -24,12 +23,7 @@ def client(rt, fs):
     load_other_tenant(rt)
     app = make_app(rt)
 
-    def connect():
-        esl = ESLClient()
-        esl.connect(fs.host, fs.port, "ClueCon")
-        return esl
-
-    app.extensions["esl"] = connect
+    app.extensions["esl"] = esl_to(fs)
     return app.test_client()
 
 

@@ -95,3 +95,15 @@ def field_error(page: str, field_id: str) -> str | None:
     """The error shown next to the input ``field_id`` (e.g. f-ring_time)."""
     m = re.search(rf'<p class="error" id="{re.escape(field_id)}-error"[^>]*>([^<]*)</p>', page)
     return m.group(1) if m else None
+
+
+def esl_to(fs):
+    """``app.extensions["esl"]``: a connection to a fake FreeSWITCH."""
+    from orchestrator.esl import ESLClient
+
+    def connect():
+        esl = ESLClient()
+        esl.connect(fs.host, fs.port, fs.password)
+        return esl
+
+    return connect

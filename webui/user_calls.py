@@ -49,20 +49,28 @@ def index():
                            tenant=tenant())
 
 
-@bp.post("/click")
-@user_required
-def click():
+def _through_esl(action):
+    """Run ``action(ctx, login, esl)`` on a connection to the phone system;
+    a refusal is flashed and None returned (nothing stays half-saved)."""
     ctx = db()
     esl = connect(ctx.settings)
     try:
-        call = click_to_call.start(ctx, _login(), request.form.get("line", ""), request.form.get("target", ""), esl)
+        return action(ctx, _login(), esl)
     except ServiceError as exc:
         ctx.rollback()
         flash(" ".join(e.message for e in field_errors(exc)), "error")
-        return redirect(url_for("calls.index"))
+        return None
     finally:
         esl.close()
-    return redirect(url_for("calls.index", c2c=call.id))
+
+
+@bp.post("/click")
+@user_required
+def click():
+    form = request.form
+    call = _through_esl(lambda ctx, login, esl: click_to_call.start(
+        ctx, login, form.get("line", ""), form.get("target", ""), esl))
+    return redirect(url_for("calls.index", c2c=call.id) if call else url_for("calls.index"))
 
 
 @bp.get("/click/<int:call_id>")
@@ -76,19 +84,11 @@ def progress(call_id: int):
 @bp.post("/sms")
 @user_required
 def send_sms():
-    ctx = db()
-    esl = connect(ctx.settings)
-    try:
-        msg = sms.send(ctx, _login(), request.form.get("line", ""), request.form.get("to", ""),
-                       request.form.get("text", ""), esl)
-    except ServiceError as exc:
-        ctx.rollback()
-        flash(" ".join(e.message for e in field_errors(exc)), "error")
-        return redirect(url_for("calls.index"))
-    finally:
-        esl.close()
-    if msg.status == "sent":
+    form = request.form
+    msg = _through_esl(lambda ctx, login, esl: sms.send(
+        ctx, login, form.get("line", ""), form.get("to", ""), form.get("text", ""), esl))
+    if msg is not None and msg.status == "sent":
         flash(_("Your SMS has been sent."), "ok")
-    else:
+    elif msg is not None:
         flash(_("The SMS could not be sent: %(error)s", error=msg.error or ""), "error")
     return redirect(url_for("calls.index"))
