@@ -9,7 +9,11 @@ Needs a real FreeSWITCH (``FREESWITCH_BIN``) and SIPp (Debian package
     successive hunt group (the hunt-group service over the outbound socket);
   - prints INVITE → 200 OK median and p95 at 20 calls/s, then the highest
     clean rate (< 1 % failed calls) of each path, and the ratios
-    service / native. Targets: setup <= 1.2x native, rate >= 0.9x native.
+    service / native, and one step past each limit (does the path degrade
+    gently or collapse?). Targets: setup <= 1.2x native, rate >= 0.9x native.
+
+The service keeps the successive order in Redis as in production when
+``REDIS_URL`` is set or a Redis answers on 127.0.0.1:6379 (own key prefix).
 
     FREESWITCH_BIN=/opt/freeswitch/bin/freeswitch .venv/bin/python bench/hunt_setup.py [--quick]
 """
@@ -21,6 +25,7 @@ import csv
 import os
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -83,6 +88,25 @@ def run_sipp(work: Path, ext_port: int, target: str, rate: int, calls: int) -> t
     return times, ok, failed
 
 
+def redis_url() -> str:
+    url = os.environ.get("REDIS_URL", "")
+    if url:
+        return url
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5) as s:
+            s.sendall(b"PING\r\n")
+            return "redis://127.0.0.1:6379/0" if s.recv(16).startswith(b"+PONG") else ""
+    except OSError:
+        return ""
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc): a figure that
+    other load on the machine does not change much, unlike latencies."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def p95(values: list[float]) -> float:
     return sorted(values)[max(0, int(len(values) * 0.95) - 1)] if values else float("nan")
 
@@ -109,7 +133,8 @@ def main() -> int:
     with rt.context() as ctx:
         apply(ctx.session, platform, esl_reloader(timeout=1))
     config = work / "orchestrator.toml"
-    config.write_text(f'database_url = "sqlite:///{db}"\nvar_dir = "{work / "var"}"\n'
+    redis_line = f'redis_url = "{redis_url()}"\nredis_prefix = "bench-{os.getpid()}"\n' if redis_url() else ""
+    config.write_text(f'database_url = "sqlite:///{db}"\nvar_dir = "{work / "var"}"\n{redis_line}'
                       f'[freeswitch]\nhunt_service = "127.0.0.1:{hunt_port}"\nmedia_dir = "{work / "media"}"\n'
                       f'spool_dir = "{work / "spool"}"\n')
     bindir = Path(sys.executable).parent
@@ -130,7 +155,8 @@ def main() -> int:
             procs.append(subprocess.Popen([str(bindir / "centrex-hunt-server"), "--config", str(config),
                                            "--port", str(hunt_port), "--log-level", "WARNING"], cwd=work))
             time.sleep(1.5)  # process start (a benchmark script, not a test)
-            print(f"FreeSWITCH {esl.api('version').strip()}; member registered at {contact}")
+            print(f"FreeSWITCH {esl.api('version').strip()}; member registered at {contact}; "
+                  f"successive order in {'Redis' if redis_url() else 'memory'}")
             if args.debug:
                 [port] = free_ports(1)
                 subprocess.run([SIPP, f"127.0.0.1:{platform.external_port}", "-sf", str(HERE / "uac.xml"), "-s",
@@ -140,13 +166,19 @@ def main() -> int:
                 return 0
             calls = 100 if args.quick else 400
             setup: dict[str, list[float]] = {}
+            hunt_pid = procs[-1].pid
             for name, target in PATHS.items():
+                before = cpu_seconds(fs.pid), cpu_seconds(hunt_pid)
                 times, ok, failed = run_sipp(work, platform.external_port, target, 20, calls)
+                fs_cpu, hunt_cpu = (cpu_seconds(pid) - b for pid, b in zip((fs.pid, hunt_pid), before))
                 setup[name] = times
                 print(f"{name:22} at 20 calls/s: setup median {statistics.median(times):.0f} ms, "
-                      f"p95 {p95(times):.0f} ms ({ok} ok, {failed} failed)")
+                      f"p95 {p95(times):.0f} ms ({ok} ok, {failed} failed); CPU per call: FreeSWITCH "
+                      f"{1000 * fs_cpu / max(1, ok + failed):.1f} ms, hunt service "
+                      f"{1000 * hunt_cpu / max(1, ok + failed):.1f} ms")
             rates = [20, 40] if args.quick else [20, 30, 40, 50, 60, 80]
             best: dict[str, int] = {}
+            past: dict[str, str] = {}
             for name, target in PATHS.items():
                 best[name] = 0
                 for rate in rates:
@@ -154,10 +186,12 @@ def main() -> int:
                     # clean: < 1 % failed, and set up before SIPp's 500 ms retransmission timer
                     clean = ok + failed > 0 and failed / (ok + failed) < 0.01 and bool(times) \
                         and p95(times) < 500
+                    median = statistics.median(times) if times else float("nan")
                     print(f"{name:22} at {rate:3} calls/s: {ok} ok, {failed} failed, "
-                          f"median {statistics.median(times) if times else float('nan'):.0f} ms "
-                          f"{'clean' if clean else 'NOT clean'}")
+                          f"median {median:.0f} ms, p95 {p95(times):.0f} ms {'clean' if clean else 'NOT clean'}")
                     if not clean:
+                        past[name] = (f"{rate}/s: {100 * failed / max(1, ok + failed):.1f} % failed, "
+                                      f"median {median:.0f} ms")
                         break
                     best[name] = rate
             native, service = setup["native bridge (line)"], setup["hunt group, service"]
@@ -167,6 +201,8 @@ def main() -> int:
                 print(f"highest clean rate: native {best['native bridge (line)']}/s, sequential "
                       f"{best['hunt group, native']}/s, service {best['hunt group, service']}/s; ratio "
                       f"{best['hunt group, service'] / best['native bridge (line)']:.2f}x   target >= 0.9x")
+            for name, text in past.items():
+                print(f"first rate past the limit, {name}: {text}")
     finally:
         for p in procs:
             p.send_signal(signal.SIGTERM)

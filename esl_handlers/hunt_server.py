@@ -1,10 +1,16 @@
 """The hunt-group service (P-7, H-1): FreeSWITCH's ``socket`` application
-connects here (outbound event socket, ``async full``) for hunt groups that
+connects here (outbound event socket, ``full``, static mode) for hunt groups that
 need live state, chiefly the successive strategy.
 
 A gevent ``StreamServer`` accepts at once (greenswitch's own server polls
 every 0.1 s); each connection becomes a greenswitch ``OutboundSession``
-driven by :func:`orchestrator.live.hunt.hunt`.
+(:class:`~esl_handlers.outbound_session.FramedOutboundSession`: greenswitch's
+session with the product's frame parser) driven by
+:func:`orchestrator.live.hunt.hunt`.
+
+The rendered dialplan runs ``socket <address> full`` without ``async``: the
+socket then runs in the channel's own thread and each ``sendmsg`` executes
+at once, where async mode waits for the park loop's next 20 ms tick.
 """
 
 from __future__ import annotations
@@ -20,7 +26,20 @@ from orchestrator.live.hunt import CallerGone, Order, hunt, load_group
 from orchestrator.render.platform import Platform
 from orchestrator.runtime import Runtime
 
+from .outbound_session import FramedOutboundSession
+
 log = logging.getLogger(__name__)
+
+# ``myevents`` subscribes to every channel event of the call; the hunt waits
+# only for CHANNEL_EXECUTE_COMPLETE (the end of each application, with the
+# bridge's outcome). A caller who hangs up between two applications is seen
+# by the disconnect notice, which always comes. FreeSWITCH serialises, and we
+# parse, one event per application instead of about twenty.
+NIXEVENTS = "nixevent " + " ".join((
+    "CHANNEL_ANSWER", "CHANNEL_APPLICATION", "CHANNEL_BRIDGE", "CHANNEL_CREATE", "CHANNEL_DATA",
+    "CHANNEL_DESTROY", "CHANNEL_EXECUTE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE", "CHANNEL_ORIGINATE",
+    "CHANNEL_UUID", "CHANNEL_OUTGOING", "CHANNEL_PARK", "CHANNEL_PROGRESS", "CHANNEL_PROGRESS_MEDIA",
+    "CHANNEL_STATE", "CHANNEL_UNBRIDGE", "CHANNEL_UNPARK", "DETECTED_SPEECH", "DTMF", "NOTALK", "TALK"))
 
 
 class SessionControl:
@@ -93,11 +112,12 @@ class HuntServer:
         return group
 
     def handle(self, sock, address) -> None:
-        session = OutboundSession(address, sock)
+        session = FramedOutboundSession(address, sock)
         outcome = "error"
         try:
             session.connect()
             session.myevents()  # no linger: nothing is needed from a call after its caller hangs up
+            session.send(NIXEVENTS)
             key = (session.session_data or {}).get("variable_centrex_hunt", "")
             group = self.group(key)
             if group is None:

@@ -67,7 +67,7 @@ def test_successive_group_through_the_service_and_without_it(rt, tmp_path):
             # the socket app connects; nobody is registered: every member is skipped at once,
             # then the rendered end of the hunt takes the call to voicemail
             socket = wait_for(esl, "socket")
-            assert socket.get("Application-Data") == f"127.0.0.1:{hunt_port} async full"
+            assert socket.get("Application-Data") == f"127.0.0.1:{hunt_port} full"  # static mode
             vm = wait_for(esl, "voicemail")
             assert vm.get("Application-Data") == f"default {D} 0175600001"
             assert server.calls == 1

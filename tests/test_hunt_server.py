@@ -18,8 +18,11 @@ U = [f"017550000{i}@{D}" for i in range(1, 4)]
 KEY = "P~+33175500100~0"
 
 
-@pytest.fixture
-def server(rt):
+@pytest.fixture(params=[False, True], ids=["static", "async"])
+def server(rt, request):
+    """The service, driven by a FreeSWITCH whose ``socket`` app runs in the
+    mode the renderer writes (static: ``full`` without ``async``) or in
+    async mode (an operator's own dialplan may use either)."""
     with rt.context() as ctx:
         tenant = make_tenant(ctx, "HS", domain=D)
         for i in range(1, 4):
@@ -30,6 +33,7 @@ def server(rt):
                 "members": [f"+3317550000{i}" for i in range(1, 4)]}}]})
         ctx.session.commit()
     srv = HuntServer(rt, PLATFORM, MemoryOrder(), port=0)
+    srv.fake_async = request.param
     srv.start()
     yield srv
     srv.stop(timeout=5)
@@ -46,7 +50,7 @@ DIALPLAN_VARS = {"centrex_hunt": KEY, "continue_on_fail": "true", "hangup_after_
 
 
 def call(srv, **kw) -> FakeOutboundCall:
-    return FakeOutboundCall(srv.address, channel_vars=DIALPLAN_VARS, **kw).start()
+    return FakeOutboundCall(srv.address, channel_vars=DIALPLAN_VARS, async_mode=srv.fake_async, **kw).start()
 
 
 def test_the_dialplan_sets_what_the_service_relies_on(ctx, server):
@@ -58,6 +62,9 @@ def test_the_dialplan_sets_what_the_service_relies_on(ctx, server):
     actions = entry.conditions[0].actions
     socket_at = [a for a, _ in actions].index("socket")
     before = actions[:socket_at]
+    # static mode: each sendmsg runs at once instead of waiting for the park
+    # loop's 20 ms tick (bench/hunt_setup.py measures the difference)
+    assert actions[socket_at][1] == f"{PLATFORM.hunt_service} full"
     for var in ("centrex_hunt", "continue_on_fail", "hangup_after_bridge"):
         value = next(d.split("=", 1)[1] for a, d in before if a == "set" and d.startswith(var + "="))
         assert value == DIALPLAN_VARS[var]
@@ -80,6 +87,14 @@ def test_successive_with_busy_and_unregistered_members(server):
     assert not second.apis  # no registration lookup: the unregistered member fails at once
     assert second.result == f"bridged:{U[0]}"
     assert server.calls == 2
+    # only the events the hunt waits for are subscribed: FreeSWITCH serialises
+    # and we parse two events per application, not twenty
+    assert second.commands[:3] == ["connect", "myevents", second.commands[2]]
+    assert second.commands[2].startswith("nixevent ") and "CHANNEL_STATE" in second.commands[2]
+    delivered = {e["Event-Name"] for e in second.events}
+    parked = {"CHANNEL_PARK"} if server.fake_async else set()  # fired before nixevent arrives
+    assert delivered <= {"CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP"} | parked, delivered
+    assert "CHANNEL_EXECUTE_COMPLETE" in delivered
 
 
 def test_nobody_answers_then_the_rendered_end(server):
@@ -114,6 +129,7 @@ def test_caller_hang_up_stops_everything(server):
 
 
 def test_unknown_group_hands_back_to_the_dialplan(server):
-    c = FakeOutboundCall(server.address, channel_vars={"centrex_hunt": "P~+33100000000~0"}).start()
+    c = FakeOutboundCall(server.address, channel_vars={"centrex_hunt": "P~+33100000000~0"},
+                         async_mode=server.fake_async).start()
     assert in_thread(c.wait_closed, 10)
     assert not [a for a, _ in c.executed if a == "bridge"]

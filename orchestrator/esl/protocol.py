@@ -176,16 +176,21 @@ class Event:
 
 
 def _split_header_block(block: bytes) -> list[tuple[str, str]]:
-    """``Name: value`` lines of a header block, in order (values untouched)."""
+    """``Name: value`` lines of a header block, in order (values untouched).
+
+    Hot path (every event of the event service and the hunt-group service
+    goes through it): the block is decoded once and split once."""
     pairs: list[tuple[str, str]] = []
-    for raw_line in block.split(b"\n"):
-        line = raw_line.rstrip(b"\r").decode("utf-8", errors="replace")
+    append = pairs.append
+    for line in block.decode("utf-8", errors="replace").split("\n"):
+        if line[-1:] == "\r":
+            line = line[:-1]
         if not line:
             continue
         name, sep, value = line.partition(":")
         if not sep:
             raise ESLProtocolError(f"malformed ESL header line (no ':'): {line[:80]!r}")
-        pairs.append((name.strip(), value.lstrip(" ")))
+        append((name.strip(), value.lstrip(" ")))
     return pairs
 
 
@@ -299,7 +304,7 @@ def _decode_plain(raw: bytes) -> tuple[dict[str, str], str]:
         block, rest = raw[:pos], raw[pos + term :]
     headers: dict[str, str] = {}
     for name, value in _split_header_block(block):
-        headers[name] = unquote(value, errors="replace")
+        headers[name] = unquote(value, errors="replace") if "%" in value else value
     length = _content_length(_find_ci(headers, "Content-Length"))
     if len(rest) < length:
         raise ESLProtocolError(

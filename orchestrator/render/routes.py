@@ -147,7 +147,7 @@ class RouteBuilder:
             # reached, natively: sequential from the first member.
             self.ext(f"{n} profile {prof.name} (hunt-group service)", f"P~{n}~{p}", actions=setup + [
                 ("set", f"centrex_hunt_fallback={first}"), ("set", "centrex_hunt_handled="),
-                ("socket", f"{self.platform.hunt_service} async full"), self.go(f"F~{n}~{p}")])
+                ("socket", f"{self.platform.hunt_service} full"), self.go(f"F~{n}~{p}")])
             self.ext(f"{n} after the hunt-group service", f"F~{n}~{p}",
                      Cond("${centrex_hunt_handled}", "^true$", actions=[("hangup", "NORMAL_CLEARING")],
                           anti=[self.go(first)]))

@@ -40,6 +40,13 @@ checked against traffic captured from a real FreeSWITCH 1.11.1 (the
 * ``sendmsg`` is answered ``+OK`` at once (async mode) and executed later,
   one application at a time; after the channel is down or transferred it is
   still answered ``+OK`` and never executed;
+* without ``async`` (``socket ... full``, ``async_mode=False``, what the
+  renderer writes) the listener runs in the channel's thread: ``sendmsg``
+  executes the application at once and is answered ``+OK`` only when it
+  returns; the events it fired meanwhile wait in the listener's queue and
+  follow the reply; nothing is parked (no CHANNEL_PARK); the ``connect``
+  reply says ``Socket-Mode: static``;
+* ``nixevent`` drops event names from the subscription (``+OK events nixed``);
 * a failed ``bridge`` hangs the caller up with the failure cause unless
   ``continue_on_fail`` / ``failure_causes`` say otherwise; NO_ANSWER,
   NO_USER_RESPONSE and ORIGINATOR_CANCEL never hang up
@@ -78,8 +85,7 @@ stands for "rings until the group's ``call_timeout``": the group times out
 (NO_ANSWER) once every other leg of the group is over.
 
 Not modelled: ``transfer_on_fail``, ``:_:`` enterprise originate, ``<..>``
-blocks, ``fail_on_single_reject``, ``campon``, media, DTMF, non-async
-(``socket ... full`` without ``async``) sessions, the ``loops`` header
+blocks, ``fail_on_single_reject``, ``campon``, media, DTMF, the ``loops`` header
 (FreeSWITCH stops looping when an application ran for less than 0.5 s,
 which every application of the fake does).
 
@@ -438,6 +444,7 @@ class FakeOutboundCall:
         max_duration: float = 30.0,
         max_linger: float = 5.0,
         early_linger_notice: bool = False,
+        async_mode: bool = False,
     ) -> None:
         self.address = (address[0], int(address[1]))
         self.uuid = uuid
@@ -450,6 +457,10 @@ class FakeOutboundCall:
         self.max_duration = max_duration
         self.max_linger = max_linger
         self.early_linger_notice = early_linger_notice
+        self.async_mode = async_mode
+        # sync mode: events fired while an application runs, sent after its reply
+        self._held: list[bytes] | None = None
+        self._hold_lock = threading.Lock()
 
         # what the tests read
         self.executed: list[tuple[str, str]] = []
@@ -467,7 +478,7 @@ class FakeOutboundCall:
         self._sock: socket.socket | None = None
         self._sock_closed = False
         self._threads: list[threading.Thread] = []
-        self._work: deque[tuple[str, str, str, str | None]] = deque()
+        self._work: deque[tuple[str, str, str, str | None, threading.Event | None]] = deque()
         self._hangup_req: tuple[str, str] | None = None  # (cause, origin)
         self._leg_kills: dict[str, str] = {}
         self._stopping = False
@@ -521,7 +532,7 @@ class FakeOutboundCall:
         self.domain = dict(seeds).get("domain_name")
 
         host, port = self.address
-        self._socket_data = f"{host}:{port} async full"
+        self._socket_data = f"{host}:{port} {'async ' if async_mode else ''}full"
         for name, value in [("direction", "inbound"), ("uuid", self.uuid), ("session_id", "1"),
                             ("channel_name", self.channel_name), ("call_uuid", self.uuid), *seeds,
                             ("current_application_data", self._socket_data),
@@ -827,7 +838,7 @@ class FakeOutboundCall:
                 self._cond.notify_all()
         if deliver:
             payload = serialize_json(pairs, body) if self._fmt == "json" else serialize_plain(pairs, body)
-            self._send(frame_event(payload, self._fmt))
+            self._emit(frame_event(payload, self._fmt))
         return pairs
 
     # ------------------------------------------------------ session thread
@@ -925,6 +936,8 @@ class FakeOutboundCall:
             self._bgapi(rest, headers)
         elif verb == "event":
             self._reply(self._subscribe(rest.split()))
+        elif verb == "nixevent":
+            self._reply(self._nix(rest.split()))
         elif verb == "noevents":
             with self._cond:
                 had = bool(self._subs)
@@ -947,7 +960,7 @@ class FakeOutboundCall:
             self.connected = True
             pairs = self._standard("CHANNEL_DATA") + self._profile_headers("Channel") + self._basic_data()
             pairs += [("Content-Type", "command/reply"), ("Reply-Text", "+OK\n"),
-                      ("Socket-Mode", "async"), ("Control", "full")]
+                      ("Socket-Mode", "async" if self.async_mode else "static"), ("Control", "full")]
         self._send(serialize_plain(pairs, None))
 
     def _myevents(self, rest: str) -> None:
@@ -962,7 +975,7 @@ class FakeOutboundCall:
                 if "json" in rest.lower():
                     self._fmt = "json"
                 reply = "+OK Events Enabled"
-            park = (reply.startswith("+OK") and self.connected and not self.executed
+            park = (self.async_mode and reply.startswith("+OK") and self.connected and not self.executed
                     and not self.down and not self.transferred)
         if self._fmt == "xml":
             self._fmt = "plain"  # switch_event_xmlize is not modelled
@@ -992,26 +1005,82 @@ class FakeOutboundCall:
                 return "-ERR no keywords supplied"
             return f"+OK event listener enabled {self._fmt}"
 
+    def _nix(self, words: list[str]) -> str:
+        with self._cond:
+            known = 0
+            for word in words:
+                name = word.upper()
+                if name not in EVENT_NAMES:
+                    continue
+                known += 1
+                if name == "CUSTOM":
+                    break  # what follows are subclasses (not modelled)
+                if name == "ALL":
+                    self._subs.clear()
+                    continue
+                if "ALL" in self._subs:
+                    self._subs.discard("ALL")
+                    self._subs.update(n for n in EVENT_NAMES if n not in ("ALL", "CUSTOM"))
+                self._subs.discard(name)
+            return "+OK events nixed" if known else "-ERR no keywords supplied"
+
     def _sendmsg(self, rest: str, headers: dict[str, str], body: bytes) -> None:
         target = rest or headers.get("session-id", "")
         if target and target != self.uuid:
             self._reply(f"-ERR invalid session id [{target}]")
             return
-        self._reply("+OK")
+        if self.async_mode:
+            self._reply("+OK")
         command = headers.get("call-command", "").strip().lower()
+        done = None if self.async_mode else threading.Event()
         with self._cond:
-            if self.down or self.transferred:
-                return
-            if command == "execute":
+            queued = not (self.down or self.transferred)
+            if queued and command == "execute":
                 app = headers.get("execute-app-name", "").strip()
                 arg = headers.get("execute-app-arg", "")
                 if not arg and headers.get("content-type", "").lower() == "text/plain":
                     arg = body.decode("utf-8", errors="replace")
+                queued = bool(app)
                 if app:
-                    self._work.append(("execute", app, arg, headers.get("event-uuid")))
-            elif command == "hangup":
-                self._work.append(("hangup", headers.get("hangup-cause", "NORMAL_CLEARING"), "", None))
+                    self._work.append(("execute", app, arg, headers.get("event-uuid"), done))
+            elif queued and command == "hangup":
+                self._work.append(("hangup", headers.get("hangup-cause", "NORMAL_CLEARING"), "", None, done))
+            else:
+                queued = False
+            if queued and done is not None:
+                with self._hold_lock:
+                    self._held = []
             self._cond.notify_all()
+        if self.async_mode:
+            return
+        if queued and done is not None:
+            # listener_run() in the channel thread: the reply waits for the application
+            done.wait(timeout=max(0.0, self._remaining()))
+        self._reply_and_flush("+OK")
+
+    def _reply_and_flush(self, text: str) -> None:
+        """Sync mode: the reply, then the events queued while the application ran."""
+        with self._hold_lock:
+            self._send(command_reply(text))
+            for data in self._held or []:
+                self._send(data)
+            self._held = None
+        with self._cond:
+            self._cond.notify_all()
+
+    def _emit(self, data: bytes) -> None:
+        """An event or notice from the channel side: held while a sync-mode
+        application runs, else sent."""
+        with self._hold_lock:
+            if self._held is not None:
+                self._held.append(data)
+                return
+            self._send(data)
+
+    def _await_flush(self) -> None:
+        with self._cond:
+            self._cond.wait_for(lambda: self._held is None or self._sock_closed,
+                                timeout=max(0.0, self._remaining()))
 
     # ---------------------------------------------------------------- api
     def _api(self, rest: str) -> None:
@@ -1135,11 +1204,15 @@ class FakeOutboundCall:
                 self._hangup(cause, origin)
                 self._finish_hangup()
                 return
-            kind, app, arg, event_uuid = item
-            if kind == "hangup":
-                self._hangup(app.strip().upper() or "NORMAL_CLEARING", "app")
-            else:
-                self._execute(app, arg, event_uuid)
+            kind, app, arg, event_uuid, done = item
+            try:
+                if kind == "hangup":
+                    self._hangup(app.strip().upper() or "NORMAL_CLEARING", "app")
+                else:
+                    self._execute(app, arg, event_uuid)
+            finally:
+                if done is not None:
+                    done.set()
             if self.down:
                 self._finish_hangup()
                 return
@@ -1192,7 +1265,7 @@ class FakeOutboundCall:
         self._fire("CHANNEL_HANGUP")
         if self.early_linger_notice and self._linger is not None and not self._sock_closed:
             self._linger_sent = True
-            self._send(self._linger_notice())
+            self._emit(self._linger_notice())
 
     def _finish_hangup(self) -> None:
         """The channel is down and the running app returned: the rest of the
@@ -1227,17 +1300,19 @@ class FakeOutboundCall:
             lingering = self._linger is not None and not self._sock_closed
             linger_time = self._linger
         if not lingering:
-            self._send(self._disconnect_notice())
+            self._emit(self._disconnect_notice())
+            self._await_flush()
             self._close_socket("fake")
             return
         if not self._linger_sent:
             self._linger_sent = True
-            self._send(self._linger_notice())
+            self._emit(self._linger_notice())
         wait = self.max_linger if linger_time is None or linger_time < 0 else min(linger_time, self.max_linger)
         with self._cond:
             self._cond.wait_for(lambda: self._sock_closed or self._stopping, timeout=max(0.0, wait))
         # linger timeout: listener_run() ends with send_disconnect()
-        self._send(self._disconnect_notice())
+        self._emit(self._disconnect_notice())
+        self._await_flush()
         self._close_socket("fake")
 
     def _mark_done(self) -> None:
