@@ -6,8 +6,8 @@ set -euo pipefail
 
 need_apt_update=1
 apt_install() {
-  if [ "$need_apt_update" = 1 ]; then apt-get update -qq; need_apt_update=0; fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  if [ "$need_apt_update" = 1 ]; then apt-get -o DPkg::Lock::Timeout=600 update -qq; need_apt_update=0; fi
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "$@" >/dev/null
 }
 
 # Tools the media and fax code calls: sox (+ mp3), tiff2pdf/ppm2tiff, espeak-ng

@@ -10,7 +10,11 @@ import re
 import pytest
 from sqlalchemy import select
 
-from orchestrator.db.models import ApiToken, ClickToCall, DirectoryList, FaxLine, Line
+from orchestrator.db.models import ApiToken, ClickToCall, DirectoryList, FaxLine, Line, ReceptionRule
+from orchestrator.db.models import SpecialNumber
+from orchestrator.db.models import Device
+from orchestrator.services.special import profile_edit as special_edit
+from orchestrator.services.special import rules as special_rules
 from webui_helpers import (
     ADMIN, OTHER_ADMIN, PIERRE, csrf, ids, load_demo, load_other_tenant, login, make_app, token_for,
 )
@@ -19,6 +23,14 @@ from webui_helpers import (
 PUBLIC = {"static", "auth.login", "auth.language", "healthz", "api.openapi", "home"}
 # FreeSWITCH's endpoint: loopback or its own basic auth (the sweep comes from elsewhere).
 OWN_AUTH = {"xmlcurl.xml_curl"}
+# Voicemail pages and API of one line (§4.3): the swept user gets 404 on Paul's line.
+# A user's personal contacts, tried with a company contact's id: not theirs.
+PERSONAL_CONTACT = {"me.contact", "me.save_contact", "me.delete_contact", "api.get_my_contact", "api.put_my_contact",
+                    "api.delete_my_contact"}
+VOICEMAIL_OF_A_LINE = {"voicemail.line", "voicemail.save", "voicemail.upload_greeting", "voicemail.greeting_sound",
+                       "voicemail.message_sound", "voicemail.delete_message", "api.get_voicemail",
+                       "api.patch_voicemail", "api.upload_greeting", "api.list_voicemail_messages",
+                       "api.voicemail_message_sound", "api.delete_voicemail_message"}
 OUTSIDER = {"REMOTE_ADDR": "192.0.2.10"}  # documentation address, only in the WSGI environ
 MARKERS = ("Bauer", "Accueil 1", "+33175000101", "01 75 00 01 01", "Fontaine", "James Bond", "commandes@bauer")
 
@@ -34,6 +46,7 @@ def world(rt):
         ident["fax"] = ctx.session.scalar(select(FaxLine.id))
         ident["list"] = ctx.session.scalar(select(DirectoryList.id).where(DirectoryList.name == "RH"))
         ident["token"] = ctx.session.scalar(select(ApiToken.id).where(ApiToken.name == "bauer-crm"))
+        ident["device"] = ctx.session.scalar(select(Device.id).where(Device.mac == "000e08aa0102"))  # James Bond's
         # a click-to-call made from Paul's line (not Pierre's, the swept user)
         bauer = ctx.session.scalar(select(Line).where(Line.id == ident["paul"]))
         call = ClickToCall(tenant_id=bauer.tenant_id, line_id=bauer.id, target="+33145000000", status="ended",
@@ -41,6 +54,19 @@ def world(rt):
         ctx.session.add(call)
         ctx.session.commit()
         ident["c2c"] = call.id
+        ident["reception_rule"] = ctx.session.scalar(select(ReceptionRule.id).where(
+            ReceptionRule.reception_id == ident["accueil1"]).order_by(ReceptionRule.priority))
+        sav = ctx.session.scalar(select(SpecialNumber))  # the demo's special number, with a profile and a rule
+        ident["special"], ident["special_profile"] = sav.id, special_edit.create_profile(ctx, sav, "Ouverture").id
+        ident["special_rule"] = special_rules.add_rule(ctx, sav, {"days": "mon-fri", "profile": "Ouverture"}).id
+        ctx.commit()
+    with rt.context() as ctx:  # an audio file of the demo company (§3.7.4)
+        from orchestrator.services.audio import service as audio_service
+        from orchestrator.services.audio.schema import AudioDoc
+        tid = ctx.session.get(Line, ident["paul"]).tenant_id
+        ident["audio"] = audio_service.create(ctx, ctx.tenant(tid), AudioDoc(name="Attente Bauer",
+                                                                             category="hold_music")).id
+        ctx.commit()
     return app, ident, {"other_admin": token_for(rt, OTHER_ADMIN[0]), "user": token_for(rt, PIERRE[0]),
                         "bauer": bauer_token}
 
@@ -50,7 +76,14 @@ def url_for_rule(rule, ident) -> str:
     values = {"line_id": ident["paul"], "fax_id": ident["fax"], "contact_id": ident["c_martin"],
               "list_id": ident["list"], "rec_id": ident["accueil1"], "profile_id": ident["accueil1_ouverture"],
               "token_id": ident["token"], "call_id": ident["c2c"], "code": "fr", "filename": "app.css", "line": "+33175000102",
-              "number": "+33175000120" if "reception-numbers" in rule.rule else "+33175000102"}
+              "device_id": ident["device"], "mac": "000e08aa0102",
+              "number": "+33175000120" if "reception-numbers" in rule.rule else "+33175000102",
+              "audio_id": ident["audio"], "uuid": "5a1e0000-0000-4000-8000-000000000001"}
+    if "reception" in rule.rule:  # a time rule of Accueil 1 (views and API)
+        values["rule_id"] = ident["reception_rule"]
+    if "special" in rule.rule:  # the special number SAV, its profile and rule (views and API)
+        values.update(special_id=ident["special"], profile_id=ident["special_profile"], rule_id=ident["special_rule"],
+                      number="+33811000120")
     unknown = set(rule.arguments) - set(values)
     assert not unknown, f"the sweep does not know how to fill {unknown} of {rule.rule}: add a value"
     path = rule.rule
@@ -143,17 +176,20 @@ def test_a_user_gets_403_on_admin_routes_and_404_on_other_lines(world):
     client = outsider(app)
     login(client, PIERRE)
     user_views = {"me.index", "me.line", "me.save_line", "me.directory", "applystatus.status_json",
+                  "applystatus.status_stream",
                   "account.password", "auth.logout", "auth.stop_impersonating", "calls.index", "calls.click",
-                  "calls.send_sms"}
+                  "calls.send_sms", "voicemail.index"}
     user_api = {"api.list_lines", "api.get_line", "api.patch_line", "api.me", "api.status", "api.get_directory",
                 "api.list_contacts", "api.get_contact", "api.call_log", "api.start_click_to_call", "api.send_sms"}
+    user_views |= {"me.new_contact", "me.create_contact"}  # the personal directory
+    user_api |= {"api.list_my_contacts", "api.create_my_contact"}
     for rule, method, url in requests(app, ident):
         if rule.endpoint in PUBLIC | OWN_AUTH or rule.endpoint == "auth.logout":
             continue
         resp = call(client, method, url, tokens["user"])
         status = resp.status_code
         if rule.endpoint in ("me.line", "me.save_line", "api.get_line", "api.patch_line", "api.get_click_to_call",
-                             "calls.progress"):
+                             "calls.progress", "calls.progress_stream") or rule.endpoint in VOICEMAIL_OF_A_LINE | PERSONAL_CONTACT:
             assert status == 404, (method, url, status)  # Paul's line
             assert "Paul" not in resp.get_data(as_text=True)
         elif rule.endpoint == "auth.stop_impersonating":

@@ -40,7 +40,8 @@ def load_other_tenant(rt) -> None:
 
 
 def make_app(rt, **config: Any):
-    return create_app(rt, {"APPLY_ON_SAVE": False, **config})
+    # server-sent event streams end quickly unless a test asks for more
+    return create_app(rt, {"APPLY_ON_SAVE": False, "SSE_INTERVAL": 0.02, "SSE_LIFETIME": 0.5, **config})
 
 
 def csrf(client: FlaskClient) -> str:

@@ -1,6 +1,8 @@
 """« Mon annuaire » (manual §3.2.2, §3.5): the list tree with its contacts,
-a contact's card, lists, and the CSV import (with a preview and a
-confirmation, all or nothing) and export."""
+a contact's card with its « Identifiants » tab (§3.5.1, Figure 31: the
+user login and its password, set, or generated and e-mailed), lists, and
+the CSV import (with a preview and a confirmation, all or nothing) and
+export."""
 
 from __future__ import annotations
 
@@ -20,8 +22,10 @@ from orchestrator.services.directory import contacts as book
 from orchestrator.services.directory import csv_io
 from orchestrator.services.directory.schema import ContactDoc
 from orchestrator.services.errors import FieldError, ServiceError
+from orchestrator.services.logins import credentials
 
 from .formdata import FormErrors, field_errors
+from .localized import localized
 from .security import admin_required, db, tenant
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
@@ -30,6 +34,7 @@ TEXT_FIELDS = ("email", "company", "function", "address", "postal_code", "city",
 CONTACT_FIELDS = ("list", "first_name", "last_name", *TEXT_FIELDS, "numbers", "lines", "login")
 KINDS = ("work", "mobile", "home")
 IMPORT_KEY = "directory_import_sha256"
+CREDENTIAL_FIELDS = ("line", "password", "generate", "send")
 
 
 def _page(template: str, status: int = 200, **kw: Any):
@@ -91,7 +96,7 @@ def _free_lines(contact: Contact | None) -> list[Line]:
 
 
 def _contact_page(contact: Contact | None, values: dict[str, Any] | None, errors: FormErrors,
-                  list_id: int | None, status: int = 200):
+                  list_id: int | None, status: int = 200, creds: FormErrors | None = None, **kw: Any):
     if values is None and contact is not None:
         values = {**{f: getattr(contact, f) or "" for f in ("first_name", "last_name", *TEXT_FIELDS)},
                   "numbers": [{"kind": n.kind, "number": n.number, "short_number": n.short_number or ""}
@@ -100,7 +105,9 @@ def _contact_page(contact: Contact | None, values: dict[str, Any] | None, errors
     values = values or {"numbers": [], "lines": []}
     rows = list(values.get("numbers", [])) + [{"kind": "work", "number": "", "short_number": ""}] * 2
     return _page("directory/contact.html", status, contact=contact, values=values, number_rows=rows,
-                 errors=errors, list_id=list_id, free_lines=_free_lines(contact), kinds=KINDS)
+                 errors=errors, list_id=list_id, free_lines=_free_lines(contact), kinds=KINDS,
+                 creds=creds or FormErrors(fields=CREDENTIAL_FIELDS),
+                 user_login=credentials.contact_login(db(), contact) if contact else None, **kw)
 
 
 @bp.get("/contacts/new")
@@ -167,6 +174,37 @@ def save_contact(contact_id: int):
     ctx.commit()
     flash(_("The contact has been saved."), "ok")
     return redirect(url_for("directory.contact", contact_id=contact_id))
+
+
+@bp.post("/contacts/<int:contact_id>/credentials")
+@admin_required
+def save_credentials(contact_id: int):
+    """« Identifiants »: the user login (a line number of the contact) and
+    its password, typed or generated; with "send", e-mailed to the contact.
+    A generated password is shown on this page once, never again."""
+    ctx = db()
+    row = _contact_or_404(contact_id)
+    form = request.form
+    try:
+        result = credentials.set_credentials(
+            ctx, row, password=form.get("password", ""), generate=bool(form.get("generate")),
+            send=bool(form.get("send")), line=form.get("line", "").strip() or None)
+    except ServiceError as exc:
+        ctx.rollback()
+        row = _contact_or_404(contact_id)
+        errors = localized(field_errors(exc))
+        return _contact_page(row, None, FormErrors(fields=CONTACT_FIELDS), row.list_id, 422,
+                             creds=FormErrors(errors, CREDENTIAL_FIELDS),
+                             cred_values={k: form[k] for k in ("line", "generate", "send") if form.get(k)})
+    ctx.commit()
+    messages = [_("The password of %(login)s has been saved.", login=result.login.login)]
+    if result.mailed_to:
+        messages.append(_("It has been sent by e-mail to %(email)s.", email=result.mailed_to))
+    if result.generated is None:
+        flash(" ".join(messages), "ok")
+        return redirect(url_for("directory.contact", contact_id=contact_id, _anchor="identifiers"))
+    return _contact_page(_contact_or_404(contact_id), None, FormErrors(fields=CONTACT_FIELDS), row.list_id,
+                         saved=" ".join(messages), generated=result.generated)
 
 
 @bp.post("/contacts/<int:contact_id>/delete")

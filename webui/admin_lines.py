@@ -1,5 +1,8 @@
 """« Mes services » (manual §3.2.1, §3.3.3-3.3.5, §3.4): the company's
-lines with their status, a line's settings, the fax lines."""
+lines with their status, a line's settings, the fax lines, deleting a line
+or a fax line, and « Mes accès » (§3.2.1.3). Adding a line or a fax line
+(§3.3.1, §3.4) is :mod:`webui.admin_line_add`; « Mes équipements »
+(§3.2.1.2, §3.6.1) is :mod:`webui.admin_devices`: both on this blueprint."""
 
 from __future__ import annotations
 
@@ -13,12 +16,14 @@ from sqlalchemy import select
 from orchestrator.db.models import AudioFile, FaxLine, Line, SpecialNumber
 from orchestrator.media.catalogue import CATALOGUE
 from orchestrator.services.errors import ServiceError
+from orchestrator.services.lines import removal
 from orchestrator.services.lines import service as lines
+from orchestrator.services.logins.accesses import accesses as company_accesses
 from orchestrator.services.numbering import SPECIAL_PRICES, national
 
 from . import formdata
 from .formdata import FormErrors, field_errors
-from .i18n import current_language
+from .i18n import current_language, phone
 from .security import admin_required, db, own_line_or_404, tenant
 
 bp = Blueprint("lines", __name__, url_prefix="/services")
@@ -105,10 +110,54 @@ def save_line(line_id: int):
     return redirect(url_for("lines.line", line_id=row.id))
 
 
-@bp.get("/fax/<int:fax_id>")
+@bp.post("/lines/<int:line_id>/delete")
 @admin_required
-def fax(fax_id: int):
+def delete_line(line_id: int):
+    """Delete a line (confirmed on the page): its number goes back to the
+    company's reserved numbers; its user login goes with it."""
+    ctx = db()
+    row = own_line_or_404(current_user, line_id)
+    number = row.number
+    removal.remove_line(ctx, row)
+    ctx.commit()
+    flash(_("The line %(number)s has been deleted; its number is kept among your reserved numbers.",
+            number=phone(number)), "ok")
+    return redirect(url_for("lines.index"))
+
+
+def _fax_or_404(fax_id: int) -> FaxLine:
     row = db().session.get(FaxLine, fax_id)
     if row is None or row.tenant_id != current_user.tenant_id:
         abort(404)
-    return render_template("lines/fax.html", fax=row, tenant=tenant())
+    return row
+
+
+@bp.get("/fax/<int:fax_id>")
+@admin_required
+def fax(fax_id: int):
+    return render_template("lines/fax.html", fax=_fax_or_404(fax_id), tenant=tenant())
+
+
+@bp.post("/fax/<int:fax_id>/delete")
+@admin_required
+def delete_fax(fax_id: int):
+    ctx = db()
+    row = _fax_or_404(fax_id)
+    number = row.number
+    removal.remove_fax(ctx, row)
+    ctx.commit()
+    flash(_("The fax line %(number)s has been deleted; its number is kept among your reserved numbers.",
+            number=phone(number)), "ok")
+    return redirect(url_for("lines.index"))
+
+
+@bp.get("/accesses")
+@admin_required
+def accesses():
+    """« Mes accès »: the company's logins, admins and users, with each
+    user login's line and contact."""
+    return render_template("lines/accesses.html", accesses=company_accesses(db().session, current_user.tenant_id),
+                           tenant=tenant())
+
+
+from . import admin_devices, admin_line_add  # noqa: E402,F401  (their routes are on this blueprint)

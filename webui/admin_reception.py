@@ -1,6 +1,12 @@
 """« Mon standard » (manual §3.2.3, §3.7.3, §3.7.6): reception numbers, their
 profiles (active now in green, forced in red), forcing, the hunt-group
-editor with its members, and "test this number" with the route simulator."""
+editor with its members, and "test this number" with the route simulator.
+
+The other screens of the ``reception`` blueprint live in their own modules:
+adding and deleting a number (:mod:`.admin_reception_numbers`, §3.7.1),
+profiles (:mod:`.admin_reception_profiles`, §3.7.6.1-3), time rules
+(:mod:`.admin_reception_rules`, §3.7.6.4) and the IVR editor
+(:mod:`.admin_ivr`, §3.7.5)."""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from orchestrator.db.models import Line, ReceptionNumber, ReceptionProfile
+from orchestrator.db.models import AudioFile, Line, ReceptionNumber, ReceptionProfile
 from orchestrator.render.snapshot import load_snapshot
 from orchestrator.routing.resolver import resolve
 from orchestrator.services.errors import FieldError, ServiceError, ValidationFailed
@@ -98,19 +104,28 @@ def _simulation(rec: ReceptionNumber, tz: str) -> tuple[dict[str, str], object |
     return form, plan, None
 
 
-@bp.get("/<int:rec_id>")
-@admin_required
-def detail(rec_id: int):
-    rec = _rec_or_404(rec_id)
+def detail_page(rec: ReceptionNumber, errors: FormErrors | None = None, values: dict | None = None,
+                status: int = 200):
+    """The reception number's page: its settings, profiles (T-3), time rules
+    (T-1) and "test this number". Forms that fail come back here (422)."""
     t = tenant()
     names = {p.id: p.name for p in rec.profiles}
     rules = []
     for rule in rec.rules:
         days, hours = rule_strings(rule)
-        rules.append({"days": day_words(days), "hours": hour_words(hours), "profile": names.get(rule.profile_id)})
+        rules.append({"id": rule.id, "days": day_words(days), "hours": hour_words(hours),
+                      "profile": names.get(rule.profile_id)})
     form, plan, sim_error = _simulation(rec, t.timezone)
+    default = next((p for p in rec.profiles if p.is_default), None)
     return render_template("reception/detail.html", rec=rec, state=profile_state(rec, t.timezone), rules=rules,
-                           sim=form, plan=plan, sim_error=sim_error, tenant=t)
+                           default=default, sim=form, plan=plan, sim_error=sim_error, tenant=t,
+                           errors=errors or FormErrors(), values=values), status
+
+
+@bp.get("/<int:rec_id>")
+@admin_required
+def detail(rec_id: int):
+    return detail_page(_rec_or_404(rec_id))
 
 
 @bp.post("/<int:rec_id>/force")
@@ -142,13 +157,36 @@ def _hunt_page(prof: ReceptionProfile, errors: FormErrors, values: dict | None =
         vm_options=[(ln.number, f"{phone(ln.number)} — {ln.label}") for ln in all_lines if ln.vm_enabled],
         ring_times=RING_TIMES, cycles=CYCLES, hold_options=hold_music_options(tid),
         hold_choice=formdata.hold_music_choice(doc.hold_music) if doc else "", tenant=tenant(),
+        pre_answer_options=audio_options(tid, ("pre_answer",)),
+        pre_answer=audio_name(prof.pre_answer_audio_id),
     ), status
+
+
+def audio_options(tenant_id: int, categories: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(value, label) of the company's audio files of these categories
+    (« Mes fichiers audio », §3.7.4)."""
+    names = db().session.scalars(select(AudioFile.name).where(AudioFile.tenant_id == tenant_id,
+                                                              AudioFile.category.in_(categories))
+                                 .order_by(AudioFile.name))
+    return [(name, name) for name in names]
+
+
+def audio_name(audio_id: int | None) -> str:
+    row = db().session.get(AudioFile, audio_id) if audio_id else None
+    return row.name if row is not None else ""
+
+
+def profile_page(prof: ReceptionProfile, errors: FormErrors, values: dict | None = None, status: int = 200):
+    """The editor of a profile: the hunt group or the voice menu (§3.7.6.2)."""
+    if prof.kind == "ivr":
+        return admin_ivr.ivr_page(prof, errors, values, status)
+    return _hunt_page(prof, errors, values, status)
 
 
 @bp.get("/<int:rec_id>/profiles/<int:profile_id>")
 @admin_required
 def profile(rec_id: int, profile_id: int):
-    return _hunt_page(_profile_or_404(rec_id, profile_id), FormErrors(fields=HUNT_FIELDS))
+    return profile_page(_profile_or_404(rec_id, profile_id), FormErrors(fields=HUNT_FIELDS))
 
 
 def _saved(prof: ReceptionProfile, message: str):
@@ -159,7 +197,7 @@ def _saved(prof: ReceptionProfile, message: str):
 
 def _failed(rec_id: int, profile_id: int, exc: ServiceError, fields, values=None):
     db().rollback()
-    return _hunt_page(_profile_or_404(rec_id, profile_id), FormErrors(field_errors(exc), fields), values, 422)
+    return profile_page(_profile_or_404(rec_id, profile_id), FormErrors(field_errors(exc), fields), values, 422)
 
 
 @bp.post("/<int:rec_id>/profiles/<int:profile_id>")
@@ -214,3 +252,5 @@ def members(rec_id: int, profile_id: int):
         return _failed(rec_id, profile_id, exc, ("members",))
     return _saved(prof, message)
 
+
+from . import admin_ivr, admin_reception_numbers, admin_reception_profiles, admin_reception_rules  # noqa: E402,F401

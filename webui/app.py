@@ -89,6 +89,11 @@ def _register(app: Flask) -> None:
 
     for module in (auth, account, admin_lines, admin_directory, admin_reception, user_line, user_calls, applystatus):
         app.register_blueprint(module.bp)
+    from . import admin_special  # special 08xx numbers (§3.7.2, §3.7.7)
+    app.register_blueprint(admin_special.bp)
+    from . import admin_audio, user_voicemail  # audio files (§3.7.4), voicemail greetings and messages (§4.3)
+    app.register_blueprint(admin_audio.bp)
+    app.register_blueprint(user_voicemail.bp)
     csrf.exempt(xmlcurl_bp)  # FreeSWITCH posts there, authenticated by its own rule
     csrf.exempt(api_bp)  # bearer tokens, never cookies
     app.register_blueprint(xmlcurl_bp)

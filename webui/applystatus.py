@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import Blueprint, jsonify
+from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from orchestrator.apply.service import is_live, node_states
@@ -15,6 +16,7 @@ from orchestrator.db.models import Tenant
 from orchestrator.render.platform import platform_from_settings
 
 from .security import db, login_required, tenant
+from .sse import stream
 
 bp = Blueprint("applystatus", __name__)
 
@@ -71,6 +73,20 @@ def compute_status(session: Session, settings: Settings, t: Tenant) -> ApplyStat
 def status_json():
     """Polled by the page while a change is pending."""
     return jsonify(apply_status(tenant()).as_dict())
+
+
+@bp.get("/status/apply/stream")
+@login_required
+def status_stream():
+    """Server-sent events: the status on each change until it is no longer
+    pending (live or failed)."""
+    tenant_id = current_user.tenant_id
+
+    def poll(ctx) -> dict | None:
+        t = ctx.session.get(Tenant, tenant_id)
+        return compute_status(ctx.session, ctx.settings, t).as_dict() if t is not None else None
+
+    return stream(poll, lambda st: st["state"] != "pending")
 
 
 @bp.app_context_processor

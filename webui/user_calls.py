@@ -15,6 +15,7 @@ from orchestrator.services.errors import ServiceError
 from .esl import connect
 from .formdata import field_errors
 from .security import db, own_lines, tenant, user_required
+from .sse import stream
 
 bp = Blueprint("calls", __name__, url_prefix="/me/calls")
 
@@ -78,7 +79,25 @@ def click():
 def progress(call_id: int):
     """Polled by the page until the call is connected, ended or failed."""
     call = _own_call(call_id)
-    return jsonify(id=call.id, status=call.status, cause=call.cause, target=call.target)
+    return jsonify(_progress(call))
+
+
+def _progress(call: ClickToCall) -> dict:
+    return {"id": call.id, "status": call.status, "cause": call.cause, "target": call.target}
+
+
+@bp.get("/click/<int:call_id>/stream")
+@user_required
+def progress_stream(call_id: int):
+    """Server-sent events: the progress on each change until the call has
+    ended or failed."""
+    call_id = _own_call(call_id).id  # ownership checked once, in the request
+
+    def poll(ctx) -> dict | None:
+        call = ctx.session.get(ClickToCall, call_id)
+        return _progress(call) if call is not None else None
+
+    return stream(poll, lambda st: st["status"] in ("ended", "failed"))
 
 
 @bp.post("/sms")

@@ -197,7 +197,7 @@ class Resolver:
     def select(self, profiles: list, rules: list, with_origin: bool) -> int:
         forced = next((i for i, p in enumerate(profiles) if p.forced), None)
         if forced is not None:
-            self.plan.profile = {"name": profiles[forced].name, "reason": "forced"}
+            self._chosen(profiles[forced].name, "forced")
             self.plan.steps.append(f"profile \"{profiles[forced].name}\" is forced: no rule is evaluated")
             return forced
         index = {p.id: i for i, p in enumerate(profiles)}
@@ -211,13 +211,19 @@ class Resolver:
                 continue
             i = index[rule.profile_id]
             why = f"rule {n + 1} matched ({days}, {hours}" + (f", callers {'/'.join(origins)}" if origins else "") + ")"
-            self.plan.profile = {"name": profiles[i].name, "reason": why}
+            self._chosen(profiles[i].name, why)
             self.plan.steps.append(f"profile \"{profiles[i].name}\": {why}")
             return i
         i = next(i for i, p in enumerate(profiles) if p.is_default)
-        self.plan.profile = {"name": profiles[i].name, "reason": "no rule matched: default profile"}
+        self._chosen(profiles[i].name, "no rule matched: default profile")
         self.plan.steps.append(f"profile \"{profiles[i].name}\": no rule matched, default profile")
         return i
+
+    def _chosen(self, name: str, reason: str) -> None:
+        """The plan's profile is the dialled number's: a reception number
+        reached from it (a routing, a menu key) only adds steps."""
+        if self.plan.profile is None:
+            self.plan.profile = {"name": name, "reason": reason}
 
     def _e164(self, raw: str) -> str:
         try:

@@ -295,6 +295,13 @@ class FakeFreeSWITCH:
         """
         self.api_responses[command] = response
 
+    def voicemail(self, storage_dir=None):
+        """Answer mod_voicemail's vm_list/vm_read/vm_delete from fake mailboxes
+        (see :mod:`fake_freeswitch.voicemail`); returns them to fill."""
+        from .voicemail import FakeVoicemail
+
+        return FakeVoicemail(self, storage_dir).install()
+
     def wait_for_command(self, match: str | Callable[[str], bool], timeout: float = 5.0,
                          count: int = 1) -> str:
         """Block until ``count`` received commands match; return the last one.

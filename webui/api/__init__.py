@@ -133,3 +133,7 @@ def body() -> dict[str, Any]:
 
 
 from . import calls, directory, lines, misc, openapi, reception  # noqa: E402,F401  (register the routes)
+from . import devices, logins  # noqa: E402,F401  (devices, logins and credentials)
+from . import audio, voicemail  # noqa: E402,F401  (audio files, voicemail)
+from . import special  # noqa: E402,F401  (special 08xx numbers)
+from . import reception_edit  # noqa: E402,F401  (reception numbers: add, profiles, rules, IVR)

@@ -1,4 +1,6 @@
-"""/api/v1/directory (D-1..D-4): the company directory, its contacts, CSV."""
+"""/api/v1/directory (D-1..D-4): the company directory, its contacts, CSV;
+/api/v1/me/contacts: a user's personal directory (§3.5, D-1), seen only by
+that user."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ from flask import Response, abort, jsonify, request
 
 from orchestrator.db.models import Contact, Login
 from orchestrator.services.directory import contacts as book
-from orchestrator.services.directory import csv_io
+from orchestrator.services.directory import csv_io, personal
 from orchestrator.services.base import parse_doc
 from orchestrator.services.directory.schema import ContactDoc, DirectoryDoc
 from orchestrator.services.directory.service import contact_to_doc, tree_to_doc
@@ -119,3 +121,61 @@ def import_csv():
     if report.applied:
         ctx().commit()
     return jsonify(report.as_dict())
+
+
+class PersonalContactOut(ContactDoc):
+    id: int
+
+
+def _owner() -> Login:
+    return ctx().session.get(Login, principal().login_id)  # type: ignore[return-value]
+
+
+def _personal(contact_id: int) -> Contact:
+    row = personal.get_personal(ctx().session, _owner(), contact_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+def personal_out(contact: Contact) -> dict:
+    doc = contact_to_doc(ctx(), contact).model_dump()
+    return PersonalContactOut(id=contact.id, **doc).model_dump(mode="json", exclude={"photo", "lines", "login"})
+
+
+@route("/me/contacts", "GET", summary="My personal contacts", tag="directory", roles=("user",),
+       response=PersonalContactOut, list_response=True)
+def list_my_contacts():
+    return jsonify([personal_out(c) for c in personal.personal_contacts(ctx().session, _owner())])
+
+
+@route("/me/contacts", "POST", summary="Add a personal contact", tag="directory", roles=("user",),
+       request=ContactDoc, response=PersonalContactOut, status=201)
+def create_my_contact():
+    """No list, line, login, photo or short number: those are the company directory's."""
+    row = personal.add_personal(ctx(), _owner(), parse_doc(ContactDoc, body()))  # type: ignore[arg-type]
+    ctx().commit()
+    return jsonify(personal_out(row)), 201
+
+
+@route("/me/contacts/<int:contact_id>", "GET", summary="One of my personal contacts", tag="directory",
+       roles=("user",), response=PersonalContactOut)
+def get_my_contact(contact_id: int):
+    return jsonify(personal_out(_personal(contact_id)))
+
+
+@route("/me/contacts/<int:contact_id>", "PUT", summary="Replace one of my personal contacts", tag="directory",
+       roles=("user",), request=ContactDoc, response=PersonalContactOut)
+def put_my_contact(contact_id: int):
+    row = _personal(contact_id)
+    personal.update_personal(ctx(), row, parse_doc(ContactDoc, body()))  # type: ignore[arg-type]
+    ctx().commit()
+    return jsonify(personal_out(row))
+
+
+@route("/me/contacts/<int:contact_id>", "DELETE", summary="Delete one of my personal contacts", tag="directory",
+       roles=("user",), response=None, status=204)
+def delete_my_contact(contact_id: int):
+    personal.delete_personal(ctx(), _personal(contact_id))
+    ctx().commit()
+    return "", 204

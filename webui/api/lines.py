@@ -1,13 +1,19 @@
-"""/api/v1/lines and /api/v1/fax-lines (L-*, V-*, F-1)."""
+"""/api/v1/lines and /api/v1/fax-lines (L-*, V-*, F-1), and adding or
+deleting them on a number of the pool (/api/v1/numbers/available: §3.3.1,
+§3.4, N-2)."""
 
 from __future__ import annotations
 
-from flask import abort, jsonify
+from flask import abort, jsonify, request
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from orchestrator.db.models import FaxLine, Line
+from orchestrator.services.base import parse_doc
 from orchestrator.services.errors import FieldError, ValidationFailed
+from orchestrator.services.lines import numberchoice, removal
 from orchestrator.services.lines import service as lines
+from orchestrator.services.lines.schema import AddLineDoc, NewFaxDoc
 from orchestrator.services.numbering import NumberError, normalize
 
 from ..security import own_lines_query
@@ -83,4 +89,91 @@ def patch_line(number: str):
 def list_fax_lines():
     rows = ctx().session.scalars(select(FaxLine).where(FaxLine.tenant_id == principal().tenant_id)
                                  .order_by(FaxLine.number))
-    return jsonify([FaxLineOut(id=f.id, **lines.fax_to_doc(f).model_dump()).model_dump(mode="json") for f in rows])
+    return jsonify([fax_out(f) for f in rows])
+
+
+class PairOut(BaseModel):
+    number: str
+    fax: str
+
+
+class NumberOfferOut(BaseModel):
+    kind: str = Field(description="geographic | voip | reserved")
+    zone: str | None = Field(None, description="01..05 for geographic numbers")
+    fax: bool
+    ending: str | None = None
+    numbers: list[str] = Field(description="Three proposed free numbers; for reserved: every free reserved number")
+    pairs: list[PairOut] = Field(description="With fax=true: pairs phone / fax (n, n+1)")
+    gold: list[str] = Field(description="Free Gold (memorable) numbers")
+    matches: list[str] = Field(description="« À la carte »: free numbers ending in `ending`")
+
+
+class AddLineOut(LineOut):
+    fax_line: FaxLineOut | None = Field(None, description="The associated fax line, when asked for")
+
+
+def fax_out(fax: FaxLine) -> dict:
+    return FaxLineOut(id=fax.id, **lines.fax_to_doc(fax).model_dump()).model_dump(mode="json")
+
+
+def _tenant():
+    return ctx().tenant(principal().tenant_id)
+
+
+@route("/numbers/available", "GET", summary="Free numbers for a new line or fax line (N-2)", tag="lines",
+       response=NumberOfferOut, query={"kind": "geographic (default) | voip | reserved",
+                                       "zone": "01..05 (geographic; default: the company's)",
+                                       "fax": "true: pairs phone/fax", "ending": "« à la carte »: the last digits"})
+def available_numbers():
+    args = request.args
+    found = numberchoice.offer(ctx().session, _tenant(), args.get("kind", "geographic"), args.get("zone"),
+                               fax=args.get("fax", "").lower() in ("1", "true", "yes"), ending=args.get("ending"))
+    return jsonify(NumberOfferOut(**found.as_dict()).model_dump(mode="json"))
+
+
+@route("/lines", "POST", summary="Add a line on a free number, with or without its fax line (§3.3.1)", tag="lines",
+       request=AddLineDoc, response=AddLineOut, status=201)
+def add_line():
+    """The number must be free in the pool (see /numbers/available); the
+    company's line limit applies; the line starts "activating". With
+    ``fax``, the fax line takes the next number. All or nothing."""
+    doc = parse_doc(AddLineDoc, body())
+    line, fax = numberchoice.add_line(ctx(), _tenant(), doc)  # type: ignore[arg-type]
+    ctx().commit()
+    return jsonify({**line_out(line), "fax_line": fax_out(fax) if fax else None}), 201
+
+
+@route("/lines/<number>", "DELETE", summary="Delete a line (its number goes back to the reserved numbers)",
+       tag="lines", response=None, status=204)
+def delete_line(number: str):
+    """Its user login, device ports and hunt-group places go with it."""
+    removal.remove_line(ctx(), _own(number))
+    ctx().commit()
+    return "", 204
+
+
+def _fax(number: str) -> FaxLine:
+    try:
+        e164 = normalize(number, ctx().settings.default_region)
+    except NumberError:
+        abort(404)
+    fax = ctx().session.scalar(select(FaxLine).where(FaxLine.number == e164,
+                                                     FaxLine.tenant_id == principal().tenant_id))
+    if fax is None:
+        abort(404)
+    return fax
+
+
+@route("/fax-lines", "POST", summary="Add a fax line on a free number (§3.4)", tag="lines", request=NewFaxDoc,
+       response=FaxLineOut, status=201)
+def add_fax_line():
+    fax = numberchoice.add_fax(ctx(), _tenant(), parse_doc(NewFaxDoc, body()))  # type: ignore[arg-type]
+    ctx().commit()
+    return jsonify(fax_out(fax)), 201
+
+
+@route("/fax-lines/<number>", "DELETE", summary="Delete a fax line", tag="lines", response=None, status=204)
+def delete_fax_line(number: str):
+    removal.remove_fax(ctx(), _fax(number))
+    ctx().commit()
+    return "", 204

@@ -47,6 +47,11 @@ def _content(model: type[BaseModel] | str | None, many: bool = False) -> dict[st
         return None
     if model == "text/csv":
         return {"text/csv": {"schema": {"type": "string"}}}
+    if model == "multipart/form-data":  # uploads: a "file" part and text fields (see the description)
+        return {model: {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}},
+                                   "additionalProperties": {"type": "string"}}}}
+    if model == "audio/wav":
+        return {model: {"schema": {"type": "string", "format": "binary"}}}
     schema = _ref(model)
     return {"application/json": {"schema": {"type": "array", "items": schema} if many else schema}}
 

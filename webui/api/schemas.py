@@ -119,3 +119,56 @@ class ErrorItem(BaseModel):
 
 class ErrorsOut(BaseModel):
     errors: list[ErrorItem]
+
+
+# -- audio library (M-1..M-4) and voicemail (V-2, V-5) --------------------------------------------
+
+class AudioOut(BaseModel):
+    id: int
+    name: str
+    category: Literal["hold_music", "pre_answer", "ivr_menu", "vm_greeting_record", "vm_greeting_announce"]
+    size_bytes: int = Field(description="Size of the file as uploaded")
+    duration_ms: int | None = None
+    original_filename: str | None = None
+    created_at: str
+    used_by: list[str] = Field(default_factory=list, description="Where it is used; a used file cannot be deleted")
+
+
+class CatalogueTrackOut(BaseModel):
+    name: str = Field(description="Key to use as hold music: {\"catalogue\": name}")
+    label: str
+
+
+class AnnouncementIn(BaseModel):
+    name: str = Field(description="Title of the new audio file")
+    category: Literal["hold_music", "pre_answer", "ivr_menu", "vm_greeting_record", "vm_greeting_announce"]
+    text: str = Field(description="What the voice says: at most 50 words")
+    voice: Literal["female", "male"] = "female"
+    music: str | None = Field(None, description="A catalogue track under the voice; null: the voice alone")
+
+
+class VoicemailSettingsIn(BaseModel):
+    mode: Literal["record", "announce"] | None = None
+    greeting_record: str | None = Field(None, description="Audio file (category vm_greeting_record); null: the default")
+    greeting_announce: str | None = Field(None, description="Audio file (category vm_greeting_announce); null: the default")
+    email: str | None = None
+
+
+class VoicemailSettingsOut(BaseModel):
+    line: str
+    enabled: bool
+    mode: Literal["record", "announce"]
+    email: str | None = None
+    greeting_record: str | None = None
+    greeting_announce: str | None = None
+    available: dict[str, list[str]] = Field(description="mode → the greeting files that may be chosen for it")
+
+
+class VoicemailMessageOut(BaseModel):
+    uuid: str
+    created_at: str
+    status: Literal["new", "saved"]
+    caller_number: str
+    caller_name: str
+    duration_s: int
+    playable: bool = Field(description="false: the recording is on another server and cannot be fetched here")

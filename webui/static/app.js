@@ -29,44 +29,85 @@
   }
 
   // Click-to-call progress: ringing you → calling → connected / ended / failed.
+  // Server-sent events where the browser has them, else polling.
   var c2c = document.getElementById("c2c-status");
-  if (c2c && window.fetch) {
+  if (c2c) {
     var label = c2c.querySelector("strong");
     var labels = JSON.parse(label.getAttribute("data-labels"));
-    var rounds = 0;
-    var follow = function () {
-      var state = c2c.getAttribute("data-state");
-      if (state === "ended" || state === "failed" || rounds > 120) { return; }
-      rounds += 1;
-      fetch(c2c.getAttribute("data-url"), {credentials: "same-origin", headers: {"Accept": "application/json"}})
-        .then(function (r) { return r.ok ? r.json() : null; })
-        .then(function (data) {
-          if (data) {
-            c2c.setAttribute("data-state", data.status);
-            c2c.className = "c2c c2c-" + data.status;
-            label.textContent = labels[data.status] || data.status;
-            c2c.querySelector(".cause").textContent = data.cause || "";
-          }
-          window.setTimeout(follow, 1000);
-        });
+    var show = function (data) {
+      c2c.setAttribute("data-state", data.status);
+      c2c.className = "c2c c2c-" + data.status;
+      label.textContent = labels[data.status] || data.status;
+      c2c.querySelector(".cause").textContent = data.cause || "";
     };
-    window.setTimeout(follow, 1000);
+    var finished = function () {
+      var state = c2c.getAttribute("data-state");
+      return state === "ended" || state === "failed";
+    };
+    if (window.EventSource && c2c.getAttribute("data-stream")) {
+      if (!finished()) {
+        var source = new EventSource(c2c.getAttribute("data-stream"));
+        source.addEventListener("status", function (ev) { show(JSON.parse(ev.data)); });
+        source.addEventListener("end", function () { source.close(); });
+      }
+    } else if (window.fetch) {
+      var rounds = 0;
+      var follow = function () {
+        if (finished() || rounds > 120) { return; }
+        rounds += 1;
+        fetch(c2c.getAttribute("data-url"), {credentials: "same-origin", headers: {"Accept": "application/json"}})
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (data) {
+            if (data) { show(data); }
+            window.setTimeout(follow, 1000);
+          });
+      };
+      window.setTimeout(follow, 1000);
+    }
   }
 
-  // While a change is being applied, refresh its status.
+  // While a change is being applied, follow its status (server-sent events,
+  // else polling) and reload the page once it is live or failed.
   var panel = document.getElementById("apply-status");
-  if (panel && panel.getAttribute("data-state") === "pending" && window.fetch) {
-    var tries = 0;
-    var poll = function () {
-      tries += 1;
-      fetch(panel.getAttribute("data-url"), {credentials: "same-origin", headers: {"Accept": "application/json"}})
-        .then(function (r) { return r.ok ? r.json() : null; })
-        .then(function (data) {
-          if (data && data.state !== "pending") { window.location.reload(); }
-          else if (tries < 30) { window.setTimeout(poll, 2000); }
-        })
-        .catch(function () {});
-    };
-    window.setTimeout(poll, 2000);
+  if (panel && panel.getAttribute("data-state") === "pending") {
+    if (window.EventSource && panel.getAttribute("data-stream")) {
+      var events = new EventSource(panel.getAttribute("data-stream"));
+      events.addEventListener("status", function (ev) {
+        var data = JSON.parse(ev.data);
+        if (data.state !== "pending") { events.close(); window.location.reload(); }
+      });
+      events.addEventListener("end", function () { events.close(); });
+    } else if (window.fetch) {
+      var tries = 0;
+      var poll = function () {
+        tries += 1;
+        fetch(panel.getAttribute("data-url"), {credentials: "same-origin", headers: {"Accept": "application/json"}})
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (data) {
+            if (data && data.state !== "pending") { window.location.reload(); }
+            else if (tries < 30) { window.setTimeout(poll, 2000); }
+          })
+          .catch(function () {});
+      };
+      window.setTimeout(poll, 2000);
+    }
   }
+})();
+
+/* Special numbers (§3.7.7.2): the total of each routing's load shares follows what is typed. */
+(function () {
+  "use strict";
+  var form = document.getElementById("routings-form");
+  if (!form) { return; }
+  form.addEventListener("input", function (ev) {
+    if (!ev.target.classList || !ev.target.classList.contains("percent")) { return; }
+    var routing = ev.target.closest("fieldset.routing");
+    var total = 0;
+    routing.querySelectorAll("input.percent").forEach(function (input) {
+      var value = parseInt(input.value, 10);
+      if (!isNaN(value)) { total += value; }
+    });
+    routing.querySelector(".routing-total .total").textContent = String(total);
+    routing.querySelector(".routing-total").classList.toggle("wrong", total !== 100);
+  });
 })();

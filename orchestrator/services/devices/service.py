@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...db.models import Device, DeviceKey, DevicePort, Line, ReceptionNumber, Tenant
 from .. import validation as v
-from ..base import collecting
+from ..base import collecting, pydantic_errors
 from ..context import ServiceContext
 from ..errors import Errors
 from ..inventory import parse
@@ -48,54 +50,63 @@ def _key_target(session: Session, errors: Errors, tenant: Tenant, key: KeyDoc, r
     return row
 
 
-def create(ctx: ServiceContext, tenant: Tenant, doc: DeviceDoc, errors: Errors | None = None) -> Device | None:
+def _build(ctx: ServiceContext, tenant: Tenant, doc: DeviceDoc, errs: Errors, current: Device | None = None) -> Device:
+    """Check ``doc`` and return the device it describes (not added to the
+    session); ``current`` is the device being changed, if any."""
     s, region = ctx.session, ctx.settings.default_region
-    with collecting(errors) as step:
-        errs = step.errors
-        mac = normalize_mac(doc.mac)
-        if mac is None:
-            errs.add("mac.invalid", "mac", f"{doc.mac!r} is not a MAC address (12 hexadecimal digits)")
-        elif s.scalar(select(Device).where(Device.mac == mac)) is not None:
+    mac = normalize_mac(doc.mac)
+    if mac is None:
+        errs.add("mac.invalid", "mac", f"{doc.mac!r} is not a MAC address (12 hexadecimal digits)")
+    else:
+        other = s.scalar(select(Device).where(Device.mac == mac))
+        if other is not None and other is not current:
             errs.add("mac.taken", "mac", f"a device with MAC {mac} is already declared")
-        model = MODELS.get(doc.model)
-        if model is None:
-            errs.add("device.model", "model", f"unknown model {doc.model!r}; known: {', '.join(sorted(MODELS))}")
-        elif doc.consoles and not model.consoles:
-            errs.add("device.consoles", "consoles", f"{doc.model} takes no console")
-        v.single_line_text(errs, "name", doc.name)
-        device = Device(tenant_id=tenant.id, mac=mac or "", brand=doc.brand, model=doc.model, name=doc.name,
-                        vlan_id=doc.vlan.id, vlan_enabled=doc.vlan.enabled, gain_handset=doc.audio.handset,
-                        gain_headset=doc.audio.headset, gain_speaker=doc.audio.speaker, lcd_shows=doc.lcd_shows,
-                        consoles=doc.consoles, provisioning_password=doc.provisioning_password)
-        if doc.vlan.enabled and doc.vlan.id is None:
-            errs.add("vlan.id_required", "vlan.id", "an active VLAN needs its id")
-        seen_ports: set[int] = set()
-        for i, port in enumerate(doc.ports):
-            with errs.at(f"ports[{i}]"):
-                if model and port.port > model.ports:
-                    errs.add("port.range", "port", f"{doc.model} has {model.ports} port(s)")
-                if port.port in seen_ports:
-                    errs.add("port.twice", "port", f"port {port.port} is assigned twice")
-                seen_ports.add(port.port)
-                line = tenant_line(s, errs, "line", tenant, port.line, region)
-                if line is not None:
-                    device.ports.append(DevicePort(port=port.port, line_id=line.id))
-        seen_keys: set[tuple[int, int]] = set()
-        for i, key in enumerate(doc.keys):
-            with errs.at(f"keys[{i}]"):
-                if key.console > doc.consoles:
-                    errs.add("key.console", "console", f"the device has {doc.consoles} console(s)")
-                if key.console and key.position > KEYS_PER_CONSOLE:
-                    errs.add("key.position", "position", f"a console has {KEYS_PER_CONSOLE} keys")
-                if key.console == 0 and key.position in seen_ports:
-                    errs.add("key.on_port", "position", f"key {key.position} is used by a line port")
-                if (key.console, key.position) in seen_keys:
-                    errs.add("key.twice", "position", "this key is defined twice")
-                seen_keys.add((key.console, key.position))
-                v.single_line_text(errs, "label", key.label)
-                row = _key_target(s, errs, tenant, key, region)
-                if row is not None:
-                    device.keys.append(row)
+    model = MODELS.get(doc.model)
+    if model is None:
+        errs.add("device.model", "model", f"unknown model {doc.model!r}; known: {', '.join(sorted(MODELS))}")
+    elif doc.consoles and not model.consoles:
+        errs.add("device.consoles", "consoles", f"{doc.model} takes no console")
+    v.single_line_text(errs, "name", doc.name)
+    device = Device(tenant_id=tenant.id, mac=mac or "", brand=doc.brand, model=doc.model, name=doc.name,
+                    vlan_id=doc.vlan.id, vlan_enabled=doc.vlan.enabled, gain_handset=doc.audio.handset,
+                    gain_headset=doc.audio.headset, gain_speaker=doc.audio.speaker, lcd_shows=doc.lcd_shows,
+                    consoles=doc.consoles, provisioning_password=doc.provisioning_password)
+    if doc.vlan.enabled and doc.vlan.id is None:
+        errs.add("vlan.id_required", "vlan.id", "an active VLAN needs its id")
+    seen_ports: set[int] = set()
+    for i, port in enumerate(doc.ports):
+        with errs.at(f"ports[{i}]"):
+            if model and port.port > model.ports:
+                errs.add("port.range", "port", f"{doc.model} has {model.ports} port(s)")
+            if port.port in seen_ports:
+                errs.add("port.twice", "port", f"port {port.port} is assigned twice")
+            seen_ports.add(port.port)
+            line = tenant_line(s, errs, "line", tenant, port.line, region)
+            if line is not None:
+                device.ports.append(DevicePort(port=port.port, line_id=line.id))
+    seen_keys: set[tuple[int, int]] = set()
+    for i, key in enumerate(doc.keys):
+        with errs.at(f"keys[{i}]"):
+            if key.console > doc.consoles:
+                errs.add("key.console", "console", f"the device has {doc.consoles} console(s)")
+            if key.console and key.position > KEYS_PER_CONSOLE:
+                errs.add("key.position", "position", f"a console has {KEYS_PER_CONSOLE} keys")
+            if key.console == 0 and key.position in seen_ports:
+                errs.add("key.on_port", "position", f"key {key.position} is used by a line port")
+            if (key.console, key.position) in seen_keys:
+                errs.add("key.twice", "position", "this key is defined twice")
+            seen_keys.add((key.console, key.position))
+            v.single_line_text(errs, "label", key.label)
+            row = _key_target(s, errs, tenant, key, region)
+            if row is not None:
+                device.keys.append(row)
+    return device
+
+
+def create(ctx: ServiceContext, tenant: Tenant, doc: DeviceDoc, errors: Errors | None = None) -> Device | None:
+    s = ctx.session
+    with collecting(errors) as step:
+        device = _build(ctx, tenant, doc, step.errors)
         if step.failed:
             return None
         s.add(device)
@@ -103,6 +114,85 @@ def create(ctx: ServiceContext, tenant: Tenant, doc: DeviceDoc, errors: Errors |
         ctx.audit(tenant.id, "create", "device", device.mac, model=doc.model, name=doc.name)
         ctx.changed(tenant.id)
         return device
+
+
+def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _parse(data: dict[str, Any], errs: Errors) -> DeviceDoc | None:
+    try:
+        return DeviceDoc.model_validate(data)
+    except ValidationError as exc:
+        errs.items += pydantic_errors(exc, errs.prefix)
+        return None
+
+
+def update(ctx: ServiceContext, device: Device, changes: dict[str, Any], errors: Errors | None = None) -> Device | None:
+    """§3.2.1.2, §3.6.1: apply ``changes`` (a partial document; ``ports`` and
+    ``keys`` are whole lists) and check the whole device again, with the
+    same rules as :func:`create`."""
+    s = ctx.session
+    tenant = ctx.tenant(device.tenant_id)
+    merged = _merge(to_doc(ctx, device).model_dump(), changes)
+    with collecting(errors) as step:
+        doc = _parse(merged, step.errors)
+        if doc is None:
+            return None
+        with s.no_autoflush:
+            new = _build(ctx, tenant, doc, step.errors, current=device)  # type: ignore[arg-type]
+        ports = [(p.port, p.line_id) for p in new.ports]
+        keys = [DeviceKey(console=k.console, position=k.position, kind=k.kind, line_id=k.line_id,
+                          reception_id=k.reception_id, number=k.number, label=k.label, blf=k.blf, pickup=k.pickup)
+                for k in new.keys]
+        if new in s:
+            s.expunge(new)
+        if step.failed:
+            return None
+        for name in ("mac", "brand", "model", "name", "vlan_id", "vlan_enabled", "gain_handset", "gain_headset",
+                     "gain_speaker", "lcd_shows", "consoles", "provisioning_password"):
+            setattr(device, name, getattr(new, name))
+        device.ports.clear()
+        device.keys.clear()
+        s.flush()  # the old ports and keys go before the new ones take their places
+        device.ports.extend(DevicePort(port=port, line_id=line_id) for port, line_id in ports)
+        device.keys.extend(keys)
+        s.flush()
+        ctx.audit(device.tenant_id, "update", "device", device.mac, **changes)
+        ctx.changed(device.tenant_id)
+        return device
+
+
+def delete(ctx: ServiceContext, device: Device) -> None:
+    """Remove a device: its lines stay, without it."""
+    ctx.audit(device.tenant_id, "delete", "device", device.mac)
+    ctx.changed(device.tenant_id)
+    ctx.session.delete(device)
+    ctx.session.flush()
+
+
+def get(ctx: ServiceContext, tenant_id: int, device_id: int) -> Device | None:
+    """A device of the tenant, or None (other tenants' ids too)."""
+    device = ctx.session.get(Device, device_id)
+    return device if device is not None and device.tenant_id == tenant_id else None
+
+
+def by_mac(ctx: ServiceContext, tenant_id: int, raw: str) -> Device | None:
+    mac = normalize_mac(raw)
+    if mac is None:
+        return None
+    return ctx.session.scalar(select(Device).where(Device.mac == mac, Device.tenant_id == tenant_id))
+
+
+def format_mac(mac: str) -> str:
+    """``000e08aa0101`` → ``00:0E:08:AA:01:01`` (as printed on the phone)."""
+    return ":".join(mac[i:i + 2] for i in range(0, 12, 2)).upper()
 
 
 def to_doc(ctx: ServiceContext, device: Device) -> DeviceDoc:

@@ -57,3 +57,26 @@ class FaxLineDoc(Doc):
     number: str
     label: str = Field(min_length=1, max_length=80)
     email: str = Field(max_length=254)
+
+
+class AddFaxDoc(Doc):
+    """The fax line associated with a new line: its number is the line's + 1 (N-2)."""
+
+    label: str = Field(max_length=80)
+    email: str = Field(max_length=254, description="Where received faxes are sent as PDF")
+
+
+class AddLineDoc(Doc):
+    """A new line on a number chosen among the pool's free numbers (§3.3.1, N-2)."""
+
+    number: str = Field(description="A free number of the pool (proposed, Gold, « à la carte » or reserved)")
+    label: str = Field(max_length=80, description="Shown as the caller name")
+    short_number: str | None = None
+    offer: str | None = Field(None, max_length=80)
+    fax: AddFaxDoc | None = Field(None, description="Also create the associated fax line on the next number")
+
+
+class NewFaxDoc(AddFaxDoc):
+    """A fax line alone on a number chosen among the pool's free numbers (§3.4)."""
+
+    number: str = Field(description="A free number of the pool")

@@ -1,0 +1,198 @@
+"""« Mes services », « Mon annuaire » and the user's « Mon annuaire » in a real
+browser (Debian's chromium driven by Playwright, as tests/test_webui_browser.py):
+add a line on one of the three proposed numbers (§3.3.1), set a contact's
+password (§3.5.1 « Identifiants »), and a user adds a personal contact and
+gets « Appeler » on its number (§4.2).
+
+Screenshots go to test-artifacts/ (git-ignored)."""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from fake_freeswitch.server import FakeFreeSWITCH
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from orchestrator.apply.jobs import run_apply
+from orchestrator.config import Settings
+from orchestrator.db import migrate
+from orchestrator.db.models import Contact, Line, Login
+from orchestrator.runtime import Runtime
+from orchestrator.services import inventory
+from orchestrator.services.errors import Errors
+from orchestrator.services.passwords import verify_password
+from webui import create_app
+from webui_helpers import ADMIN, PIERRE, load_demo
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+POOL = ["+33175004000", "+33175004001", "+33175004002", "+33175004003", "+33175004004"]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The demo company and a few free numbers, on SQLite, served like `orchestrator web`."""
+    if not CHROMIUM.exists():
+        pytest.fail("chromium is required for the browser tests: run scripts/ensure-test-deps.sh", pytrace=False)
+    tmp = tmp_path_factory.mktemp("browser-lines")
+    with FakeFreeSWITCH(password="ClueCon") as fs:
+        fs.set_api_response("reload", "+OK Reloading XML\n+OK module unloaded\n+OK module loaded\n")
+        fs.set_api_response("sofia", "Reload XML [Success]\n+OK scan complete\n")
+        settings = Settings(var_dir=tmp / "var", extra={"nodes": {"fs1": {
+            "conf_dir": str(tmp / "fs1"), "esl_host": fs.host, "esl_port": fs.port, "esl_password": "ClueCon"}}})
+        rt = Runtime(settings=settings)
+        migrate.upgrade(rt.engine)
+        load_demo(rt)
+        with rt.context(actor="test") as ctx:
+            errors = Errors()
+            for number in POOL:
+                inventory.add_to_pool(ctx.session, errors, number, "FR")
+            assert not errors
+            ctx.commit()
+        run_apply(rt, None)
+        app = create_app(rt, {"SESSION_COOKIE_SECURE": False})
+        httpd = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{httpd.server_port}", rt
+        finally:
+            httpd.shutdown()
+            thread.join(timeout=10)
+            rt.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    context.set_default_timeout(15000)
+    pg = context.new_page()
+    pg.on("dialog", lambda dialog: dialog.accept())
+    yield pg
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page, base: str, login: str, password: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("#f-login", login)
+    page.fill("#f-password", password)
+    page.click("button:has-text('Connexion')")
+    page.wait_for_load_state()
+
+
+def test_add_a_line_on_a_proposed_number(page, server):
+    base, rt = server
+    log_in(page, base, *ADMIN)
+    page.wait_for_url(f"{base}/services/")
+    page.click("#add-line")
+    page.wait_for_url(re.compile(r".*/services/lines/new$"))
+    proposed = page.locator("#number-choice input[name='number']").evaluate_all("els => els.map(e => e.value)")
+    assert proposed[:3] == POOL[:3] and proposed[-1] == "custom"
+    shot(page, "lines-01-choose-number")
+    # nothing chosen: the form says so and keeps what was typed
+    page.fill("#f-label", "Accueil Nord")
+    page.click("#choose-number")
+    assert page.locator("#number-choice .error").count() == 1
+    assert page.input_value("#f-label") == "Accueil Nord"
+    page.locator(f"#number-choice input[value='{POOL[1]}']").check()
+    page.fill("#f-short_number", "205")
+    page.click("#choose-number")
+    page.wait_for_url(re.compile(r".*/services/lines/\d+$"))
+    assert "01 75 00 40 01" in page.locator(".alert.ok").inner_text()
+    assert page.locator("h1 .dot.activating").count() == 1
+    shot(page, "lines-02-line-added")
+    with rt.context() as ctx:
+        line = ctx.session.scalar(select(Line).where(Line.number == POOL[1]))
+        assert (line.label, line.short_number, line.status) == ("Accueil Nord", "205", "activating")
+    page.click("nav.subtabs a[href$='/services/']")
+    assert page.locator("table.list").first.locator("tbody tr").count() == 5
+
+
+def test_set_a_contacts_password(page, server):
+    base, rt = server
+    log_in(page, base, *ADMIN)
+    page.click("nav.tabs a:has-text('Mon annuaire')")
+    page.click(".tree-panel a:has-text('Paul Martin')")
+    assert page.locator("#user-login").inner_text() == "+33175000102"
+    page.fill("#f-password", "12")
+    page.click("#save-identifiers")
+    assert page.locator("#f-password-error").inner_text() == "Ce mot de passe est trop court."
+    page.fill("#f-password", "paul-2026")
+    page.click("#save-identifiers")
+    assert "+33175000102" in page.locator(".alert.ok").inner_text()
+    shot(page, "lines-03-password-set")
+    page.check("#f-generate")
+    page.click("#save-identifiers")
+    generated = page.locator("#generated-password code").inner_text()
+    assert len(generated) == 10
+    shot(page, "lines-04-password-generated")
+    with rt.context() as ctx:
+        row = ctx.session.scalar(select(Login).where(Login.login == "+33175000102"))
+        assert verify_password(generated, row.password_hash) and generated not in row.password_hash
+
+
+def test_a_user_adds_a_personal_contact_and_can_call_it(page, server):
+    base, rt = server
+    log_in(page, base, *PIERRE)
+    page.click("nav.tabs a:has-text('Mon annuaire')")
+    page.wait_for_url(f"{base}/me/directory")
+    assert page.locator("#personal-directory li.contact").count() == 1  # Sophie Durand
+    page.click("#add-personal")
+    page.fill("#f-first_name", "Léa")
+    page.fill("#f-last_name", "Roux")
+    page.fill("#f-numbers-0-number", "06 11 22 33 55")
+    page.click("#personal-form button[type='submit']")
+    page.wait_for_url(f"{base}/me/directory")
+    assert page.locator(".alert.ok").inner_text() == "Le contact a été enregistré."
+    lea = page.locator("#personal-directory li.contact:has-text('Léa Roux')")
+    call = lea.locator("button.call[data-target='+33611223355']")
+    assert call.inner_text() == "Appeler" and call.is_visible()
+    assert lea.locator("a.sms").count() == 1
+    shot(page, "lines-05-personal-contact")
+    lea.locator("a.sms").click()
+    assert page.input_value("#sms-to") == "0611223355"
+    with rt.context() as ctx:
+        row = ctx.session.scalar(select(Contact).where(Contact.last_name == "Roux"))
+        owner = ctx.session.scalar(select(Login).where(Login.login == PIERRE[0]))
+        assert row.owner_login_id == owner.id and row.list_id is None
+
+
+def test_equipment_and_accesses(page, server):
+    base, rt = server
+    log_in(page, base, *ADMIN)
+    page.click("nav.subtabs a[href$='/services/devices']")
+    assert page.locator("tbody.device").count() == 2
+    shot(page, "lines-06-equipment")
+    page.click("a.mac:has-text('00:0E:08:AA:01:02')")
+    page.fill("#f-name", "Bureau 007")
+    page.select_option("#f-port-2", "+33175000103")
+    page.click("#device-form button[type='submit']")
+    assert page.locator("#f-port-2").input_value() == "+33175000103"
+    assert page.locator("#provisioning").is_visible()
+    shot(page, "lines-07-device")
+    page.click("nav.subtabs a[href$='/services/accesses']")
+    assert page.locator("tr.access").count() == 5
+    shot(page, "lines-08-accesses")
