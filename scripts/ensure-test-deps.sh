@@ -17,6 +17,7 @@ command -v sox >/dev/null 2>&1 || missing+=(sox)
   || missing+=(libsox-fmt-mp3)
 command -v tiff2pdf >/dev/null 2>&1 || missing+=(libtiff-tools)
 command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+command -v baresip >/dev/null 2>&1 || missing+=(baresip-core)
 # The web UI's browser tests (Playwright drives Debian's chromium, no browser download)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then echo "installing ${missing[*]}"; apt_install "${missing[@]}"; fi

@@ -116,6 +116,9 @@ def test_bad_input_errors_next_to_the_fields(rt, app):
     text = post(fr, "/services/devices/new", {"mac": "000e08aa0109", "model": "SPA502G",
                                               "port-1": "+33299999999"}).get_data(as_text=True)
     assert field_error(text, "f-port-1") == "Ligne inconnue."
+    text = post(fr, "/services/devices/new", {"mac": "00:0E:08:ZZ", "model": "SPA502G"}).get_data(as_text=True)
+    assert field_error(text, "f-mac") == "Ce n&#39;est pas une adresse MAC (12 chiffres hexadécimaux)."
+    assert 'title="' in text and "MAC" in text  # the service's English detail stays in the tooltip
     with rt.context() as ctx:
         assert ctx.session.scalar(select(func.count()).select_from(Device)) == 2
 

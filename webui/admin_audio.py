@@ -17,7 +17,7 @@ from orchestrator.media.announce import MAX_WORDS, VOICES
 from orchestrator.media.catalogue import CATALOGUE
 from orchestrator.media.convert import MAX_UPLOAD
 from orchestrator.services.audio import library, service
-from orchestrator.services.errors import FieldError, ServiceError
+from orchestrator.services.errors import ServiceError
 
 from .formdata import FormErrors, field_errors
 from .security import admin_required, db, tenant
@@ -33,35 +33,6 @@ def category_labels() -> dict[str, str]:
     """The tabs of §3.7.4, in the manual's order and words."""
     return {"hold_music": _("Hold music"), "pre_answer": _("Pre-answer"), "ivr_menu": _("Voice menu (IVR)"),
             "vm_greeting_record": _("Answering machine"), "vm_greeting_announce": _("Announcement only")}
-
-
-def error_texts() -> dict[str, str]:
-    """Sentences for the audio error ids (the service's English detail stays in the tooltip)."""
-    return {
-        "audio.too_large": _("The file is too large: at most 2 MB is accepted."),
-        "audio.format": _("This is not a WAV or MP3 file."),
-        "audio.unreadable": _("This file could not be read as sound."),
-        "audio.no_file": _("Choose a WAV or MP3 file."),
-        "audio.name_taken": _("An audio file with this title already exists."),
-        "audio.category": _("This file belongs to another category of your audio files."),
-        "audio.name_chars": _("The title cannot hold line breaks, / or \\."),
-        "audio.no_sox": _("The sound tools are not installed on the server (sox)."),
-        "audio.no_espeak_ng": _("The speech synthesis is not installed on the server (espeak-ng)."),
-        "audio.synthesis": _("The announcement could not be made: %(detail)s"),
-        "announce.empty": _("Write the text of the announcement."),
-        "announce.too_long": _("At most 50 words."),
-        "announce.music": _("Unknown music."),
-    }
-
-
-def localized(errors: list[FieldError]) -> list[FieldError]:
-    texts = error_texts()
-    out = []
-    for e in errors:
-        text = texts.get(e.error_id)
-        out.append(FieldError(e.error_id, e.field, text % {"detail": e.message} if text and "%(detail)s" in text
-                              else text) if text else e)
-    return out
 
 
 def use_words(use: str) -> str:
@@ -108,7 +79,7 @@ def index():
 def _failed(exc: ServiceError, category: str, tab: str, fields):
     db().rollback()
     values = {k: v for k, v in request.form.items() if k != "csrf_token"}
-    return _page(category, tab, FormErrors(localized(field_errors(exc)), fields), values, status=422)
+    return _page(category, tab, FormErrors(field_errors(exc), fields), values, status=422)
 
 
 @bp.post("/upload")

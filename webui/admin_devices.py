@@ -25,7 +25,6 @@ from orchestrator.services.errors import FieldError, ServiceError
 
 from .admin_lines import bp
 from .formdata import FormErrors, field_errors
-from .localized import localized
 from .security import admin_required, db, tenant
 
 MAX_PORTS = max(m.ports for m in MODELS.values())
@@ -83,7 +82,7 @@ def _placed(errors: list[FieldError], order: list[int]) -> list[FieldError]:
             k = int(fld[6:fld.index("]")])
             fld = f"port-{order[k]}" if k < len(order) else "model"
         out.append(FieldError(e.error_id, fld, e.message))
-    return localized(out)
+    return out
 
 
 def _page(device: Device | None, values: dict[str, Any], errors: FormErrors, status: int = 200):

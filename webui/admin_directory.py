@@ -25,7 +25,6 @@ from orchestrator.services.errors import FieldError, ServiceError
 from orchestrator.services.logins import credentials
 
 from .formdata import FormErrors, field_errors
-from .localized import localized
 from .security import admin_required, db, tenant
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
@@ -192,7 +191,7 @@ def save_credentials(contact_id: int):
     except ServiceError as exc:
         ctx.rollback()
         row = _contact_or_404(contact_id)
-        errors = localized(field_errors(exc))
+        errors = field_errors(exc)
         return _contact_page(row, None, FormErrors(fields=CONTACT_FIELDS), row.list_id, 422,
                              creds=FormErrors(errors, CREDENTIAL_FIELDS),
                              cred_values={k: form[k] for k in ("line", "generate", "send") if form.get(k)})

@@ -26,7 +26,6 @@ from orchestrator.services.lines.schema import AddLineDoc, NewFaxDoc
 from .admin_lines import bp
 from .formdata import FormErrors, field_errors
 from .i18n import phone
-from .localized import localized
 from .security import admin_required, db, tenant
 
 LINE_FIELDS = ("number", "custom_number", "label", "short_number", "offer", "fax.label", "fax.email", "fax.number")
@@ -113,7 +112,7 @@ def _placed(errors: list[FieldError], form) -> list[FieldError]:
         elif e.field == "number" and form.get("number") == "custom":
             e = FieldError(e.error_id, "custom_number", e.message)
         out.append(e)
-    return localized(out)
+    return out
 
 
 @bp.get("/fax/new")

@@ -2,14 +2,18 @@
 manual's. Message catalogues: ``webui/translations`` (``make translations``
 extracts, updates and compiles them).
 
-The service layer speaks English with a stable error id; in French the
-frequent ids get a French sentence, the English detail stays in a tooltip.
+The service layer speaks English with a stable error id. A form shows a
+sentence for the id in the page's language (:func:`sentences`, translated
+through the catalogue; else, in French, :data:`ERRORS`); the service's
+English detail stays in the tooltip. The JSON API keeps the service's
+messages.
 """
 
 from __future__ import annotations
 
 from flask import Flask, has_request_context, session
 from flask_babel import Babel
+from flask_babel import gettext as _
 
 from orchestrator.services.errors import FieldError
 from orchestrator.services.numbering import national
@@ -91,8 +95,46 @@ def current_language() -> str:
     return select_locale() if has_request_context() else DEFAULT
 
 
+def sentences() -> dict[str, str]:
+    """Page sentences, in both languages, for the ids of the add-line flow
+    (§3.3.1), devices (§3.6), identifiers (§3.5.1) and the audio library
+    (§3.7.4). ``%(detail)s`` takes the service's message."""
+    return {
+        "number.not_in_pool": _("This number is not among the available numbers: choose a proposed number."),
+        "number.taken": _("This number has just been taken: choose another one."),
+        "number.choose": _("Choose a number."),
+        "tenant.line_limit": _("Your company has reached its line limit: call customer service to raise it."),
+        "mac.invalid": _("This is not a MAC address (12 hexadecimal digits)."),
+        "mac.taken": _("A device with this MAC address is already declared."),
+        "device.model": _("Choose a model from the list."),
+        "port.range": _("This model has no such port."),
+        "port.twice": _("This port is given twice."),
+        "credentials.no_line": _("This contact has no line: associate one of your lines with it first."),
+        "credentials.no_email": _("This contact has no e-mail address: add one to its card first."),
+        "login.taken": _("This login already belongs to someone else."),
+        "mail.failed": _("The e-mail could not be sent: nothing was changed."),
+        "field.not_allowed": _("This field cannot be set here."),
+        "audio.too_large": _("The file is too large: at most 2 MB is accepted."),
+        "audio.format": _("This is not a WAV or MP3 file."),
+        "audio.unreadable": _("This file could not be read as sound."),
+        "audio.no_file": _("Choose a WAV or MP3 file."),
+        "audio.name_taken": _("An audio file with this title already exists."),
+        "audio.category": _("This file belongs to another category of your audio files."),
+        "audio.name_chars": _("The title cannot hold line breaks, / or \\."),
+        "audio.no_sox": _("The sound tools are not installed on the server (sox)."),
+        "audio.no_espeak_ng": _("The speech synthesis is not installed on the server (espeak-ng)."),
+        "audio.synthesis": _("The announcement could not be made: %(detail)s"),
+        "announce.empty": _("Write the text of the announcement."),
+        "announce.too_long": _("At most 50 words."),
+        "announce.music": _("Unknown music."),
+    }
+
+
 def error_text(err: FieldError) -> str:
     """The sentence shown for a field error, in the page's language."""
+    text = sentences().get(err.error_id) if has_request_context() else None
+    if text is not None:
+        return text.replace("%(detail)s", err.message)
     if current_language() == "fr" and err.error_id in ERRORS:
         return ERRORS[err.error_id]
     return err.message

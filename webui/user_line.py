@@ -25,7 +25,6 @@ from . import formdata
 from .admin_directory import KINDS, TEXT_FIELDS, _contact_form, _form_values, _remap
 from .admin_lines import RING_TIMES
 from .formdata import FormErrors, field_errors
-from .localized import localized
 from .security import db, own_line_or_404, own_lines, tenant, user_required
 
 bp = Blueprint("me", __name__, url_prefix="/me")
@@ -149,7 +148,7 @@ def create_contact():
         personal.add_personal(ctx, owner, parse_doc(ContactDoc, data))  # type: ignore[arg-type]
     except ServiceError as exc:
         ctx.rollback()
-        errors = FormErrors(localized(_remap(field_errors(exc), rows)), PERSONAL_FIELDS)
+        errors = FormErrors(_remap(field_errors(exc), rows), PERSONAL_FIELDS)
         return _contact_page(None, _form_values(data, rows), errors, 422)
     ctx.commit()
     flash(_("The contact has been saved."), "ok")
@@ -172,7 +171,7 @@ def save_contact(contact_id: int):
         personal.update_personal(ctx, row, parse_doc(ContactDoc, data))  # type: ignore[arg-type]
     except ServiceError as exc:
         ctx.rollback()
-        errors = FormErrors(localized(_remap(field_errors(exc), rows)), PERSONAL_FIELDS)
+        errors = FormErrors(_remap(field_errors(exc), rows), PERSONAL_FIELDS)
         return _contact_page(_own_contact_or_404(contact_id), _form_values(data, rows), errors, 422)
     ctx.commit()
     flash(_("The contact has been saved."), "ok")

@@ -24,7 +24,6 @@ from orchestrator.services.lines import service as lines
 from orchestrator.services.numbering import NumberError, normalize
 
 from . import formdata
-from .admin_audio import localized
 from .esl import connect
 from .formdata import FormErrors, field_errors
 from .i18n import phone
@@ -106,7 +105,7 @@ def save(line_id: int):
     except ServiceError as exc:
         ctx.rollback()
         row = own_line_or_404(current_user, line_id)
-        return _page(row, FormErrors(localized(field_errors(exc)), SETTINGS_FIELDS), values=dict(request.form),
+        return _page(row, FormErrors(field_errors(exc), SETTINGS_FIELDS), values=dict(request.form),
                      status=422)
     ctx.commit()
     flash(_("Your voicemail settings have been saved."), "ok")
@@ -128,7 +127,7 @@ def upload_greeting(line_id: int):
         ctx.rollback()
         row = own_line_or_404(current_user, line_id)
         values = {k: v for k, v in request.form.items() if k != "csrf_token"}
-        return _page(row, upload_errors=FormErrors(localized(field_errors(exc)), UPLOAD_FIELDS), values=values,
+        return _page(row, upload_errors=FormErrors(field_errors(exc), UPLOAD_FIELDS), values=values,
                      status=422)
     ctx.commit()
     flash(_("The greeting %(name)s has been added and chosen.", name=audio.name), "ok")
