@@ -45,3 +45,22 @@ def test_bad_configuration_is_explained(tmp_path, content, needle):
 def test_missing_explicit_file(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings(tmp_path / "nope.toml", env={})
+
+
+def test_structured_logs_keep_the_traceback(capsys):
+    """An exception logged by the web app or a service is a key=value line
+    followed by its traceback (it used to be dropped)."""
+    import logging
+
+    from orchestrator.runtime import configure_logging
+
+    configure_logging("INFO")
+    log = logging.getLogger("webui.app")
+    try:
+        raise FileNotFoundError("var/media/x.wav")
+    except FileNotFoundError:
+        log.exception("Exception on /x [GET]", extra={"path": "/x"})
+    err = capsys.readouterr().err
+    first, *rest = err.splitlines()
+    assert "level=ERROR logger=webui.app msg='Exception on /x [GET]' path='/x'" in first
+    assert rest[0] == "Traceback (most recent call last):" and rest[-1] == "FileNotFoundError: var/media/x.wav"

@@ -232,3 +232,15 @@ def test_openapi_document_is_valid_and_lists_every_route(app):
     patch = doc["paths"]["/api/v1/lines/{number}"]["patch"]
     assert patch["x-roles"] == ["admin", "user"] and "422" in patch["responses"]
     assert len(ROUTES) == len(served) - 1  # every route but the document itself is registered with its schema
+
+
+def test_ids_beyond_64_bits_are_no_row_not_a_server_error(app, admin):
+    """Found by schemathesis: an id too large for the database's integer
+    failed in the driver (500); every `<int:...>` of the app stops at the
+    largest INTEGER of both databases (2**31-1, PostgreSQL's)."""
+    huge = "1058977398106507837440"
+    assert app.test_client().get(f"/api/v1/click-to-call/{huge}", headers=admin).status_code == 404
+    for row_id in (2**31 - 1, 2**31, 2**63):
+        assert app.test_client().get(f"/api/v1/click-to-call/{row_id}", headers=admin).status_code == 404
+    client = logged_in(app, ADMIN)
+    assert client.get(f"/services/lines/{huge}").status_code == 404

@@ -10,6 +10,7 @@ import io
 import re
 import subprocess
 import wave
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -252,3 +253,26 @@ def test_api_errors_and_uses(rt, app):
     assert api.get("/api/v1/audio", headers=other).get_json() == []
     user = {"Authorization": f"Bearer {token_for(rt, PIERRE[0])}"}
     assert api.get("/api/v1/audio", headers=user).status_code == 403
+
+
+def test_sounds_are_served_with_the_default_relative_var_dir(rt, monkeypatch, tmp_path):
+    """`make run` keeps its files under ./var (a relative path): Flask's
+    send_file would look for them next to the package, not in the working
+    directory; the file and the API both answer with the sound."""
+    from orchestrator.config import Settings
+    from orchestrator.runtime import Runtime
+
+    monkeypatch.chdir(tmp_path)
+    web_rt = Runtime(settings=Settings(var_dir=Path("var")))
+    web_rt.__dict__["engine"] = rt.engine
+    load_demo(rt)
+    app = make_app(web_rt)
+    client = admin_en(app)
+    assert upload(client, "Relative", wav_bytes()).status_code == 302
+    row = audio(rt, "Relative")
+    sound = client.get(f"/reception/audio/{row.id}/sound")
+    assert sound.status_code == 200 and sound.data[:4] == b"RIFF"
+    token = token_for(rt, ADMIN[0])
+    api = app.test_client().get(f"/api/v1/audio/{row.id}/sound", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 200 and api.data == sound.data
+    assert client.get("/reception/audio/catalogue/sound?track=calme").data[:4] == b"RIFF"

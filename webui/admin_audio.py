@@ -7,6 +7,7 @@ a catalogue track) and, for hold music, « Standardisée » (the catalogue)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -125,7 +126,7 @@ def sound(audio_id: int):
     path = library.sound_path(db(), row)
     if path is None:
         abort(404)
-    return send_file(path, mimetype="audio/wav", download_name=f"{row.name}.wav", conditional=True)
+    return send_file(Path(path).resolve(), mimetype="audio/wav", download_name=f"{row.name}.wav", conditional=True)
 
 
 @bp.get("/catalogue/sound")
@@ -139,7 +140,7 @@ def catalogue_sound():
         path = library.catalogue_path(db(), track)
     except ServiceError:
         abort(404)
-    return send_file(path, mimetype="audio/wav", download_name=f"{track}.wav", conditional=True)
+    return send_file(Path(path).resolve(), mimetype="audio/wav", download_name=f"{track}.wav", conditional=True)
 
 
 @bp.post("/<int:audio_id>/delete")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, jsonify, redirect, render_template, request, url_for
+from werkzeug.routing import IntegerConverter
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import text
@@ -26,6 +27,16 @@ from .ratelimit import limiter_for
 from .security import close_db, login_manager
 
 csrf = CSRFProtect()
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:...>`` in every route: ids of database rows (``INTEGER``
+    columns, 32-bit in PostgreSQL); a larger number is no row (404), not a
+    database error."""
+
+    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 - werkzeug's name
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _secret_key(rt: Runtime) -> str:
@@ -46,6 +57,7 @@ def _secret_key(rt: Runtime) -> str:
 
 def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
+    app.url_map.converters["int"] = RowIdConverter
     rt = runtime or Runtime.from_environment()
     app.config.update(
         SESSION_COOKIE_NAME="centrex_session",

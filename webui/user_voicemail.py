@@ -10,6 +10,8 @@ A user reaches their own lines only; an admin any line of the company (from
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -145,7 +147,7 @@ def greeting_sound(line_id: int):
     path = library.sound_path(db(), audio) if audio is not None else None
     if path is None:
         abort(404)
-    return send_file(path, mimetype="audio/wav", download_name=f"{audio.name}.wav", conditional=True)
+    return send_file(Path(path).resolve(), mimetype="audio/wav", download_name=f"{audio.name}.wav", conditional=True)
 
 
 def _message_or_404(line: Line, uuid: str, esl) -> vm.Message:
@@ -180,7 +182,7 @@ def message_sound(line_id: int, uuid: str):
         return path
 
     path = _with_esl(fetch)
-    return send_file(path, mimetype=vm.AUDIO_TYPES[path.suffix.lower()], download_name=path.name, conditional=True)
+    return send_file(Path(path).resolve(), mimetype=vm.AUDIO_TYPES[path.suffix.lower()], download_name=path.name, conditional=True)
 
 
 @bp.post("/lines/<int:line_id>/messages/<uuid>/delete")

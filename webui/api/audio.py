@@ -4,6 +4,8 @@ standard catalogue. Admin tokens only, the company's files only."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import abort, jsonify, request, send_file
 
 from orchestrator.db.models import AudioFile
@@ -83,7 +85,7 @@ def catalogue_sound():
         path = library.catalogue_path(ctx(), track)
     except ServiceError:
         abort(404)
-    return send_file(path, mimetype="audio/wav", download_name=f"{track}.wav")
+    return send_file(Path(path).resolve(), mimetype="audio/wav", download_name=f"{track}.wav")
 
 
 @route("/audio/<int:audio_id>", "GET", summary="One audio file", tag="audio", response=AudioOut)
@@ -98,7 +100,7 @@ def audio_sound(audio_id: int):
     path = library.sound_path(ctx(), row)
     if path is None:
         abort(404)
-    return send_file(path, mimetype="audio/wav", download_name=f"{row.name}.wav")
+    return send_file(Path(path).resolve(), mimetype="audio/wav", download_name=f"{row.name}.wav")
 
 
 @route("/audio/<int:audio_id>", "DELETE", summary="Delete an audio file", tag="audio", status=204)

@@ -6,6 +6,8 @@ When the phone system cannot be asked, the answer is 503
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import abort, jsonify, request, send_file
 
 from orchestrator.db.models import Line
@@ -122,7 +124,7 @@ def voicemail_message_sound(number: str, uuid: str):
         return path
 
     path = _esl(fetch)
-    return send_file(path, mimetype=vm.AUDIO_TYPES[path.suffix.lower()], download_name=path.name)
+    return send_file(Path(path).resolve(), mimetype=vm.AUDIO_TYPES[path.suffix.lower()], download_name=path.name)
 
 
 @route(RULE + "/messages/<uuid>", "DELETE", summary="Delete a message", tag="voicemail", roles=BOTH, status=204)
