@@ -163,6 +163,7 @@ def save_contact(contact_id: int):
     data, rows, list_id = _contact_form(request.form)
     login = ctx.session.get(Login, row.login_id) if row.login_id else None
     data["login"] = login.login if login else None  # the "Identifiants" tab keeps its login
+    data["photo"] = row.photo_path  # so does the photo (its own form)
     try:
         doc = parse_doc(ContactDoc, data)
         book.update_contact(ctx, row, doc, list_id)  # type: ignore[arg-type]
@@ -319,3 +320,6 @@ def template():
                "75000", "Paris", "France"]
     body = ";".join(label for _, label in csv_io.COLUMNS) + "\r\n" + ";".join(example) + "\r\n"
     return _csv(b"\xef\xbb\xbf" + body.encode("utf-8"), "modele-annuaire.csv")
+
+
+from . import admin_directory_photo  # noqa: E402,F401  (the photo routes of this blueprint)

@@ -127,6 +127,9 @@ def sentences() -> dict[str, str]:
         "announce.empty": _("Write the text of the announcement."),
         "announce.too_long": _("At most 50 words."),
         "announce.music": _("Unknown music."),
+        "photo.empty": _("Choose a JPEG, PNG or GIF picture."),
+        "photo.too_large": _("The picture is too large: at most 1 MB is accepted."),
+        "photo.format": _("This is not a JPEG, PNG or GIF picture."),
     }
 
 

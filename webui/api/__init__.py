@@ -137,3 +137,4 @@ from . import devices, logins  # noqa: E402,F401  (devices, logins and credentia
 from . import audio, voicemail  # noqa: E402,F401  (audio files, voicemail)
 from . import special  # noqa: E402,F401  (special 08xx numbers)
 from . import reception_edit  # noqa: E402,F401  (reception numbers: add, profiles, rules, IVR)
+from . import photos  # noqa: E402,F401  (contact photos)

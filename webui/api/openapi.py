@@ -50,7 +50,7 @@ def _content(model: type[BaseModel] | str | None, many: bool = False) -> dict[st
     if model == "multipart/form-data":  # uploads: a "file" part and text fields (see the description)
         return {model: {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}},
                                    "additionalProperties": {"type": "string"}}}}
-    if model == "audio/wav":
+    if model in ("audio/wav", "image/*"):
         return {model: {"schema": {"type": "string", "format": "binary"}}}
     schema = _ref(model)
     return {"application/json": {"schema": {"type": "array", "items": schema} if many else schema}}
