@@ -18,11 +18,7 @@ U = [f"017550000{i}@{D}" for i in range(1, 4)]
 KEY = "P~+33175500100~0"
 
 
-@pytest.fixture(params=[False, True], ids=["static", "async"])
-def server(rt, request):
-    """The service, driven by a FreeSWITCH whose ``socket`` app runs in the
-    mode the renderer writes (static: ``full`` without ``async``) or in
-    async mode (an operator's own dialplan may use either)."""
+def make_group(rt) -> None:
     with rt.context() as ctx:
         tenant = make_tenant(ctx, "HS", domain=D)
         for i in range(1, 4):
@@ -32,6 +28,14 @@ def server(rt, request):
                 "strategy": "successive", "ring_time": 10, "voicemail": "+33175500001",
                 "members": [f"+3317550000{i}" for i in range(1, 4)]}}]})
         ctx.session.commit()
+
+
+@pytest.fixture(params=[False, True], ids=["static", "async"])
+def server(rt, request):
+    """The service, driven by a FreeSWITCH whose ``socket`` app runs in the
+    mode the renderer writes (static: ``full`` without ``async``) or in
+    async mode (an operator's own dialplan may use either)."""
+    make_group(rt)
     srv = HuntServer(rt, PLATFORM, MemoryOrder(), port=0)
     srv.fake_async = request.param
     srv.start()
@@ -115,6 +119,41 @@ def test_concurrent_calls_start_with_different_members(server):
     for c in calls:
         c.hangup_caller()
         assert in_thread(c.wait_done, 10)
+
+
+def test_two_nodes_share_the_order_in_redis(rt, redis_conn):
+    """Two FreeSWITCH nodes, each with its own hunt-group service, one Redis:
+    concurrent calls spread over both start with different members, and the
+    next call on either node goes on from where the others left the order."""
+    import redis
+
+    from conftest import REDIS_URL
+    from orchestrator.live.hunt import RedisOrder
+
+    _conn, prefix = redis_conn
+    make_group(rt)
+    nodes = [HuntServer(rt, PLATFORM, RedisOrder(redis.Redis.from_url(REDIS_URL), prefix), port=0)
+             for _ in range(2)]
+    for node in nodes:
+        node.fake_async = False
+        node.start()
+    try:
+        ringing = {u: Outcome("no_answer", hold=True) for u in U}
+        calls = [call(nodes[i % 2], registered=set(U), outcomes=ringing) for i in range(3)]
+        for c in calls:
+            assert in_thread(c.wait_ringing, None, 1, 10)
+        assert sorted(bridged(c)[0] for c in calls) == sorted(U)  # three calls, three first members
+        for c in calls:
+            c.hangup_caller()
+            assert in_thread(c.wait_done, 10)
+        assert [n.calls for n in nodes] == [2, 1]
+        # the three calls reserved members 1, 2 and 3 (in whatever order they
+        # arrived): the next call, on the other node, starts again at member 1
+        nxt = call(nodes[1], registered=set(U), outcomes={u: Outcome("answer") for u in U})
+        assert in_thread(nxt.wait_done, 10) and bridged(nxt) == [U[0]]
+    finally:
+        for node in nodes:
+            node.stop(timeout=5)
 
 
 def test_caller_hang_up_stops_everything(server):
