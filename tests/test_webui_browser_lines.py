@@ -154,6 +154,30 @@ def test_set_a_contacts_password(page, server):
         assert verify_password(generated, row.password_hash) and generated not in row.password_hash
 
 
+def test_upload_a_contacts_photo(page, server, tmp_path):
+    """§3.5.1: « Parcourir » on the card; the photo shows on it; a file that is
+    no picture is refused and the photo stays."""
+    from test_webui_photos import png
+
+    base, _rt = server
+    picture, fake = tmp_path / "paul.png", tmp_path / "paul2.png"
+    picture.write_bytes(png(16, 16))
+    fake.write_bytes(b"<svg/onload=alert(1)>")
+    log_in(page, base, *ADMIN)
+    page.click("nav.tabs a:has-text('Mon annuaire')")
+    page.click(".tree-panel a:has-text('Paul Martin')")
+    page.set_input_files("#f-photo", str(picture))
+    page.click("#photo-form button:has-text('Télécharger la photo')")
+    assert "La photo a été enregistrée." in page.locator(".alert.ok").inner_text()
+    size = page.locator("#contact-photo").evaluate("img => [img.complete, img.naturalWidth]")
+    assert size == [True, 16]  # the browser decoded the picture served back
+    page.set_input_files("#f-photo", str(fake))
+    page.click("#photo-form button:has-text('Télécharger la photo')")
+    assert "Ce n'est pas une image JPEG, PNG ou GIF." in page.locator(".alert.error").inner_text()
+    assert page.locator("#contact-photo").evaluate("img => img.naturalWidth") == 16
+    shot(page, "lines-09-contact-photo")
+
+
 def test_a_user_adds_a_personal_contact_and_can_call_it(page, server):
     base, rt = server
     log_in(page, base, *PIERRE)
