@@ -58,7 +58,11 @@ def test_sync_mode_answers_sendmsg_when_the_application_returns(server: Server) 
     assert call.wait_done(5) and call.result == f"bridged:{M1}"
 
 
-def test_sync_mode_caller_hangup_during_bridge(server: Server) -> None:
+def test_sync_mode_caller_hangup_during_bridge_loses_the_queued_events(server: Server) -> None:
+    """The channel is down when the application returns and nobody asked to
+    linger: the reply, then the disconnect notice; the events the bridge
+    fired (its CHANNEL_EXECUTE_COMPLETE included) never leave the queue, as
+    with FreeSWITCH 1.11.1 and real phones."""
     call, peer = server.call(outcomes={M1: Outcome("answer", hold=True)}, registered={M1}, async_mode=False)
     peer.command("connect")
     peer.command("myevents")
@@ -66,12 +70,30 @@ def test_sync_mode_caller_hangup_during_bridge(server: Server) -> None:
                       b"execute-app-arg: user/" + M1.encode() + b"\n\n")
     assert call.wait_ringing(M1)
     assert call.hangup_caller()
-    done = peer.wait_event("CHANNEL_EXECUTE_COMPLETE", "bridge")
-    assert done.get("variable_originate_disposition") == "ORIGINATOR_CANCEL"
     assert peer.wait_notice("disconnect") and peer.wait_eof()
     with peer.cond:
-        kinds = [f.content_type for f in peer.frames]
-    # reply to the bridge before any event it fired; the notice last
-    first_event = kinds.index("text/event-plain")
-    assert kinds[:first_event].count("command/reply") == 3 and kinds[-1] == "text/disconnect-notice"
+        kinds = [(f.content_type, f.reply_text) for f in peer.frames]
+    assert kinds == [("command/reply", "%2BOK%0A"), ("command/reply", "+OK Events Enabled"),
+                     ("command/reply", "+OK"), ("text/disconnect-notice", "")]
     assert call.wait_done(5) and call.result == "caller_hung_up"
+
+
+def test_sync_mode_with_linger_gets_the_events_after_the_reply(server: Server) -> None:
+    call, peer = server.call(outcomes={M1: Outcome("answer", hold=True)}, registered={M1}, async_mode=False)
+    peer.command("connect")
+    peer.command("myevents")
+    peer.command("linger")
+    peer.sock.sendall(b"sendmsg\ncall-command: execute\nexecute-app-name: bridge\n"
+                      b"execute-app-arg: user/" + M1.encode() + b"\n\n")
+    assert call.wait_ringing(M1)
+    assert call.hangup_caller()
+    done = peer.wait_event("CHANNEL_EXECUTE_COMPLETE", "bridge")
+    assert done.get("variable_originate_disposition") == "ORIGINATOR_CANCEL"
+    assert peer.wait_notice("linger")
+    with peer.cond:
+        kinds = [f.content_type for f in peer.frames]
+    # reply to the bridge before any event it fired
+    first_event = kinds.index("text/event-plain")
+    assert kinds[:first_event].count("command/reply") == 4
+    peer.command("exit")
+    assert peer.wait_eof() and call.wait_done(5) and call.result == "caller_hung_up"

@@ -155,6 +155,15 @@ def hunt(call: CallControl, group: Group, order: Order) -> str:
                     v = views[line_id]
                     if prof.forwards_allowed and v.fwd_all:  # H-3: the forward takes the call
                         return _leave(call, group.builder.line_vars(line_id), "in", f"followed:{v.number}")
+                    # H-1: this member is rung now, so the next call starts
+                    # after it. Recorded before the bridge: when the member
+                    # answers and the call ends, FreeSWITCH hangs the caller
+                    # up inside the bridge and the socket closes before the
+                    # bridge's completion can reach us (seen on FreeSWITCH
+                    # 1.11.1 with real phones). A member without a device is
+                    # recorded too; it is skipped at once either way.
+                    if i != mine and order.rang(group.key, i, mine):
+                        mine = i
                     # H-6: a member with no registered device fails at once
                     # (USER_NOT_REGISTERED) and is skipped without waiting
                     done = call.execute("bridge", f"[leg_timeout={prof.ring_time},hold_music={v.hold_music}]"
@@ -162,8 +171,6 @@ def hunt(call: CallControl, group: Group, order: Order) -> str:
                     outcome = done.get("variable_originate_disposition", "")
                     if outcome == "ORIGINATOR_CANCEL":
                         return "caller_gone"
-                    if outcome != "USER_NOT_REGISTERED" and i != mine and order.rang(group.key, i, mine):
-                        mine = i  # this member was rung: the next call starts after it
                     if outcome == "SUCCESS" or done.get("variable_bridge_hangup_cause"):
                         return f"answered:{v.user}@{group.domain}"
                     if outcome == "USER_NOT_REGISTERED":

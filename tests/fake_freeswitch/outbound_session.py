@@ -236,21 +236,33 @@ class SessionMixin:
         self._reply_and_flush("+OK")
 
     def _reply_and_flush(self, text: str) -> None:
-        """Sync mode: the reply, then the events queued while the application ran."""
+        """Sync mode: the reply, then the events queued while the application ran.
+
+        When the application returns with the channel down and no linger
+        (the caller was hung up inside a ``bridge``, e.g. by
+        ``hangup_after_bridge``), ``read_packet()`` sees the channel down and
+        sends the disconnect notice before it ever flushes its event queue:
+        those events, the bridge's CHANNEL_EXECUTE_COMPLETE included, are lost
+        (seen with real phones on FreeSWITCH 1.11.1, nearly every time)."""
         with self._hold_lock:
             self._send(command_reply(text))
+            lost = self.down and self._linger is None
             for data in self._held or []:
-                self._send(data)
+                if not lost or _is_notice(data):
+                    self._send(data)
             self._held = None
+            self._events_lost = lost
         with self._cond:
             self._cond.notify_all()
 
     def _emit(self, data: bytes) -> None:
         """An event or notice from the channel side: held while a sync-mode
-        application runs, else sent."""
+        application runs, else sent (events are dropped once lost, above)."""
         with self._hold_lock:
             if self._held is not None:
                 self._held.append(data)
+                return
+            if getattr(self, "_events_lost", False) and not _is_notice(data):
                 return
             self._send(data)
 
@@ -337,3 +349,7 @@ class SessionMixin:
         with self._cond:
             self._leg_kills[uuid] = cause
             self._cond.notify_all()
+
+
+def _is_notice(data: bytes) -> bool:
+    return data.startswith(b"Content-Type: text/disconnect-notice")
