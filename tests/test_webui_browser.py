@@ -7,88 +7,38 @@ Screenshots go to test-artifacts/ (git-ignored)."""
 from __future__ import annotations
 
 import re
-import threading
-from pathlib import Path
 
 import pytest
-from fake_freeswitch.server import FakeFreeSWITCH
+from browser_helpers import chromium, french_page, log_in, served_demo, shot
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from orchestrator.apply.jobs import run_apply
-from orchestrator.config import Settings
-from orchestrator.db import migrate
 from orchestrator.db.models import Contact, Line, ReceptionNumber
-from orchestrator.runtime import Runtime
-from webui import create_app
-from webui_helpers import ADMIN, load_demo
+from webui_helpers import ADMIN
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 HEADER = "Numéro;Nom;Prénom;Email;Tél. Mobile;N° abrégé;Groupe / Service;Tél. Domicile;Société;Fonction;Adresse;Code Postal;Ville;Pays\n"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The demo company on SQLite, served like `orchestrator web` serves it."""
-    if not CHROMIUM.exists():
-        pytest.fail("chromium is required for the browser tests: run scripts/ensure-test-deps.sh", pytrace=False)
-    tmp = tmp_path_factory.mktemp("browser")
-    with FakeFreeSWITCH(password="ClueCon") as fs:
-        fs.set_api_response("reload", "+OK Reloading XML\n+OK module unloaded\n+OK module loaded\n")
-        fs.set_api_response("sofia", "Reload XML [Success]\n+OK scan complete\n")
-        settings = Settings(var_dir=tmp / "var", extra={"nodes": {"fs1": {
-            "conf_dir": str(tmp / "fs1"), "esl_host": fs.host, "esl_port": fs.port, "esl_password": "ClueCon"}}})
-        rt = Runtime(settings=settings)
-        migrate.upgrade(rt.engine)
-        load_demo(rt)
-        run_apply(rt, None)  # live from the start
-        app = create_app(rt, {"SESSION_COOKIE_SECURE": False})  # plain HTTP on loopback, as `orchestrator web`
-        httpd = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{httpd.server_port}", rt
-        finally:
-            httpd.shutdown()
-            thread.join(timeout=10)
-            rt.engine.dispose()
+    with served_demo(tmp_path_factory.mktemp("browser")) as served:
+        yield served.base, served.rt
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
 def page(browser, server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
-    context.set_default_timeout(15000)
-    pg = context.new_page()
-    pg.on("dialog", lambda dialog: dialog.accept())  # "Supprimer ... ?" confirmations
-    yield pg
-    context.close()
+    with french_page(browser) as pg:
+        yield pg
 
 
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def log_in(page, base: str, login: str, password: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#f-login", login)
-    page.fill("#f-password", password)
-    page.click("button:has-text('Connexion')")
 
 
 def test_login(page, server):
