@@ -21,32 +21,13 @@ from orchestrator.services.special import stats
 from orchestrator.services.special.service import ORIGIN_ORDER
 from orchestrator.services.timerules import WEEKDAYS
 
+from .admin_reception import day_words, hour_words
 from .admin_special import bp, done, price, special_or_404
 from .formdata import FormErrors, field_errors
 from .security import admin_required, db, tenant
 
 RULE_FIELDS = ("days", "hours", "origins", "profile")
 STEPS = [f"{m // 60:02d}:{m % 60:02d}" for m in range(0, 24 * 60, 10)]
-
-
-def day_words(days: str) -> str:
-    """« Du lundi au vendredi », « Le 20/09 », « Du lundi au dimanche »."""
-    names = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday")]
-    if days == "all":
-        return _("Every day")
-    a, _sep, b = days.partition("-")
-    if a in WEEKDAYS:
-        if not b or a == b:
-            return _("On %(day)s", day=names[WEEKDAYS.index(a)])
-        return _("From %(first)s to %(last)s", first=names[WEEKDAYS.index(a)], last=names[WEEKDAYS.index(b)])
-    return _("On %(date)s", date=a) if not b or a == b else _("From %(first)s to %(last)s", first=a, last=b)
-
-
-def hour_words(hours: str) -> str:
-    if hours == "all":
-        return _("all day")
-    a, _sep, b = hours.partition("-")
-    return _("from %(start)s to %(end)s", start=a, end=b)
 
 
 def origin_label(origin: str) -> str:

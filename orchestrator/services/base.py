@@ -80,3 +80,15 @@ def parse_doc(model: type[Doc], data: Any, prefix: str = "") -> Doc:
         return model.model_validate(data)
     except ValidationError as exc:
         raise ValidationFailed(pydantic_errors(exc, prefix)) from None
+
+
+def merge_changes(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """``base`` (a document as a dict) with ``changes`` applied: nested
+    objects are merged key by key, anything else is replaced (PATCH)."""
+    out = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge_changes(out[key], value)
+        else:
+            out[key] = value
+    return out

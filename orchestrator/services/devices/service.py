@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ...db.models import Device, DeviceKey, DevicePort, Line, ReceptionNumber, Tenant
 from .. import validation as v
-from ..base import collecting, pydantic_errors
+from ..base import collecting, merge_changes, pydantic_errors
 from ..context import ServiceContext
 from ..errors import Errors
 from ..inventory import parse
@@ -116,16 +116,6 @@ def create(ctx: ServiceContext, tenant: Tenant, doc: DeviceDoc, errors: Errors |
         return device
 
 
-def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
 def _parse(data: dict[str, Any], errs: Errors) -> DeviceDoc | None:
     try:
         return DeviceDoc.model_validate(data)
@@ -140,7 +130,7 @@ def update(ctx: ServiceContext, device: Device, changes: dict[str, Any], errors:
     same rules as :func:`create`."""
     s = ctx.session
     tenant = ctx.tenant(device.tenant_id)
-    merged = _merge(to_doc(ctx, device).model_dump(), changes)
+    merged = merge_changes(to_doc(ctx, device).model_dump(), changes)
     with collecting(errors) as step:
         doc = _parse(merged, step.errors)
         if doc is None:

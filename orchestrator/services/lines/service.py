@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from ...db.models import AudioFile, FaxLine, Line, Tenant
 from .. import inventory
 from ..audio.schema import HoldMusicDoc
-from ..base import collecting, parse_doc
+from ..base import collecting, merge_changes, parse_doc
 from ..context import ServiceContext
 from ..errors import Errors
 from ..numbering import national
@@ -69,7 +69,7 @@ def create(ctx: ServiceContext, tenant: Tenant, doc: LineDoc, errors: Errors | N
 def update(ctx: ServiceContext, line: Line, changes: dict[str, Any], errors: Errors | None = None) -> Line | None:
     """Apply ``changes`` (a partial document, nested keys allowed) and
     re-validate the whole line, so one rule set serves create and update."""
-    merged = _merge(to_doc(ctx, line).model_dump(), changes)
+    merged = merge_changes(to_doc(ctx, line).model_dump(), changes)
     with collecting(errors) as step:
         doc = parse_doc(LineDoc, merged)
         tenant = ctx.tenant(line.tenant_id)
@@ -80,16 +80,6 @@ def update(ctx: ServiceContext, line: Line, changes: dict[str, Any], errors: Err
         ctx.audit(line.tenant_id, "update", "line", line.number, **changes)
         ctx.changed(line.tenant_id)
         return line
-
-
-def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
 
 
 def delete(ctx: ServiceContext, line: Line) -> None:
