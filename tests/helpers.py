@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from typing import Any
 
 from orchestrator.db.models import Line, Tenant
@@ -45,3 +47,17 @@ def error_ids(exc_info) -> list[str]:
 
 def error_fields(exc_info) -> list[str]:
     return [e.field for e in exc_info.value.errors]
+
+
+@pytest.fixture(scope="module", name="migrated_engine")
+def sqlite_migrated_engine(tmp_path_factory):
+    """SQLite only, one database per module: ``from helpers import
+    sqlite_migrated_engine`` in a module overrides conftest's
+    ``migrated_engine`` (both backends) there. For modules about rendering
+    or a real FreeSWITCH, not storage."""
+    from orchestrator.db import make_engine, migrate
+
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'db.sqlite3'}")
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()

@@ -15,19 +15,12 @@ from orchestrator.cli.demo_cmds import demo_yaml
 from orchestrator.services import lines
 from orchestrator.tenantdoc import importer
 from render_helpers import PLATFORM
+from helpers import sqlite_migrated_engine  # noqa: E402,F401  (SQLite only here)
 
 pytestmark = [pytest.mark.freeswitch, needs_freeswitch]
 DOMAIN = "bauer.centrex.test"
 
 
-@pytest.fixture(scope="module")
-def migrated_engine(tmp_path_factory):
-    from orchestrator.db import make_engine, migrate
-
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('fsdb') / 'db.sqlite3'}")
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def test_demo_tree_runs_on_freeswitch(ctx, tmp_path):

@@ -17,6 +17,7 @@ from orchestrator.apply.service import apply
 from orchestrator.live.hunt import MemoryOrder
 from orchestrator.tenantdoc import importer
 from render_helpers import PLATFORM
+from helpers import sqlite_migrated_engine  # noqa: E402,F401  (SQLite only here)
 
 pytestmark = [pytest.mark.freeswitch, needs_freeswitch]
 D = "succ.centrex.test"
@@ -30,14 +31,6 @@ TENANT = {
 }
 
 
-@pytest.fixture(scope="module")
-def migrated_engine(tmp_path_factory):
-    from orchestrator.db import make_engine, migrate
-
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('fshunt') / 'db.sqlite3'}")
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def wait_for(esl, app: str, timeout: float = 20):

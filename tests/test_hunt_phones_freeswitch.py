@@ -48,6 +48,7 @@ from orchestrator.db.models import Line
 from orchestrator.live.hunt import MemoryOrder
 from orchestrator.tenantdoc import importer
 from render_helpers import PLATFORM
+from helpers import sqlite_migrated_engine  # noqa: E402,F401  (SQLite only here)
 
 pytestmark = [
     pytest.mark.freeswitch, needs_freeswitch,
@@ -75,14 +76,6 @@ def tenant(forwards_allowed: bool = False, m1_forward: str | None = None) -> dic
     }
 
 
-@pytest.fixture(scope="module")
-def migrated_engine(tmp_path_factory):
-    from orchestrator.db import make_engine, migrate
-
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('fshuntphones') / 'db.sqlite3'}")
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 @dataclass

@@ -18,19 +18,12 @@ from orchestrator.esl import ESLClient
 from orchestrator.live import click_to_call, sms
 from orchestrator.tenantdoc import importer
 from render_helpers import PLATFORM
+from helpers import sqlite_migrated_engine  # noqa: E402,F401  (SQLite only here)
 
 pytestmark = [pytest.mark.freeswitch, needs_freeswitch]
 D = "bauer.centrex.test"
 
 
-@pytest.fixture(scope="module")
-def migrated_engine(tmp_path_factory):
-    from orchestrator.db import make_engine, migrate
-
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('fslive') / 'db.sqlite3'}")
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def test_live_services_on_freeswitch(rt, tmp_path):

@@ -32,6 +32,7 @@ from orchestrator.db.models import AuditEntry, CallRecord, ClickToCall, Line, Lo
 from orchestrator.live import click_to_call
 from orchestrator.tenantdoc import importer
 from render_helpers import PLATFORM
+from helpers import sqlite_migrated_engine  # noqa: E402,F401  (SQLite only here)
 
 pytestmark = [
     pytest.mark.freeswitch, needs_freeswitch,
@@ -42,14 +43,6 @@ D = "bauer.centrex.test"
 PIERRE, PAUL = "+33175000101", "+33175000102"
 
 
-@pytest.fixture(scope="module")
-def migrated_engine(tmp_path_factory):
-    from orchestrator.db import make_engine, migrate
-
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('fsphones') / 'db.sqlite3'}")
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 @dataclass

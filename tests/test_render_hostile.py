@@ -12,16 +12,8 @@ from orchestrator.cli.demo_cmds import demo_yaml
 from orchestrator.services.errors import ValidationFailed
 from orchestrator.tenantdoc import importer
 from render_helpers import fix_secrets, render
+from helpers import sqlite_migrated_engine  # noqa: E402,F401  (SQLite only here)
 
-@pytest.fixture(scope="module")
-def migrated_engine(tmp_path_factory):
-    """The sweep is about rendering, not storage: SQLite only, to keep it quick."""
-    from orchestrator.db import make_engine, migrate
-
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('hostile') / 'db.sqlite3'}")
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 PAYLOADS = [

@@ -14,6 +14,7 @@ from orchestrator.render.walker import Scenario, Walker, load_contexts
 from orchestrator.routing.resolver import Conditions, resolve
 from orchestrator.tenantdoc import importer
 from render_helpers import render
+from helpers import sqlite_migrated_engine  # noqa: E402,F401  (SQLite only here)
 
 D = "agree.centrex.test"
 A, B, C, DAN, EVE = (f"017510000{i}@{D}" for i in range(1, 6))
@@ -198,14 +199,6 @@ SCENARIOS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def migrated_engine(tmp_path_factory):
-    from orchestrator.db import make_engine, migrate
-
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('agree') / 'db.sqlite3'}")
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

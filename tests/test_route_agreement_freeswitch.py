@@ -15,19 +15,12 @@ from orchestrator.render.snapshot import load_snapshot
 from orchestrator.routing.resolver import Conditions, resolve
 from orchestrator.tenantdoc import importer
 from render_helpers import PLATFORM
+from helpers import sqlite_migrated_engine  # noqa: E402,F401  (SQLite only here)
 
 pytestmark = [pytest.mark.freeswitch, needs_freeswitch]
 D = "live.centrex.test"
 
 
-@pytest.fixture(scope="module")
-def migrated_engine(tmp_path_factory):
-    from orchestrator.db import make_engine, migrate
-
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('fsagree') / 'db.sqlite3'}")
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def hours_around(now: datetime, inside: bool) -> str:
