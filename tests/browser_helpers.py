@@ -100,6 +100,20 @@ def french_page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
+@pytest.fixture(scope="module", name="browser")
+def browser_fixture() -> Iterator[Any]:
+    """``from browser_helpers import browser_fixture, page_fixture`` gives a
+    browser test module (which defines ``server``) its ``browser`` and ``page``."""
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture(name="page")
+def page_fixture(browser: Any, server: Any) -> Iterator[Any]:
+    with french_page(browser) as pg:
+        yield pg
+
+
 def shot(page: Any, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

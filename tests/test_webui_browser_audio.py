@@ -12,7 +12,8 @@ import wave
 from pathlib import Path
 
 import pytest
-from browser_helpers import chromium, french_page, log_in, served_demo, shot
+from browser_helpers import browser_fixture, page_fixture  # noqa: F401  (the browser and page fixtures)
+from browser_helpers import log_in, served_demo, shot
 from sqlalchemy import select
 
 from orchestrator.db.models import AudioFile, Line
@@ -42,18 +43,6 @@ def server(tmp_path_factory):
     with served_demo(tmp_path_factory.mktemp("browser-audio")) as served:
         mail = served.fs.voicemail(platform_from_settings(served.settings).spool_dir / "voicemail")
         yield served.base, served.rt, served.fs, mail
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture
-def page(browser, server):
-    with french_page(browser) as pg:
-        yield pg
 
 
 

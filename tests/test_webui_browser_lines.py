@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_helpers import add_to_pool, chromium, french_page, log_in, served_demo, shot
+from browser_helpers import browser_fixture, page_fixture  # noqa: F401  (the browser and page fixtures)
+from browser_helpers import add_to_pool, log_in, served_demo, shot
 from sqlalchemy import select
 
 from orchestrator.db.models import Contact, Line, Login
@@ -28,18 +29,6 @@ def server(tmp_path_factory):
     """The demo company and a few free numbers, on SQLite, served like `orchestrator web`."""
     with served_demo(tmp_path_factory.mktemp("browser-lines"), lambda rt, fs, settings: add_to_pool(rt, POOL)) as served:
         yield served.base, served.rt
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture
-def page(browser, server):
-    with french_page(browser) as pg:
-        yield pg
 
 
 

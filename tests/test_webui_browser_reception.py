@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_helpers import add_to_pool, chromium, french_page, log_in, served_demo, shot
+from browser_helpers import browser_fixture, page_fixture  # noqa: F401  (the browser and page fixtures)
+from browser_helpers import add_to_pool, log_in, served_demo, shot
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -31,18 +32,6 @@ def server(tmp_path_factory):
     with served_demo(tmp_path_factory.mktemp("browser-reception"),
                      lambda rt, fs, settings: add_to_pool(rt, ("+33175000150", "+33175000151"))) as served:
         yield served.base, served.rt
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture
-def page(browser, server):
-    with french_page(browser) as pg:
-        yield pg
 
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 
 import pytest
-from browser_helpers import chromium, french_page, log_in, served_demo
+from browser_helpers import browser_fixture, page_fixture  # noqa: F401  (the browser and page fixtures)
+from browser_helpers import log_in, served_demo
 from browser_helpers import shot as browser_shot
 from sqlalchemy import select
 
@@ -26,18 +27,6 @@ def server(tmp_path_factory):
     """The demo company on SQLite, served like `orchestrator web` serves it."""
     with served_demo(tmp_path_factory.mktemp("browser-special")) as served:
         yield served.base, served.rt
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture
-def page(browser, server):
-    with french_page(browser) as pg:
-        yield pg
 
 
 def shot(page, name: str) -> None:
