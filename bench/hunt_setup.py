@@ -42,7 +42,7 @@ from orchestrator.apply.engine import esl_reloader  # noqa: E402
 from orchestrator.apply.service import apply  # noqa: E402
 from orchestrator.config import Settings  # noqa: E402
 from orchestrator.db import migrate  # noqa: E402
-from orchestrator.render.platform import Gateway, Node, Platform  # noqa: E402
+from orchestrator.domain.topology import Gateway, Node, Platform  # noqa: E402
 from orchestrator.runtime import Runtime  # noqa: E402
 from orchestrator.tenantdoc import importer  # noqa: E402
 

@@ -20,7 +20,7 @@ import gevent.queue
 import greenswitch
 
 from orchestrator.live import calllog, click_to_call, registrations, voicemail
-from orchestrator.render.platform import Node
+from orchestrator.domain.topology import Node
 from orchestrator.runtime import Runtime
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ from gevent.server import StreamServer
 from greenswitch.esl import NotConnectedError, OutboundSession, OutboundSessionHasGoneAway
 
 from orchestrator.live.hunt import CallerGone, Order, hunt, load_group
-from orchestrator.render.platform import Platform
+from orchestrator.domain.topology import Platform
 from orchestrator.runtime import Runtime
 
 from .outbound_session import FramedOutboundSession

@@ -27,7 +27,7 @@ def _common(description: str) -> argparse.Namespace:
 
 def events_main() -> int:
     args = _common("Centrex event service: registrations, call log, voicemail counters, click-to-call progress")
-    from orchestrator.render.platform import platform_from_settings
+    from orchestrator.config import platform_from_settings
     from orchestrator.runtime import Runtime, configure_logging
 
     from .events_service import EventService
@@ -56,7 +56,7 @@ def hunt_main() -> int:
     import redis
 
     from orchestrator.live.hunt import MemoryOrder, RedisOrder
-    from orchestrator.render.platform import platform_from_settings
+    from orchestrator.config import platform_from_settings
     from orchestrator.runtime import Runtime, configure_logging
 
     from .hunt_server import HuntServer

@@ -14,7 +14,7 @@ from email.message import EmailMessage
 from email.utils import getaddresses
 
 from .config import Settings, load_settings
-from .services.errors import ServiceError
+from orchestrator.domain.errors import ServiceError
 
 log = logging.getLogger(__name__)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from contextlib import AbstractContextManager
 from functools import cached_property
 
 from sqlalchemy import Engine
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .config import Settings, load_settings
 from .db import make_engine, make_session_factory
-from .services.context import ServiceContext
+from .services.context import ServiceContext, unit_of_work
 from .services.notifier import Notifier, RecordingNotifier
 
 
@@ -40,8 +41,14 @@ class Runtime:
         return make_session_factory(self.engine)
 
     def context(self, actor: str = "system") -> ServiceContext:
+        """A context whose owner ends it (``finish``/``close``): a web request."""
         return ServiceContext(session=self.session_factory(), settings=self.settings, actor=actor,
                               notifier=self.notifier)
+
+    def unit_of_work(self, actor: str = "system") -> AbstractContextManager[ServiceContext]:
+        """One unit of work (a CLI command, a job): commits at the end of the
+        ``with`` block, rolls back if it raises."""
+        return unit_of_work(self.session_factory, self.settings, actor, self.notifier)
 
 
 def configure_logging(level: str = "INFO") -> None:

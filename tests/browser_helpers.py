@@ -22,7 +22,7 @@ from orchestrator.config import Settings
 from orchestrator.db import migrate
 from orchestrator.runtime import Runtime
 from orchestrator.services import inventory
-from orchestrator.services.errors import Errors
+from orchestrator.domain.errors import Errors
 from webui import create_app
 from webui_helpers import load_demo
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from orchestrator.db.models import Line
 from orchestrator.render.freeswitch import render_tree
-from orchestrator.render.platform import Gateway, Node, Platform
+from orchestrator.domain.topology import Gateway, Node, Platform
 from orchestrator.render.snapshot import load_snapshot
 from orchestrator.render.walker import Scenario, Walker, load_contexts
 

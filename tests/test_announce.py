@@ -16,7 +16,7 @@ from orchestrator.db.models import AudioFile
 from orchestrator.media import announce
 from orchestrator.media.convert import AudioError
 from orchestrator.services.audio import library
-from orchestrator.services.errors import ValidationFailed
+from orchestrator.domain.errors import ValidationFailed
 
 TEXT = "Bonjour, vous êtes bien chez Bauer. Merci de patienter, nous allons prendre votre appel."
 

@@ -15,6 +15,7 @@ from orchestrator.apply.engine import esl_reloader, reload_commands
 from orchestrator.apply.service import apply, is_live, node_states
 from orchestrator.apply.tree import STATE_DIR, read_tree
 from orchestrator.services import lines
+import orchestrator.services.lines.service
 from render_helpers import PLATFORM
 
 PASSWORD = "S3cret-esl"
@@ -34,7 +35,7 @@ def fs():
 
 
 def platform_for(tmp_path: Path, *servers: FakeFreeSWITCH):
-    from orchestrator.render.platform import Node
+    from orchestrator.domain.topology import Node
 
     nodes = tuple(Node(name=f"fs{i + 1}", conf_dir=tmp_path / f"fs{i + 1}" / "conf", esl_host=s.host,
                        esl_port=s.port, esl_password=PASSWORD) for i, s in enumerate(servers))
@@ -173,6 +174,7 @@ def test_several_nodes_each_with_its_state(ctx, tmp_path):
 
 def test_deleted_tenant_files_are_removed(ctx, fs, tmp_path):
     from orchestrator.services import tenants
+    import orchestrator.services.tenants.service
 
     tenant = make_tenant(ctx, "Acme")
     make_line(ctx, tenant, "+33175000001")

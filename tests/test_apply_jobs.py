@@ -11,6 +11,7 @@ from helpers import make_line, make_tenant
 from orchestrator.apply.jobs import QUEUE, RQNotifier, pending_key
 from orchestrator.apply.service import node_states
 from orchestrator.services import lines
+import orchestrator.services.lines.service
 
 from conftest import REDIS_URL
 

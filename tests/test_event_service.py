@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from esl_handlers.events_service import SUBSCRIBE, EventService
 from helpers import make_line, make_tenant
 from orchestrator.db.models import CallRecord, Line, Registration
-from orchestrator.render.platform import Node
+from orchestrator.domain.topology import Node
 
 D = "events.centrex.test"
 FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "json_cdr_voicemail.json").read_text())

@@ -13,6 +13,7 @@ from orchestrator.apply.engine import esl_reloader
 from orchestrator.apply.service import apply
 from orchestrator.cli.demo_cmds import demo_yaml
 from orchestrator.services import lines
+import orchestrator.services.lines.service
 from orchestrator.tenantdoc import importer
 from render_helpers import PLATFORM
 from helpers import sqlite_migrated_engine  # noqa: E402,F401  (SQLite only here)

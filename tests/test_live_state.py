@@ -15,7 +15,9 @@ from helpers import make_line, make_tenant
 from orchestrator.db.models import CallRecord, Registration, SmsMessage, VoicemailCounter
 from orchestrator.live import calllog, click_to_call, registrations, sms, voicemail
 from orchestrator.services import logins
-from orchestrator.services.errors import ServiceError, ValidationFailed
+import orchestrator.services.logins.schema
+import orchestrator.services.logins.service
+from orchestrator.domain.errors import ServiceError, ValidationFailed
 from orchestrator.services.logins.schema import LoginDoc
 
 FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "json_cdr_voicemail.json").read_text())

@@ -15,6 +15,9 @@ from helpers import make_line, make_tenant
 from orchestrator.media.catalogue import CATALOGUE, build
 from orchestrator.media.convert import AudioError, sniff
 from orchestrator.services import audio, lines
+import orchestrator.services.audio.service
+import orchestrator.services.lines.schema
+import orchestrator.services.lines.service
 from orchestrator.services.base import parse_doc
 from orchestrator.services.lines.schema import FaxLineDoc
 from smtp_sink import smtp_sink
@@ -71,7 +74,7 @@ def test_file_in_use_cannot_be_deleted(ctx, wav):
     tenant = make_tenant(ctx)
     row = audio.service.upload(ctx, tenant, "Attente", "hold_music", wav)
     make_line(ctx, tenant, "+33175000001", label="Accueil", hold_music={"file": "Attente"})
-    from orchestrator.services.errors import ServiceError
+    from orchestrator.domain.errors import ServiceError
     with pytest.raises(ServiceError) as exc:
         audio.service.delete(ctx, row)
     assert exc.value.error_id == "audio.in_use" and "line +33175000001 (Accueil)" in exc.value.message
@@ -118,7 +121,7 @@ def test_fax_is_mailed_as_pdf(rt, tmp_path):
 
 def test_fax_delivery_errors(rt, tmp_path):
     from orchestrator.fax.deliver import deliver
-    from orchestrator.services.errors import ServiceError
+    from orchestrator.domain.errors import ServiceError
 
     with pytest.raises(ServiceError) as exc:
         deliver(rt, "+33175000110", tmp_path / "missing.tif")

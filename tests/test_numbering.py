@@ -2,12 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from orchestrator.services.numbering import (
-    NumberError, check_short_number, french_class, national, normalize, origin_class, special_prefix,
-)
-from orchestrator.services.timerules import (
-    RuleSyntaxError, format_days, format_hours, parse_days, parse_hours,
-)
+from orchestrator.domain.numbering import NumberError, check_short_number, french_class, national, normalize, origin_class, special_prefix
+from orchestrator.domain.timerules import RuleSyntaxError, format_days, format_hours, parse_days, parse_hours
 
 
 @pytest.mark.parametrize("raw,expected", [

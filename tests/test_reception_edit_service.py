@@ -18,7 +18,7 @@ from orchestrator.db.models import (
 from orchestrator.render.snapshot import load_snapshot
 from orchestrator.routing.resolver import resolve
 from orchestrator.services import inventory
-from orchestrator.services.errors import Errors, ServiceError, ValidationFailed
+from orchestrator.domain.errors import Errors, ServiceError, ValidationFailed
 from orchestrator.services.reception import ivr_edit, numbers_edit, profiles_edit, rules_edit
 from orchestrator.services.reception.active import profile_state
 from webui_helpers import load_demo

@@ -16,7 +16,7 @@ from orchestrator.db.models import AuditEntry, CallRecord, Line, PhoneNumber, Re
 from orchestrator.render.snapshot import load_snapshot
 from orchestrator.routing.resolver import Conditions, resolve
 from orchestrator.services import inventory
-from orchestrator.services.errors import Errors, ServiceError, ValidationFailed
+from orchestrator.domain.errors import Errors, ServiceError, ValidationFailed
 from orchestrator.services.special import numbers, pool, profile_edit, routings, stats
 from orchestrator.services.special import rules as rule_service
 from orchestrator.services.special.active import profile_for, special_state

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from orchestrator.cli.demo_cmds import demo_yaml
 from orchestrator.db import Base
 from orchestrator.db.models import AuditEntry, Line, Login, PhoneNumber, ReceptionNumber, Tenant
-from orchestrator.services.errors import ValidationFailed
+from orchestrator.domain.errors import ValidationFailed
 from orchestrator.tenantdoc import export, importer
 
 
@@ -61,6 +61,7 @@ def test_round_trip_is_byte_identical(rt, migrated_engine):
     # empty the database, import the export, export again
     with rt.context() as ctx:
         from orchestrator.services import tenants
+        import orchestrator.services.tenants.service
         tenants.service.delete_tenant(ctx, ctx.tenant("Bauer SA"))
         ctx.commit()
         assert ctx.session.scalar(select(func.count()).select_from(Tenant)) == 0

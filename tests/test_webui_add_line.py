@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from orchestrator.db.models import FaxLine, HuntMember, Line, Login, PhoneNumber, Tenant
 from orchestrator.services import inventory
-from orchestrator.services.errors import Errors, ValidationFailed
+from orchestrator.domain.errors import Errors, ValidationFailed
 from orchestrator.services.lines import numberchoice
 from orchestrator.services.lines.schema import AddLineDoc
 from webui_helpers import (

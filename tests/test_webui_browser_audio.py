@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from orchestrator.db.models import AudioFile, Line
 from orchestrator.live import voicemail_messages as vm
-from orchestrator.render.platform import platform_from_settings
+from orchestrator.config import platform_from_settings
 from orchestrator.services.lines import service as lines
 from webui_helpers import ADMIN
 

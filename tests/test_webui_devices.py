@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from orchestrator.db.models import AuditEntry, Device, Line
 from orchestrator.services.devices import service as devices
-from orchestrator.services.errors import ValidationFailed
+from orchestrator.domain.errors import ValidationFailed
 from webui_helpers import (
     ADMIN, OTHER_ADMIN, PIERRE, field_error, ids, load_demo, load_other_tenant, logged_in, make_app, post,
     token_for,

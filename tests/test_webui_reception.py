@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from orchestrator.db.models import ReceptionNumber
-from orchestrator.services.errors import ServiceError, ValidationFailed
+from orchestrator.domain.errors import ServiceError, ValidationFailed
 from orchestrator.services.reception import hunt
 from orchestrator.services.reception.active import profile_state
 from webui_helpers import ADMIN, PIERRE, field_error, ids, load_demo, logged_in, make_app, post

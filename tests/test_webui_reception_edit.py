@@ -21,7 +21,7 @@ from orchestrator.db.models import AudioFile, ReceptionNumber, ReceptionProfile,
 from orchestrator.render.snapshot import load_snapshot
 from orchestrator.routing.resolver import resolve
 from orchestrator.services import inventory
-from orchestrator.services.errors import Errors
+from orchestrator.domain.errors import Errors
 from orchestrator.services.reception import rules_edit
 from webui_helpers import (
     ADMIN, OTHER_ADMIN, PIERRE, field_error, ids, load_demo, load_other_tenant, logged_in, make_app, post,

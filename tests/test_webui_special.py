@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from orchestrator.db.models import CallRecord, PhoneNumber, SpecialNumber
 from orchestrator.services import inventory
-from orchestrator.services.errors import Errors
+from orchestrator.domain.errors import Errors
 from webui_helpers import (
     ADMIN, OTHER_ADMIN, PIERRE, field_error, load_demo, load_other_tenant, logged_in, make_app, post, token_for,
 )

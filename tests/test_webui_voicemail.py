@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from orchestrator.db.models import AuditEntry, AudioFile, Line
 from orchestrator.live import voicemail_messages as vm
-from orchestrator.render.platform import platform_from_settings
+from orchestrator.config import platform_from_settings
 from orchestrator.render.snapshot import load_snapshot
 from orchestrator.render.views import line_view
 from orchestrator.services.audio import library

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from orchestrator.db.models import ApiToken, Login
 from orchestrator.services import apitokens
-from orchestrator.services.errors import FieldError, ServiceError
+from orchestrator.domain.errors import FieldError, ServiceError
 from orchestrator.services.logins import service as logins
 from orchestrator.services.passwords import verify_password
 

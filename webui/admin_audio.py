@@ -18,7 +18,7 @@ from orchestrator.media.announce import MAX_WORDS, VOICES
 from orchestrator.media.catalogue import CATALOGUE
 from orchestrator.media.convert import MAX_UPLOAD
 from orchestrator.services.audio import library, service
-from orchestrator.services.errors import ServiceError
+from orchestrator.domain.errors import ServiceError
 
 from .formdata import FormErrors, field_errors
 from .security import admin_required, db, tenant

@@ -21,7 +21,7 @@ from orchestrator.services.base import parse_doc
 from orchestrator.services.devices import service as devices
 from orchestrator.services.devices.models import MODELS
 from orchestrator.services.devices.schema import DeviceDoc
-from orchestrator.services.errors import FieldError, ServiceError
+from orchestrator.domain.errors import FieldError, ServiceError
 
 from .admin_lines import bp
 from .formdata import FormErrors, field_errors

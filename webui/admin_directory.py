@@ -21,7 +21,7 @@ from orchestrator.services.base import parse_doc
 from orchestrator.services.directory import contacts as book
 from orchestrator.services.directory import csv_io
 from orchestrator.services.directory.schema import ContactDoc
-from orchestrator.services.errors import FieldError, ServiceError
+from orchestrator.domain.errors import FieldError, ServiceError
 from orchestrator.services.logins import credentials
 
 from .formdata import FormErrors, field_errors

@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 
 from orchestrator.services.directory import photos
-from orchestrator.services.errors import ServiceError
+from orchestrator.domain.errors import ServiceError
 
 from .admin_directory import bp, _contact_or_404
 from .formdata import field_errors

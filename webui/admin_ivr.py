@@ -17,7 +17,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from orchestrator.db.models import Line, ReceptionNumber, ReceptionProfile
-from orchestrator.services.errors import Errors, ServiceError
+from orchestrator.domain.errors import Errors, ServiceError
 from orchestrator.services.reception import ivr_edit
 
 from .admin_reception import _profile_or_404, audio_options, bp

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from orchestrator.db.models import Line
 from orchestrator.services.base import parse_doc
-from orchestrator.services.errors import FieldError, ServiceError
+from orchestrator.domain.errors import FieldError, ServiceError
 from orchestrator.services.lines import numberchoice
 from orchestrator.services.lines.schema import AddLineDoc, NewFaxDoc
 

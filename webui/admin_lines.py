@@ -15,11 +15,11 @@ from sqlalchemy import select
 
 from orchestrator.db.models import AudioFile, FaxLine, Line, SpecialNumber
 from orchestrator.media.catalogue import CATALOGUE
-from orchestrator.services.errors import ServiceError
+from orchestrator.domain.errors import ServiceError
 from orchestrator.services.lines import removal
 from orchestrator.services.lines import service as lines
 from orchestrator.services.logins.accesses import accesses as company_accesses
-from orchestrator.services.numbering import SPECIAL_PRICES, national
+from orchestrator.domain.numbering import SPECIAL_PRICES, national
 
 from . import formdata
 from .formdata import FormErrors, field_errors

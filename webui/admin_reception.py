@@ -21,12 +21,12 @@ from sqlalchemy import select
 from orchestrator.db.models import AudioFile, Line, ReceptionNumber, ReceptionProfile
 from orchestrator.render.snapshot import load_snapshot
 from orchestrator.routing.resolver import resolve
-from orchestrator.services.errors import FieldError, ServiceError, ValidationFailed
-from orchestrator.services.profiles import rule_strings
+from orchestrator.domain.errors import FieldError, ServiceError, ValidationFailed
+from orchestrator.domain.profiles import rule_strings
 from orchestrator.services.reception import hunt
 from orchestrator.services.reception.active import profile_state
 from orchestrator.services.reception.service import force_profile
-from orchestrator.services.timerules import WEEKDAYS
+from orchestrator.domain.timerules import WEEKDAYS
 
 from . import formdata
 from .admin_lines import RING_TIMES, hold_music_options

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from orchestrator.services.errors import ServiceError
+from orchestrator.domain.errors import ServiceError
 from orchestrator.services.reception import numbers_edit
 
 from . import formdata

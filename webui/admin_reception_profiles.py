@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from orchestrator.services.errors import ServiceError
+from orchestrator.domain.errors import ServiceError
 from orchestrator.services.reception import profiles_edit
 
 from .admin_reception import _profile_or_404, _rec_or_404, bp, detail_page, profile_page

@@ -14,9 +14,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from orchestrator.db.models import ReceptionNumber, ReceptionRule
-from orchestrator.services.errors import Errors, ServiceError
+from orchestrator.domain.errors import Errors, ServiceError
 from orchestrator.services.reception import rules_edit
-from orchestrator.services.timerules import WEEKDAYS
+from orchestrator.domain.timerules import WEEKDAYS
 
 from .admin_reception import _rec_or_404, bp
 from .formdata import FormErrors, field_errors

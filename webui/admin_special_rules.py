@@ -15,11 +15,11 @@ from flask import Response, abort, render_template, request
 from flask_babel import gettext as _
 
 from orchestrator.db.models import SpecialNumber, SpecialRule
-from orchestrator.services.errors import ServiceError
+from orchestrator.domain.errors import ServiceError
 from orchestrator.services.special import rules as rule_service
 from orchestrator.services.special import stats
 from orchestrator.services.special.service import ORIGIN_ORDER
-from orchestrator.services.timerules import WEEKDAYS
+from orchestrator.domain.timerules import WEEKDAYS
 
 from .admin_reception import day_words, hour_words
 from .admin_special import bp, done, price, special_or_404

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from orchestrator.apply.service import is_live, node_states
 from orchestrator.config import ConfigError, Settings
 from orchestrator.db.models import Tenant
-from orchestrator.render.platform import platform_from_settings
+from orchestrator.config import platform_from_settings
 
 from .security import db, login_required, tenant
 from .sse import stream

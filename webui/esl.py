@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import current_app
 
 from orchestrator.esl import ESLClient
-from orchestrator.render.platform import platform_from_settings
+from orchestrator.config import platform_from_settings
 
 
 class Unreachable:

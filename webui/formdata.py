@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from orchestrator.services.errors import FieldError, ServiceError, ValidationFailed
+from orchestrator.domain.errors import FieldError, ServiceError, ValidationFailed
 
 from .i18n import error_text
 

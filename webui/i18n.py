@@ -15,8 +15,8 @@ from flask import Flask, has_request_context, session
 from flask_babel import Babel
 from flask_babel import gettext as _
 
-from orchestrator.services.errors import FieldError
-from orchestrator.services.numbering import national
+from orchestrator.domain.errors import FieldError
+from orchestrator.domain.numbering import national
 
 LANGUAGES = {"fr": "Français", "en": "English"}
 DEFAULT = "fr"

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from orchestrator.db.models import Contact, Line, Login, Tenant
 from orchestrator.runtime import Runtime
 from orchestrator.services.context import ServiceContext
-from orchestrator.services.numbering import NumberError, normalize
+from orchestrator.domain.numbering import NumberError, normalize
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from orchestrator.db.models import CallRecord, ClickToCall, Login
 from orchestrator.live import click_to_call, sms
-from orchestrator.services.errors import ServiceError
+from orchestrator.domain.errors import ServiceError
 
 from .esl import connect
 from .formdata import field_errors

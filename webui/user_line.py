@@ -18,7 +18,7 @@ from orchestrator.services.base import parse_doc
 from orchestrator.services.directory import contacts as book
 from orchestrator.services.directory import personal
 from orchestrator.services.directory.schema import ContactDoc
-from orchestrator.services.errors import ServiceError
+from orchestrator.domain.errors import ServiceError
 from orchestrator.services.lines import service as lines
 
 from . import formdata

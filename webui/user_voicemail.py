@@ -21,9 +21,9 @@ from flask_login import current_user
 from orchestrator.db.models import Line
 from orchestrator.live import voicemail_messages as vm
 from orchestrator.services.audio import library
-from orchestrator.services.errors import NotFound, ServiceError
+from orchestrator.domain.errors import NotFound, ServiceError
 from orchestrator.services.lines import service as lines
-from orchestrator.services.numbering import NumberError, normalize
+from orchestrator.domain.numbering import NumberError, normalize
 
 from . import formdata
 from .esl import connect

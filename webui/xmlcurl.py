@@ -12,7 +12,7 @@ import hmac
 from flask import Blueprint, Response, current_app, request
 
 from orchestrator.render.ondemand import answer
-from orchestrator.render.platform import platform_from_settings
+from orchestrator.config import platform_from_settings
 
 bp = Blueprint("xmlcurl", __name__)
 

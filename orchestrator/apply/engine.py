@@ -7,7 +7,7 @@ from typing import Protocol
 
 from ..esl import ESLClient, ESLError
 from ..render.freeswitch import LOCAL_STREAM_FILES, SOFIA_FILES
-from ..render.platform import Node
+from orchestrator.domain.topology import Node
 
 
 class Reloader(Protocol):

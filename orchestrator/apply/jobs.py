@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ..render.platform import platform_from_settings
+from orchestrator.config import platform_from_settings
 from ..runtime import Runtime
 from .engine import esl_reloader
 from .service import apply

@@ -8,7 +8,7 @@ import click
 
 from ..apply.engine import esl_reloader
 from ..apply.service import apply, node_states
-from ..render.platform import platform_from_settings
+from orchestrator.config import platform_from_settings
 from ..runtime import Runtime
 
 

@@ -13,7 +13,7 @@ from ..db.models import Login
 from ..runtime import Runtime
 from ..services import apitokens
 from ..services.directory import csv_io
-from ..services.errors import FieldError, NotFound, ValidationFailed
+from orchestrator.domain.errors import FieldError, NotFound, ValidationFailed
 
 
 @click.group("directory")

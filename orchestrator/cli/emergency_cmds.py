@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..db.models import EmergencyRoute
 from ..render.snapshot import EMERGENCY
 from ..runtime import Runtime
-from ..services.errors import FieldError, ValidationFailed
+from orchestrator.domain.errors import FieldError, ValidationFailed
 
 
 @click.group("emergency")

@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..runtime import Runtime, configure_logging
-from ..services.errors import ServiceError, ValidationFailed
+from orchestrator.domain.errors import ServiceError, ValidationFailed
 from . import (
     apply_cmds, db_cmds, demo_cmds, directory_cmds, emergency_cmds, fax_cmds, live_cmds, media_cmds, numbers_cmds,
     render_cmds, simulate_cmds, tenant_cmds, web_cmds,

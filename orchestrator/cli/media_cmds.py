@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..media.catalogue import build
-from ..render.platform import platform_from_settings
+from orchestrator.config import platform_from_settings
 from ..runtime import Runtime
 from ..services.audio import service as audio_service
 from ..services.audio.schema import AudioDoc

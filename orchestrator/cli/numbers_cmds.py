@@ -6,7 +6,7 @@ import click
 
 from ..runtime import Runtime
 from ..services import inventory
-from ..services.errors import Errors
+from orchestrator.domain.errors import Errors
 
 
 @click.group("numbers")

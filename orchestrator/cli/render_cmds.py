@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..render.freeswitch import render_tree
-from ..render.platform import platform_from_settings
+from orchestrator.config import platform_from_settings
 from ..render.snapshot import load_snapshot
 from ..runtime import Runtime
 

@@ -13,8 +13,8 @@ from ..db.models import Line, ReceptionNumber, SpecialNumber, Tenant
 from ..render.snapshot import load_snapshot
 from ..routing.resolver import resolve
 from ..runtime import Runtime
-from ..services.errors import NotFound, ServiceError
-from ..services.numbering import NumberError, normalize
+from orchestrator.domain.errors import NotFound, ServiceError
+from orchestrator.domain.numbering import NumberError, normalize
 
 
 def owner_of(session, number: str, region: str) -> Tenant | None:

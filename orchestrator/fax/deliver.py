@@ -19,7 +19,7 @@ from sqlalchemy import select
 from ..db.models import FaxLine
 from ..mail import send
 from ..runtime import Runtime
-from ..services.errors import NotFound, ServiceError
+from orchestrator.domain.errors import NotFound, ServiceError
 
 log = logging.getLogger(__name__)
 

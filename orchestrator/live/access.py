@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..db.models import Contact, Line, Login
-from ..services.errors import ServiceError
-from ..services.numbering import NumberError, normalize
+from orchestrator.domain.errors import ServiceError
+from orchestrator.domain.numbering import NumberError, normalize
 
 
 def own_line(session: Session, login: Login, line_number: str, region: str = "FR") -> Line:

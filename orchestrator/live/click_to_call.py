@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from ..db.models import ClickToCall, Login, Tenant
 from ..services.context import ServiceContext
-from ..services.errors import ServiceError
-from ..services.numbering import NumberError, normalize
+from orchestrator.domain.errors import ServiceError
+from orchestrator.domain.numbering import NumberError, normalize
 from .access import own_line
 
 log = logging.getLogger(__name__)

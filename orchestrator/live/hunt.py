@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..db.models import ReceptionNumber
-from ..render.platform import Platform
+from orchestrator.domain.topology import Platform
 from ..render.routes import RouteBuilder
 from ..render.snapshot import load_snapshot
 

@@ -10,10 +10,10 @@ from typing import Protocol
 from sqlalchemy import select
 
 from ..db.models import Line, Login, SmsMessage, Tenant
-from ..render.platform import platform_from_settings
+from orchestrator.config import platform_from_settings
 from ..services.context import ServiceContext
-from ..services.errors import FieldError, ValidationFailed
-from ..services.numbering import NumberError, normalize
+from orchestrator.domain.errors import FieldError, ValidationFailed
+from orchestrator.domain.numbering import NumberError, normalize
 from .access import own_line
 
 log = logging.getLogger(__name__)

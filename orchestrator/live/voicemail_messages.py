@@ -30,9 +30,9 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from ..db.models import Line, Tenant
-from ..render.platform import platform_from_settings
+from orchestrator.config import platform_from_settings
 from ..services.context import ServiceContext
-from ..services.errors import NotFound, ServiceError
+from orchestrator.domain.errors import NotFound, ServiceError
 
 PROFILE = "default"
 UUID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{7,63}$")

@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ..services.errors import FieldError, ValidationFailed
+from orchestrator.domain.errors import FieldError, ValidationFailed
 from .catalogue import CATALOGUE, build
 from .convert import AudioError
 

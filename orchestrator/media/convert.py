@@ -10,7 +10,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..services.errors import ServiceError
+from orchestrator.domain.errors import ServiceError
 
 MAX_UPLOAD = 2 * 1024 * 1024
 RATES = (8000, 16000)

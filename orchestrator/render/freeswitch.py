@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..db.models import AudioFile, Line, Tenant
 from .jinja import TEMPLATES, environment
-from .platform import Node, Platform
+from orchestrator.domain.topology import Node, Platform
 from .routes import route_extensions
 from .timezones import posix_tz
 from .snapshot import Snapshot, TenantSnap

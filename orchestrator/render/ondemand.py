@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..db.models import Tenant
 from .freeswitch import platform_data, platform_files, tenant_files
-from .platform import Node, Platform
+from orchestrator.domain.topology import Node, Platform
 from .snapshot import load_snapshot
 from .walker import load_contexts
 

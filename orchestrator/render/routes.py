@@ -20,12 +20,11 @@ import dataclasses
 from dataclasses import dataclass
 
 from ..db.models import Line, ReceptionNumber, ReceptionProfile, SpecialNumber, SpecialProfile
-from ..routing.draw import buckets, uuid_regex
-from ..routing.timeeval import fs_conditions
-from ..services.profiles import rule_strings
-from ..services.timerules import parse_days, parse_hours
+from orchestrator.domain.weights import buckets, uuid_regex
+from orchestrator.render.fstime import fs_conditions
+from orchestrator.domain.profiles import selection
 from .jinja import fs_value
-from .platform import Platform
+from orchestrator.domain.topology import Platform
 from .snapshot import Snapshot, TenantSnap
 from .views import LineView, audio_path, hold_music_url, line_view
 
@@ -97,30 +96,27 @@ class RouteBuilder:
         return f"user/{self.views[line_id].user}@{self.t.domain}"
 
     # -- selection: forced profile, rules, default -------------------------
-    def selection(self, number: str, profiles: list, rules: list, origins_of=lambda rule: []) -> None:
-        forced = next((i for i, p in enumerate(profiles) if p.forced), None)
-        default = next(i for i, p in enumerate(profiles) if p.is_default)
+    def selection(self, number: str, profiles: list, rules: list) -> None:
+        sel = selection(profiles, rules)
         actions = [("set", f"timezone={self.t.tenant.timezone}"), ("set", f"centrex_route={number}")]
-        if forced is not None:
+        if sel.forced is not None:
             self.ext(f"{number} entry (profile forced)", f"R~{number}",
-                     actions=actions + [self.go(f"P~{number}~{forced}")])
+                     actions=actions + [self.go(f"P~{number}~{sel.forced}")])
             return
         self.ext(f"{number} entry", f"R~{number}", actions=actions + [self.go(f"T~{number}")])
-        index = {p.id: i for i, p in enumerate(profiles)}
-        for n, rule in enumerate(rules):
-            days, hours = rule_strings(rule)
-            origin = origin_regex(origins_of(rule))
-            target = self.go(f"P~{number}~{index[rule.profile_id]}")
-            for j, fs in enumerate(fs_conditions(parse_days(days), parse_hours(hours))):
+        for rule in sel.rules:
+            origin = origin_regex(list(rule.origins))
+            target = self.go(f"P~{number}~{rule.profile}")
+            for j, fs in enumerate(fs_conditions(rule.days, rule.hours)):
                 conds = [Cond(attrs=fs.attributes())] if fs.attributes() else []
                 if origin:
                     conds.append(Cond("caller_id_number", origin))
                 if conds:
                     conds[-1].actions.append(target)
-                    self.ext(f"{number} rule {n + 1}.{j + 1}", f"T~{number}", *conds)
+                    self.ext(f"{number} rule {rule.number}.{j + 1}", f"T~{number}", *conds)
                 else:
-                    self.ext(f"{number} rule {n + 1}", f"T~{number}", actions=[target])
-        self.ext(f"{number} default profile", f"T~{number}", actions=[self.go(f"P~{number}~{default}")])
+                    self.ext(f"{number} rule {rule.number}", f"T~{number}", actions=[target])
+        self.ext(f"{number} default profile", f"T~{number}", actions=[self.go(f"P~{number}~{sel.default}")])
 
     # -- reception numbers ---------------------------------------------------
     def reception(self, rec: ReceptionNumber) -> None:
@@ -250,7 +246,7 @@ class RouteBuilder:
     # -- special numbers -----------------------------------------------------
     def special(self, sp: SpecialNumber) -> None:
         n = sp.number
-        self.selection(n, sp.profiles, sp.rules, origins_of=lambda r: [o for o in r.origins.split(",") if o])
+        self.selection(n, sp.profiles, sp.rules)
         for p, prof in enumerate(sp.profiles):
             self.routings(n, p, prof)
 

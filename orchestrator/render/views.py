@@ -14,8 +14,8 @@ from pathlib import Path
 
 from ..db.models import AudioFile, FaxLine, Line, ReceptionNumber, SpecialNumber
 from ..media.catalogue import CATALOGUE
-from ..services.numbering import national
-from .platform import Platform
+from orchestrator.domain.numbering import national
+from orchestrator.domain.topology import Platform
 from .snapshot import Snapshot, TenantSnap
 
 SILENCE = "silence_stream://-1"

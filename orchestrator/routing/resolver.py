@@ -14,11 +14,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from ..db.models import Line, ReceptionNumber, ReceptionProfile, SpecialNumber, SpecialProfile
-from ..services.numbering import NumberError, national, normalize, origin_class
-from ..services.profiles import rule_strings
-from ..services.timerules import parse_days, parse_hours
-from .draw import buckets, pick
-from .timeeval import rule_matches
+from orchestrator.domain.numbering import NumberError, national, normalize, origin_class
+from orchestrator.domain.profiles import choose_profile, selection
+from orchestrator.domain.weights import buckets, pick
 
 MAX_DEPTH = 12  # transfers followed; FreeSWITCH itself stops at 70
 
@@ -195,29 +193,24 @@ class Resolver:
 
     # -- profiles (T-1, T-2, S-3) --------------------------------------------
     def select(self, profiles: list, rules: list, with_origin: bool) -> int:
-        forced = next((i for i, p in enumerate(profiles) if p.forced), None)
-        if forced is not None:
-            self._chosen(profiles[forced].name, "forced")
-            self.plan.steps.append(f"profile \"{profiles[forced].name}\" is forced: no rule is evaluated")
-            return forced
-        index = {p.id: i for i, p in enumerate(profiles)}
         origin = origin_class(self._e164(self.caller)) if with_origin else None
-        for n, rule in enumerate(rules):
-            days, hours = rule_strings(rule)
-            origins = [o for o in getattr(rule, "origins", "").split(",") if o]
-            if not rule_matches(parse_days(days), parse_hours(hours), self.local):
-                continue
-            if origins and origin not in origins:
-                continue
-            i = index[rule.profile_id]
-            why = f"rule {n + 1} matched ({days}, {hours}" + (f", callers {'/'.join(origins)}" if origins else "") + ")"
-            self._chosen(profiles[i].name, why)
-            self.plan.steps.append(f"profile \"{profiles[i].name}\": {why}")
-            return i
-        i = next(i for i, p in enumerate(profiles) if p.is_default)
-        self._chosen(profiles[i].name, "no rule matched: default profile")
-        self.plan.steps.append(f"profile \"{profiles[i].name}\": no rule matched, default profile")
-        return i
+        choice = choose_profile(selection(profiles, rules), self.local, origin)
+        if choice.profile is None:
+            raise LookupError("a profiled number without a default profile")
+        name = profiles[choice.profile].name
+        if choice.why == "forced":
+            self._chosen(name, "forced")
+            self.plan.steps.append(f"profile \"{name}\" is forced: no rule is evaluated")
+        elif choice.rule is not None:
+            rule = choice.rule
+            why = (f"rule {rule.number} matched ({rule.days_text}, {rule.hours_text}"
+                   + (f", callers {'/'.join(rule.origins)}" if rule.origins else "") + ")")
+            self._chosen(name, why)
+            self.plan.steps.append(f"profile \"{name}\": {why}")
+        else:
+            self._chosen(name, "no rule matched: default profile")
+            self.plan.steps.append(f"profile \"{name}\": no rule matched, default profile")
+        return choice.profile
 
     def _chosen(self, name: str, reason: str) -> None:
         """The plan's profile is the dialled number's: a reception number

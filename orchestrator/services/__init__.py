@@ -2,6 +2,6 @@
 
 One package per resource (``schema``, ``validator``, ``service``):
 validate → store → audit → notify (:class:`context.ServiceContext`).
+Import the module you need (``orchestrator.services.lines.service``): the
+packages import nothing at import time, so there are no import cycles.
 """
-
-from . import audio, devices, directory, lines, logins, reception, special, tenants  # noqa: F401

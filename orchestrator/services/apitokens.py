@@ -19,7 +19,7 @@ from ..db import utcnow
 from ..db.models import ApiToken, Login
 from . import validation as v
 from .context import ServiceContext
-from .errors import Errors
+from orchestrator.domain.errors import Errors
 
 _FORMAT = re.compile(r"^ctk_([0-9a-f]{12})_[A-Za-z0-9_-]{20,100}$")
 

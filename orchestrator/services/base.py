@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .errors import Errors, FieldError, ValidationFailed
+from orchestrator.domain.errors import Errors, FieldError, ValidationFailed
 
 
 class Doc(BaseModel):

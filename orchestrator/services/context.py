@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..config import Settings
 from ..db.models import AuditEntry, Tenant
-from .errors import NotFound
+from orchestrator.domain.errors import NotFound
 from .notifier import Notifier, RecordingNotifier
 
 log = logging.getLogger(__name__)
@@ -36,13 +38,22 @@ def redact(details: dict[str, Any]) -> dict[str, Any]:
 @dataclass
 class ServiceContext:
     """One unit of work. Services add to ``session``; :meth:`commit` commits,
-    bumps the revision of every changed tenant and then notifies."""
+    bumps the revision of every changed tenant, notifies, then runs the
+    :meth:`after_commit` callbacks. A rollback runs the :meth:`on_rollback`
+    callbacks instead: side effects outside the database (media files,
+    e-mails, reloads) either wait for the commit or are undone with it.
+
+    Who commits: the unit of work's owner (one web request, one API call,
+    one CLI command, one job; see :func:`unit_of_work`), never a view."""
 
     session: Session
     settings: Settings
     actor: str = "system"
     notifier: Notifier = field(default_factory=RecordingNotifier)
     _changed: set[int] = field(default_factory=set)
+    _after_commit: list[Callable[[], None]] = field(default_factory=list)
+    _on_rollback: list[Callable[[], None]] = field(default_factory=list)
+    discarded: bool = False
 
     def audit(self, tenant_id: int | None, action: str, object_type: str, key: str, **details: Any) -> None:
         self.session.add(
@@ -60,24 +71,66 @@ class ServiceContext:
     def changed(self, tenant_id: int) -> None:
         self._changed.add(tenant_id)
 
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the current transaction has committed (a
+        failing callback is logged: the data is already stored)."""
+        self._after_commit.append(callback)
+
+    def on_rollback(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` if the current transaction rolls back (to remove
+        a file written for it, say)."""
+        self._on_rollback.append(callback)
+
+    def discard(self) -> None:
+        """Mark the unit of work as failed: its owner rolls it back instead
+        of committing (a form shown again with its errors)."""
+        self.discarded = True
+
     def commit(self) -> None:
         changed = sorted(self._changed)
         for tid in changed:
             tenant = self.session.get(Tenant, tid)
             if tenant is not None:
                 tenant.revision = (tenant.revision or 0) + 1
-        self.session.commit()
+        try:
+            self.session.commit()
+        except Exception:
+            self.rollback()
+            raise
         self._changed.clear()
+        self._on_rollback.clear()
+        callbacks, self._after_commit = self._after_commit, []
         if changed:
             self.notifier.tenants_changed(changed)
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:
+                log.exception("after-commit action failed", extra={"actor": self.actor})
 
     def rollback(self) -> None:
         self.session.rollback()
         self._changed.clear()
+        self._after_commit.clear()
+        callbacks, self._on_rollback = self._on_rollback, []
+        for callback in reversed(callbacks):
+            try:
+                callback()
+            except Exception:
+                log.exception("rollback clean-up failed", extra={"actor": self.actor})
+        self.discarded = False
+
+    def finish(self, ok: bool = True) -> None:
+        """End the unit of work: commit when ``ok`` and not discarded, else
+        roll back."""
+        if ok and not self.discarded:
+            self.commit()
+        else:
+            self.rollback()
 
     def close(self) -> None:
         """Roll back whatever was not committed and release the session."""
-        self.session.rollback()
+        self.rollback()
         self.session.close()
 
     def __enter__(self) -> "ServiceContext":
@@ -94,6 +147,24 @@ class ServiceContext:
         if tenant is None:
             raise NotFound(f"no tenant named {name_or_id!r}", error_id="tenant.not_found", field="tenant")
         return tenant
+
+
+@contextmanager
+def unit_of_work(factory: sessionmaker[Session], settings: Settings, actor: str = "system",
+                 notifier: Notifier | None = None) -> Iterator[ServiceContext]:
+    """One unit of work for a CLI command or a job: commits when the block
+    ends normally (unless :meth:`ServiceContext.discard` was called), rolls
+    back when it raises, and always releases the session."""
+    ctx = open_context(factory, settings, actor, notifier)
+    try:
+        yield ctx
+    except BaseException:
+        ctx.close()
+        raise
+    try:
+        ctx.finish()
+    finally:
+        ctx.close()
 
 
 def open_context(

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..db.models import PhoneNumber, Tenant
-from .errors import Errors
-from .numbering import NumberError, french_class, normalize, zone
+from orchestrator.domain.errors import Errors
+from orchestrator.domain.numbering import NumberError, french_class, normalize, zone
 
 USAGE_LABEL = {"line": "a line", "fax": "a fax line", "reception": "a reception number", "special": "a special number"}
 

@@ -7,8 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..db.models import Contact, ContactNumber, Line, ReceptionNumber
-from .errors import Errors
-from .numbering import check_short_number
+from orchestrator.domain.errors import Errors
+from orchestrator.domain.numbering import check_short_number
 
 
 def owner_of(session: Session, tenant_id: int, short: str) -> str | None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ..db.models import AudioFile
 from ..media.catalogue import CATALOGUE
 from .audio.schema import HoldMusicDoc
-from .errors import Errors
+from orchestrator.domain.errors import Errors
 
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 _HOST = re.compile(r"^(?=.{3,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$")

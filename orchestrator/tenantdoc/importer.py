@@ -14,7 +14,7 @@ from ..db.models import Tenant
 from ..services import audio, devices, directory, lines, logins, reception, special, tenants
 from ..services.base import pydantic_errors
 from ..services.context import ServiceContext
-from ..services.errors import Errors, FieldError, ValidationFailed
+from orchestrator.domain.errors import Errors, FieldError, ValidationFailed
 from . import export
 from .diff import diff
 from .schema import TenantDocument

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from orchestrator.db.models import Login
 from orchestrator.services import apitokens
-from orchestrator.services.errors import FieldError, NotFound, ServiceError, ValidationFailed
+from orchestrator.domain.errors import FieldError, NotFound, ServiceError, ValidationFailed
 
 from ..security import Principal, close_db, principal_for_login, runtime
 

@@ -11,7 +11,7 @@ from flask import abort, jsonify, request, send_file
 from orchestrator.db.models import AudioFile
 from orchestrator.media.catalogue import CATALOGUE
 from orchestrator.services.audio import library, service
-from orchestrator.services.errors import ServiceError
+from orchestrator.domain.errors import ServiceError
 
 from . import body, ctx, principal, route
 from .schemas import AnnouncementIn, AudioOut, CatalogueTrackOut

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from orchestrator.db.models import CallRecord, ClickToCall, Line, Login
 from orchestrator.live import click_to_call, sms
 from orchestrator.services.base import parse_doc
-from orchestrator.services.errors import NotFound
+from orchestrator.domain.errors import NotFound
 
 from ..esl import connect
 from ..security import own_lines_query

@@ -12,7 +12,7 @@ from orchestrator.services.directory import csv_io, personal
 from orchestrator.services.base import parse_doc
 from orchestrator.services.directory.schema import ContactDoc, DirectoryDoc
 from orchestrator.services.directory.service import contact_to_doc, tree_to_doc
-from orchestrator.services.errors import FieldError, ValidationFailed
+from orchestrator.domain.errors import FieldError, ValidationFailed
 
 from . import body, ctx, principal, route
 from .schemas import ContactIn, ContactOut, ImportReportOut

@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from orchestrator.db.models import FaxLine, Line
 from orchestrator.services.base import parse_doc
-from orchestrator.services.errors import FieldError, ValidationFailed
+from orchestrator.domain.errors import FieldError, ValidationFailed
 from orchestrator.services.lines import numberchoice, removal
 from orchestrator.services.lines import service as lines
 from orchestrator.services.lines.schema import AddLineDoc, NewFaxDoc
-from orchestrator.services.numbering import NumberError, normalize
+from orchestrator.domain.numbering import NumberError, normalize
 
 from ..security import own_lines_query
 from . import ctx, principal, route, body

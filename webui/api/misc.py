@@ -10,7 +10,7 @@ from flask import jsonify, request
 from orchestrator.db.models import Line, Login
 from orchestrator.render.snapshot import load_snapshot
 from orchestrator.routing.resolver import resolve
-from orchestrator.services.errors import FieldError, ValidationFailed
+from orchestrator.domain.errors import FieldError, ValidationFailed
 
 from ..applystatus import compute_status
 from ..security import own_lines_query

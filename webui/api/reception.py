@@ -7,7 +7,7 @@ from flask import abort, jsonify
 from sqlalchemy import select
 
 from orchestrator.db.models import ReceptionNumber, ReceptionProfile
-from orchestrator.services.numbering import NumberError, normalize
+from orchestrator.domain.numbering import NumberError, normalize
 from orchestrator.services.reception import hunt
 from orchestrator.services.reception.active import profile_state
 from orchestrator.services.reception.schema import HuntGroupDoc

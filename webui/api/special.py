@@ -14,8 +14,8 @@ from flask import Response, abort, jsonify, request
 from pydantic import BaseModel, Field
 
 from orchestrator.db.models import SpecialNumber, SpecialProfile, SpecialRule
-from orchestrator.services.errors import FieldError, ValidationFailed
-from orchestrator.services.numbering import NumberError, normalize
+from orchestrator.domain.errors import FieldError, ValidationFailed
+from orchestrator.domain.numbering import NumberError, normalize
 from orchestrator.services.special import numbers, pool, profile_edit, routings, stats
 from orchestrator.services.special import rules as rule_service
 from orchestrator.services.special.active import special_state

@@ -13,7 +13,7 @@ from flask import abort, jsonify, request, send_file
 from orchestrator.db.models import Line
 from orchestrator.live import voicemail_messages as vm
 from orchestrator.services.audio import library
-from orchestrator.services.errors import ServiceError
+from orchestrator.domain.errors import ServiceError
 from orchestrator.services.lines import service as lines
 
 from ..esl import connect

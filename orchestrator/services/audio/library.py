@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from ...db.models import AudioFile, Line, Tenant
 from ..base import parse_doc
 from ..context import ServiceContext
-from ..errors import FieldError, ServiceError, ValidationFailed
+from orchestrator.domain.errors import FieldError, ServiceError, ValidationFailed
 from . import service
 from .schema import AudioDoc
 
@@ -70,7 +70,7 @@ def announce(ctx: ServiceContext, tenant: Tenant, name: str, category: str, text
     """M-4: the text spoken (espeak-ng) over a catalogue track (sox), added to
     the library like an upload."""
     from ...media import announce as tts
-    from ...render.platform import platform_from_settings
+    from orchestrator.config import platform_from_settings
 
     problems = _check(ctx.session, tenant.id, name or "", category or "")
     try:
@@ -90,7 +90,7 @@ def announce(ctx: ServiceContext, tenant: Tenant, name: str, category: str, text
 
 def sound_path(ctx: ServiceContext, audio: AudioFile) -> Path | None:
     """The converted sound (8 kHz wav) of a library file, if present here."""
-    from ...render.platform import platform_from_settings
+    from orchestrator.config import platform_from_settings
     from ...render.views import audio_path
 
     path = Path(audio_path(platform_from_settings(ctx.settings), audio))
@@ -100,7 +100,7 @@ def sound_path(ctx: ServiceContext, audio: AudioFile) -> Path | None:
 def catalogue_path(ctx: ServiceContext, track: str) -> Path:
     """The sound of a catalogue track (synthesised on first use)."""
     from ...media.announce import catalogue_track
-    from ...render.platform import platform_from_settings
+    from orchestrator.config import platform_from_settings
 
     return catalogue_track(platform_from_settings(ctx.settings).media_dir, track)
 

@@ -10,7 +10,7 @@ from ...db.models import AudioFile, Line, ReceptionProfile, Tenant
 from .. import validation as v
 from ..base import collecting
 from ..context import ServiceContext
-from ..errors import Errors, ServiceError
+from orchestrator.domain.errors import Errors, ServiceError
 from .schema import AudioDoc
 
 
@@ -64,7 +64,7 @@ def upload(ctx: ServiceContext, tenant: Tenant, name: str, category: str, data: 
     """M-2: check the upload by content, convert it with sox, store it under
     its SHA-256, and add it to the tenant's library."""
     from ...media.convert import convert, publish_stream
-    from ...render.platform import platform_from_settings
+    from orchestrator.config import platform_from_settings
     from ...render.views import stream_name
 
     media_dir = platform_from_settings(ctx.settings).media_dir

@@ -13,7 +13,7 @@ from ...db.models import Device, DeviceKey, DevicePort, Line, ReceptionNumber, T
 from .. import validation as v
 from ..base import collecting, merge_changes, pydantic_errors
 from ..context import ServiceContext
-from ..errors import Errors
+from orchestrator.domain.errors import Errors
 from ..inventory import parse
 from ..reception.validator import tenant_line
 from .models import KEYS_PER_CONSOLE, MODELS

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ...db.models import Contact, ContactNumber, DirectoryList, Line, Login, Tenant
 from ..base import collecting
 from ..context import ServiceContext
-from ..errors import Errors, ServiceError
+from orchestrator.domain.errors import Errors, ServiceError
 from .schema import ContactDoc
 from .service import _FIELDS, create_contact, create_list
 from .validator import validate_contact

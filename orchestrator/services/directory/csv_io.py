@@ -30,8 +30,8 @@ from sqlalchemy import select
 
 from ...db.models import Contact, Line, Tenant
 from ..context import ServiceContext
-from ..errors import Errors, FieldError
-from ..numbering import NumberError, check_short_number, normalize
+from orchestrator.domain.errors import Errors, FieldError
+from orchestrator.domain.numbering import NumberError, check_short_number, normalize
 from . import contacts as book
 from .schema import ContactDoc, ContactNumberDoc
 

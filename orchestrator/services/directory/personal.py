@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ...db.models import Contact, Login, Tenant
 from ..context import ServiceContext
-from ..errors import Errors
+from orchestrator.domain.errors import Errors
 from . import contacts as book
 from .schema import ContactDoc
 from .service import create_contact

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ...db.models import Contact
 from ..context import ServiceContext
-from ..errors import ServiceError
+from orchestrator.domain.errors import ServiceError
 
 MAX_PHOTO = 1024 * 1024
 KINDS = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif"}

@@ -8,7 +8,7 @@ from ...db.models import Contact, ContactNumber, DirectoryList, Line, Login, Ten
 from .. import validation as v
 from ..base import collecting
 from ..context import ServiceContext
-from ..errors import Errors
+from orchestrator.domain.errors import Errors
 from .schema import ContactDoc, ContactNumberDoc, DirectoryDoc, ListDoc, PersonalDirectoryDoc
 from .validator import validate_contact
 

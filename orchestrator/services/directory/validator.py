@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ...db.models import Line, Login, Tenant
 from .. import shortnumbers
 from .. import validation as v
-from ..errors import Errors
+from orchestrator.domain.errors import Errors
 from ..inventory import parse
 from .schema import ContactDoc
 

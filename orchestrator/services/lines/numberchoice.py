@@ -26,7 +26,7 @@ from ...db.models import FaxLine, Line, PhoneNumber, Tenant
 from .. import inventory
 from ..base import parse_doc
 from ..context import ServiceContext
-from ..errors import Errors, FieldError, ValidationFailed
+from orchestrator.domain.errors import Errors, FieldError, ValidationFailed
 from . import service
 from .schema import AddLineDoc, FaxLineDoc, LineDoc, NewFaxDoc
 

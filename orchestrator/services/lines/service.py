@@ -11,8 +11,8 @@ from .. import inventory
 from ..audio.schema import HoldMusicDoc
 from ..base import collecting, merge_changes, parse_doc
 from ..context import ServiceContext
-from ..errors import Errors
-from ..numbering import national
+from orchestrator.domain.errors import Errors
+from orchestrator.domain.numbering import national
 from ..passwords import random_password
 from .schema import FaxLineDoc, ForwardsDoc, LineDoc, OptionsDoc, SipDoc, VoicemailDoc
 from .validator import LineValues, validate, validate_fax

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from ...db.models import Line, Tenant
 from .. import shortnumbers
 from .. import validation as v
-from ..errors import Errors
+from orchestrator.domain.errors import Errors
 from ..inventory import parse
-from ..numbering import french_class
+from orchestrator.domain.numbering import french_class
 from .schema import FaxLineDoc, LineDoc
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from ...db.models import Contact, Login
 from ..context import ServiceContext
-from ..errors import Errors
+from orchestrator.domain.errors import Errors
 from ..inventory import parse
 from ..passwords import random_password
 from . import service

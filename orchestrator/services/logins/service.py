@@ -8,7 +8,7 @@ from ...db.models import Line, Login, Tenant
 from .. import validation as v
 from ..base import collecting
 from ..context import ServiceContext
-from ..errors import Errors
+from orchestrator.domain.errors import Errors
 from ..inventory import parse
 from ..passwords import hash_password, is_password_hash
 from .schema import LoginDoc

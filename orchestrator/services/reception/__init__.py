@@ -1,1 +1,1 @@
-from . import schema, service  # noqa: F401
+"""The reception service package (schema, validator, service)."""

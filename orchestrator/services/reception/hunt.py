@@ -12,7 +12,7 @@ from ...db.models import HuntMember, Line, ReceptionNumber, ReceptionProfile, Te
 from .. import validation as v
 from ..base import collecting, parse_doc
 from ..context import ServiceContext
-from ..errors import Errors, ServiceError
+from orchestrator.domain.errors import Errors, ServiceError
 from .schema import HuntGroupDoc
 from .service import profile_to_doc
 from .validator import validate_hunt

@@ -19,7 +19,7 @@ from ...db.models import IvrKey, ReceptionNumber, ReceptionProfile
 from .. import validation as v
 from ..base import Doc, collecting, parse_doc
 from ..context import ServiceContext
-from ..errors import Errors
+from orchestrator.domain.errors import Errors
 from .profiles_edit import require_kind
 from .schema import IvrTargetDoc
 from .service import profile_to_doc

@@ -23,7 +23,7 @@ from .. import shortnumbers
 from .. import validation as v
 from ..base import Doc, collecting, parse_doc
 from ..context import ServiceContext
-from ..errors import Errors, ServiceError
+from orchestrator.domain.errors import Errors, ServiceError
 from .schema import HuntGroupDoc, ProfileDoc, ReceptionDoc
 from .service import create, delete
 

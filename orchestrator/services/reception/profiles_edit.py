@@ -20,8 +20,8 @@ from ...db.models import HuntMember, IvrKey, ReceptionNumber, ReceptionProfile
 from .. import validation as v
 from ..base import Doc, collecting, parse_doc
 from ..context import ServiceContext
-from ..errors import Errors, ServiceError
-from ..profiles import check_profiles
+from orchestrator.domain.errors import Errors, ServiceError
+from orchestrator.domain.profiles import check_profiles
 from .service import delete_profile as _delete_profile
 
 KINDS = ("hunt", "ivr")

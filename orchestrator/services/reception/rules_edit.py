@@ -19,9 +19,9 @@ from pydantic import Field
 from ...db.models import ReceptionNumber, ReceptionProfile, ReceptionRule
 from ..base import Doc, collecting, parse_doc
 from ..context import ServiceContext
-from ..errors import Errors, ValidationFailed
-from ..profiles import parse_rule, rule_columns, rule_strings
-from ..timerules import WEEKDAYS
+from orchestrator.domain.errors import Errors, ValidationFailed
+from orchestrator.domain.profiles import parse_rule, rule_columns, rule_strings
+from orchestrator.domain.timerules import WEEKDAYS
 from .schema import RuleDoc
 
 

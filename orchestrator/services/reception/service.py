@@ -11,9 +11,9 @@ from .. import inventory
 from .. import validation as v
 from ..base import collecting
 from ..context import ServiceContext
-from ..errors import Errors, ServiceError
+from orchestrator.domain.errors import Errors, ServiceError
 from ..lines.service import hold_music_doc
-from ..profiles import rule_columns, rule_strings
+from orchestrator.domain.profiles import rule_columns, rule_strings
 from .schema import HuntGroupDoc, IvrDoc, IvrTargetDoc, ProfileDoc, ReceptionDoc, RuleDoc
 from .validator import find_loop, resolve_target, validate_base, validate_hunt
 

@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session
 from ...db.models import IvrKey, Line, ReceptionNumber, ReceptionProfile, Tenant
 from .. import shortnumbers
 from .. import validation as v
-from ..errors import Errors
+from orchestrator.domain.errors import Errors
 from ..inventory import parse
 from ..lines.validator import check_own_number
-from ..profiles import check_profiles
+from orchestrator.domain.profiles import check_profiles
 from .schema import HuntGroupDoc, IvrTargetDoc, ReceptionDoc
 
 DIGITS = tuple("0123456789")

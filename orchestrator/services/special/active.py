@@ -11,10 +11,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from ...db.models import SpecialNumber, SpecialProfile
-from ...routing.timeeval import rule_matches
-from ..numbering import NumberError, normalize, origin_class
-from ..profiles import rule_strings
-from ..timerules import parse_days, parse_hours
+from orchestrator.domain.numbering import NumberError, normalize, origin_class
+from orchestrator.domain.profiles import choose_profile, selection
 from .service import ORIGIN_ORDER
 
 
@@ -46,17 +44,12 @@ class SpecialState:
 
 def special_state(special: SpecialNumber, timezone: str, now: datetime | None = None) -> SpecialState:
     local = (now or datetime.now(ZoneInfo(timezone))).astimezone(ZoneInfo(timezone))
-    by_id = {p.id: p for p in special.profiles}
-    default = next((p for p in special.profiles if p.is_default), None)
-    matching = []
-    for n, rule in enumerate(special.rules, start=1):
-        days, hours = rule_strings(rule)
-        if rule_matches(parse_days(days), parse_hours(hours), local) and rule.profile_id in by_id:
-            matching.append((n, rule))
+    sel = selection(special.profiles, special.rules)
     by_origin: dict[str, tuple[SpecialProfile | None, int | None]] = {}
     for origin in ORIGIN_ORDER:
-        hit = next(((n, r) for n, r in matching if not r.origins or origin in r.origins.split(",")), None)
-        by_origin[origin] = (by_id[hit[1].profile_id], hit[0]) if hit else (default, None)
+        choice = choose_profile(sel, local, origin, honour_forced=False)
+        profile = special.profiles[choice.profile] if choice.profile is not None else None
+        by_origin[origin] = (profile, choice.rule.number if choice.rule else None)
     return SpecialState(forced=next((p for p in special.profiles if p.forced), None), by_origin=by_origin,
                         with_rules=frozenset(r.profile_id for r in special.rules), local_time=local)
 

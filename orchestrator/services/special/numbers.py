@@ -14,7 +14,7 @@ from ...db.models import SpecialNumber, Tenant
 from .. import validation as v
 from ..base import collecting, parse_doc
 from ..context import ServiceContext
-from ..errors import ServiceError
+from orchestrator.domain.errors import ServiceError
 from ..inventory import parse
 from . import service
 from .inputs import LabelDoc, NewSpecialDoc

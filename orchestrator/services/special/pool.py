@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...db.models import PhoneNumber, Tenant
-from ..numbering import SPECIAL_PRICES, special_prefix
+from orchestrator.domain.numbering import SPECIAL_PRICES, special_prefix
 
 PRICES = SPECIAL_PRICES  # prefix → caller price (N-3), in the manual's order
 

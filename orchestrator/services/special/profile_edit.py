@@ -12,7 +12,7 @@ from typing import Any
 from ...db.models import Routing, RoutingDestination, SpecialNumber, SpecialProfile
 from ..base import collecting, parse_doc
 from ..context import ServiceContext
-from ..errors import Errors, ServiceError
+from orchestrator.domain.errors import Errors, ServiceError
 from . import service
 from .inputs import ProfileNameDoc
 

@@ -16,10 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...db.models import ReceptionNumber, Routing, RoutingDestination, SpecialProfile, Tenant
-from ...routing.draw import BUCKETS, buckets, position
+from orchestrator.domain.weights import BUCKETS, buckets, position
 from ..base import collecting, parse_doc
 from ..context import ServiceContext
-from ..errors import Errors
+from orchestrator.domain.errors import Errors
 from ..inventory import parse
 from .inputs import RoutingsDoc
 from .schema import DestinationDoc, RoutingDoc

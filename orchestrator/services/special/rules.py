@@ -11,8 +11,8 @@ from typing import Any
 from ...db.models import SpecialNumber, SpecialRule
 from ..base import collecting, parse_doc
 from ..context import ServiceContext
-from ..errors import Errors, ServiceError
-from ..profiles import parse_rule, rule_columns, rule_strings
+from orchestrator.domain.errors import Errors, ServiceError
+from orchestrator.domain.profiles import parse_rule, rule_columns, rule_strings
 from .inputs import MoveDoc, RuleInDoc
 from .schema import SpecialRuleDoc
 from .service import ORIGIN_ORDER

@@ -8,8 +8,8 @@ from ...db.models import ReceptionNumber, Routing, RoutingDestination, SpecialNu
 from .. import inventory
 from ..base import collecting
 from ..context import ServiceContext
-from ..errors import Errors, ServiceError
-from ..profiles import rule_columns, rule_strings
+from orchestrator.domain.errors import Errors, ServiceError
+from orchestrator.domain.profiles import rule_columns, rule_strings
 from .schema import DestinationDoc, RoutingDoc, SpecialDoc, SpecialProfileDoc, SpecialRuleDoc
 from .validator import resolve_destination, validate
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from ...db.models import CallRecord, Line, SpecialNumber
 from ..context import ServiceContext
-from ..errors import FieldError, ValidationFailed
+from orchestrator.domain.errors import FieldError, ValidationFailed
 
 MAX_DAYS = 366
 DEFAULT_DAYS = 30

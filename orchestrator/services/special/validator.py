@@ -7,10 +7,10 @@ from sqlalchemy.orm import Session
 
 from ...db.models import ReceptionNumber, Tenant
 from .. import validation as v
-from ..errors import Errors
+from orchestrator.domain.errors import Errors
 from ..inventory import parse
-from ..numbering import french_class, special_prefix
-from ..profiles import check_profiles
+from orchestrator.domain.numbering import french_class, special_prefix
+from orchestrator.domain.profiles import check_profiles
 from .schema import DestinationDoc, SpecialDoc
 
 

@@ -11,7 +11,7 @@ from ...db.models import (
 )
 from ..base import collecting
 from ..context import ServiceContext
-from ..errors import Errors
+from orchestrator.domain.errors import Errors
 from .schema import TenantDoc
 from .validator import validate
 

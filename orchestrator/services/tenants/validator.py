@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 
 from ...db.models import Tenant
 from .. import validation as v
-from ..errors import Errors
+from orchestrator.domain.errors import Errors
 from .schema import TenantDoc
 
 

@@ -28,12 +28,10 @@ profiles, the carrier gateway. They come from the ``[freeswitch]``,
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
 
-from ..config import ConfigError, Settings
+from .errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -90,48 +88,3 @@ class Platform:
                 return node
         known = ", ".join(n.name for n in self.nodes) or "none configured"
         raise ConfigError(f"unknown node {name!r} (known: {known})")
-
-
-_PLATFORM_KEYS = {f for f in Platform.__dataclass_fields__ if f not in ("gateway", "nodes")}
-
-
-def _typed(cls: type, data: Mapping[str, Any], section: str) -> dict[str, Any]:
-    fields = cls.__dataclass_fields__
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        if key not in fields:
-            raise ConfigError(f"unknown setting {key!r} in [{section}]; known: {', '.join(sorted(fields))}")
-        kind = fields[key].type
-        if kind in ("Path", Path):
-            value = Path(value)
-        elif kind in ("int", int) and not isinstance(value, int):
-            raise ConfigError(f"[{section}] {key} must be a whole number")
-        out[key] = value
-    return out
-
-
-def platform_from_settings(settings: Settings) -> Platform:
-    extra = settings.extra
-    fs = dict(extra.get("freeswitch", {}))
-    unknown = set(fs) - _PLATFORM_KEYS
-    if unknown:
-        raise ConfigError(f"unknown setting(s) {', '.join(sorted(unknown))} in [freeswitch]")
-    values = _typed(Platform, fs, "freeswitch")
-    values.setdefault("media_dir", settings.var_dir / "media")
-    values.setdefault("spool_dir", settings.var_dir / "spool")
-    bindir = Path(sys.executable).parent
-    config = f" --config {settings.config_file}" if settings.config_file else ""
-    values.setdefault("fax_deliver_command", f"{bindir / 'orchestrator'}{config} fax deliver")
-    values.setdefault("mailer", str(bindir / "centrex-sendmail"))
-    values.setdefault("mailer_args", f"-t{config}")
-    gateway = Gateway(**_typed(Gateway, extra.get("gateway", {}), "gateway"))
-    nodes = []
-    for name, data in sorted(extra.get("nodes", {}).items()):
-        node_values = _typed(Node, {k: v for k, v in data.items()}, f"nodes.{name}")
-        node_values.setdefault("conf_dir", settings.var_dir / "nodes" / name / "conf")
-        nodes.append(Node(name=name, **node_values))
-    if not nodes:
-        nodes.append(Node(name="local", conf_dir=settings.var_dir / "freeswitch" / "conf",
-                          esl_host=values.get("esl_ip", "127.0.0.1"), esl_port=values.get("esl_port", 8021),
-                          esl_password=values.get("esl_password", "ClueCon")))
-    return Platform(gateway=gateway, nodes=tuple(nodes), **values)

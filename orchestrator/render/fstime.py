@@ -1,53 +1,15 @@
-"""Time rules (T-1): evaluate one against a local time, and express it as
-FreeSWITCH time conditions. Both live here so they cannot drift apart.
-
-Semantics (documented for admins too): days and hours are both checked
-against the current local time of the tenant. ``mon-fri 22:00-06:00``
-therefore matches Monday 02:00 and Friday 23:00 but not Saturday 02:00.
-Hours: start inclusive, end exclusive, wrapping over midnight when
-end <= start. Date ranges are inclusive and wrap over the new year.
-"""
+"""Time rules (T-1) as FreeSWITCH time conditions (``wday``, ``mon``,
+``mday``, ``time-of-day``), with the same semantics as
+:func:`orchestrator.domain.timeeval.rule_matches`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
-from ..services.timerules import Days, Hours
+from orchestrator.domain.timeeval import day_month
+from orchestrator.domain.timerules import Days, Hours
 
 _DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-
-
-def _dm(text: str) -> tuple[int, int]:
-    day, month = text.split("/")
-    return int(day), int(month)
-
-
-def days_match(days: Days, local: datetime) -> bool:
-    if days.kind == "all":
-        return True
-    if days.kind == "weekdays":
-        wd = local.isoweekday()  # 1 = Monday
-        a, b = days.weekday_from, days.weekday_to
-        return a <= wd <= b if a <= b else (wd >= a or wd <= b)  # type: ignore[operator]
-    start, end = _dm(days.date_from), _dm(days.date_to)  # type: ignore[arg-type]
-    cur = (local.month, local.day)
-    s, e = (start[1], start[0]), (end[1], end[0])
-    return s <= cur <= e if s <= e else (cur >= s or cur <= e)
-
-
-def hours_match(hours: Hours, local: datetime) -> bool:
-    if hours.time_from is None:
-        return True
-    minute = local.hour * 60 + local.minute
-    a, b = hours.time_from, hours.time_to
-    if a < b:  # type: ignore[operator]
-        return a <= minute < b  # type: ignore[operator]
-    return minute >= a or minute < b  # type: ignore[operator]
-
-
-def rule_matches(days: Days, hours: Hours, local: datetime) -> bool:
-    return days_match(days, local) and hours_match(hours, local)
 
 
 @dataclass(frozen=True)
@@ -85,7 +47,7 @@ def _fs_time_of_day(hours: Hours) -> str | None:
 
 def _date_spans(days: Days) -> list[tuple[str, str | None]]:
     """DD/MM ranges as (mon, mday) condition pairs."""
-    (d1, m1), (d2, m2) = _dm(days.date_from), _dm(days.date_to)  # type: ignore[arg-type]
+    (d1, m1), (d2, m2) = day_month(days.date_from), day_month(days.date_to)  # type: ignore[arg-type]
     months: list[int] = []
     m = m1
     while True:

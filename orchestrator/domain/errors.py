@@ -26,6 +26,12 @@ class FieldError:
         return {"id": self.error_id, "field": self.field, "message": self.message}
 
 
+class ConfigError(Exception):
+    """The configuration file or an environment variable is unusable."""
+
+    error_id = "config.invalid"
+
+
 class ServiceError(Exception):
     """Base of every error the service layer raises on purpose."""
 
