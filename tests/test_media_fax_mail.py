@@ -111,7 +111,7 @@ def test_fax_is_mailed_as_pdf(rt, tmp_path):
     make_tiff(tiff)
     with smtp_sink() as (sink, port):
         rt.settings = replace(rt.settings, smtp_port=port, smtp_from="fax@centrex.test")
-        assert deliver(rt, "+33175000110", tiff) == "commandes@example.com"
+        assert deliver_with(rt, "+33175000110", tiff) == "commandes@example.com"
         [msg] = sink.wait()
     assert msg["To"] == "commandes@example.com" and "Fax Commandes" in msg["Subject"]
     [pdf] = [p for p in msg.iter_attachments()]
@@ -119,15 +119,22 @@ def test_fax_is_mailed_as_pdf(rt, tmp_path):
     assert pdf.get_content().startswith(b"%PDF")
 
 
+def deliver_with(rt, number, tiff):
+    from orchestrator.fax.deliver import deliver
+
+    with rt.context() as ctx:
+        return deliver(ctx.session, ctx.settings, number, tiff)
+
+
 def test_fax_delivery_errors(rt, tmp_path):
     from orchestrator.fax.deliver import deliver
     from orchestrator.domain.errors import ServiceError
 
     with pytest.raises(ServiceError) as exc:
-        deliver(rt, "+33175000110", tmp_path / "missing.tif")
+        deliver_with(rt, "+33175000110", tmp_path / "missing.tif")
     assert exc.value.error_id == "fax.nothing_received"
     with pytest.raises(ServiceError) as exc:
-        deliver(rt, "+33175000110; rm -rf /", tmp_path / "x.tif")
+        deliver_with(rt, "+33175000110; rm -rf /", tmp_path / "x.tif")
     assert exc.value.error_id == "fax.bad_number"
 
 

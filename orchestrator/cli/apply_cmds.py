@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
+from sqlalchemy import select
 
 from ..apply.engine import esl_reloader
+from ..apply.jobs import QUEUE
 from ..apply.service import apply, node_states
 from orchestrator.config import platform_from_settings
+from ..db.models import Tenant
 from ..runtime import Runtime
 
 
@@ -30,7 +34,7 @@ def _print_results(results, verb: str) -> bool:
 def apply_cmd(rt: Runtime, tenant_name: str | None) -> None:
     """Render and put the configuration live on every node."""
     platform = platform_from_settings(rt.settings)
-    with rt.context(actor="cli:apply") as ctx:
+    with rt.unit_of_work(actor="cli:apply") as ctx:
         ids = [ctx.tenant(tenant_name).id] if tenant_name else None
         results = apply(ctx.session, platform, esl_reloader(), tenant_ids=ids)
     if not _print_results(results, "reloaded"):
@@ -45,7 +49,7 @@ def resync(rt: Runtime) -> None:
     Prints what it changed; changes nothing when nothing differs; exits 1 on
     any failure."""
     platform = platform_from_settings(rt.settings)
-    with rt.context(actor="cli:resync") as ctx:
+    with rt.unit_of_work(actor="cli:resync") as ctx:
         results = apply(ctx.session, platform, esl_reloader())
     if not _print_results(results, "reloaded"):
         sys.exit(1)
@@ -55,14 +59,8 @@ def resync(rt: Runtime) -> None:
 @click.pass_obj
 def status(rt: Runtime) -> None:
     """Each node's last apply: result, time, tree, and tenants not yet live."""
-    import json
-
-    from sqlalchemy import select
-
-    from ..db.models import Tenant
-
     platform = platform_from_settings(rt.settings)
-    with rt.context() as ctx:
+    with rt.unit_of_work() as ctx:
         states = {s.node: s for s in node_states(ctx.session)}
         tenants = list(ctx.session.scalars(select(Tenant).order_by(Tenant.name)))
         for node in platform.nodes:
@@ -89,8 +87,6 @@ def worker(rt: Runtime, burst: bool) -> None:
         raise click.ClickException("the worker needs REDIS_URL (without Redis, changes are applied inline)")
     import redis
     from rq import Queue, Worker
-
-    from ..apply.jobs import QUEUE
 
     conn = redis.Redis.from_url(rt.settings.redis_url)
     queue = Queue(f"{rt.settings.redis_prefix}-{QUEUE}", connection=conn)

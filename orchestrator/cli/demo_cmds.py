@@ -30,7 +30,7 @@ def demo() -> None:
 @click.pass_obj
 def load(rt: Runtime, replace: bool) -> None:
     """Load (or reload) the demo tenant "Bauer SA" through the import path."""
-    with rt.context(actor="cli:demo") as ctx:
+    with rt.unit_of_work(actor="cli:demo") as ctx:
         result = importer.import_document(ctx, importer.load_yaml(demo_yaml()), replace=replace)
     click.echo(f"demo tenant {result.tenant}: {'created' if result.created else 'reloaded'}")
     for role, login, password in DEMO_CREDENTIALS:

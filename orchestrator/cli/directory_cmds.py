@@ -28,7 +28,7 @@ def directory() -> None:
 @click.pass_obj
 def import_(rt: Runtime, tenant: str, file: Path, dry_run: bool) -> None:
     """Replace TENANT's company directory with FILE (all or nothing)."""
-    with rt.context(actor="cli:directory") as ctx:
+    with rt.unit_of_work(actor="cli:directory") as ctx:
         report = csv_io.import_company_directory(ctx, ctx.tenant(tenant), file.read_bytes(), dry_run=dry_run)
         if not report.ok:  # reported by `main` as "row R, column C (Name): message [id]", exit code 2
             raise ValidationFailed([FieldError(p.error_id, f"row {p.row}, column {p.column} ({p.column_name})",
@@ -38,8 +38,8 @@ def import_(rt: Runtime, tenant: str, file: Path, dry_run: bool) -> None:
         click.echo(f"{verb} {report.before['contacts']} contact(s) in {report.before['lists']} list(s) by "
                    f"{new['contacts']} contact(s) in {new['lists']} list(s) "
                    f"({report.plan.encoding}, '{report.plan.delimiter}', {report.plan.rows} row(s))")
-        if not dry_run:
-            ctx.commit()
+        if dry_run:
+            ctx.discard()
 
 
 @directory.command("export")
@@ -48,7 +48,7 @@ def import_(rt: Runtime, tenant: str, file: Path, dry_run: bool) -> None:
 @click.pass_obj
 def export(rt: Runtime, tenant: str, output: Path | None) -> None:
     """Write TENANT's company directory as CSV (UTF-8, ';')."""
-    with rt.context() as ctx:
+    with rt.unit_of_work() as ctx:
         data = csv_io.export_company_directory(ctx, ctx.tenant(tenant))
     if output:
         output.write_bytes(data)
@@ -67,12 +67,11 @@ def token() -> None:
 @click.pass_obj
 def create(rt: Runtime, login: str, name: str) -> None:
     """Create a token acting as LOGIN; it is printed once, stored hashed."""
-    with rt.context(actor="cli:token") as ctx:
+    with rt.unit_of_work(actor="cli:token") as ctx:
         row = ctx.session.scalar(select(Login).where(Login.login == login))
         if row is None:
             raise NotFound(f"no login {login!r}", error_id="login.unknown", field="login")
         _, clear = apitokens.create(ctx, row, name)
-        ctx.commit()
     click.echo(clear)
 
 

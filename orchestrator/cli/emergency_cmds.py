@@ -32,7 +32,7 @@ def set_route(rt: Runtime, department: str, service: str, destination: str) -> N
         problems.append(FieldError("destination.invalid", "destination", "digits, optionally after +"))
     if problems:
         raise ValidationFailed(problems)
-    with rt.context(actor="cli") as ctx:
+    with rt.unit_of_work(actor="cli") as ctx:
         row = ctx.session.scalar(select(EmergencyRoute).where(EmergencyRoute.department == department,
                                                               EmergencyRoute.service == service))
         if row is None:
@@ -40,7 +40,6 @@ def set_route(rt: Runtime, department: str, service: str, destination: str) -> N
             ctx.session.add(row)
         row.destination = destination
         ctx.audit(None, "set", "emergency_route", f"{department}/{service}", destination=destination)
-        ctx.commit()
     click.echo(f"{service} from {department} → {destination} (run `orchestrator apply` to put it live)")
 
 
@@ -48,7 +47,7 @@ def set_route(rt: Runtime, department: str, service: str, destination: str) -> N
 @click.pass_obj
 def list_routes(rt: Runtime) -> None:
     """Print the table."""
-    with rt.context() as ctx:
+    with rt.unit_of_work() as ctx:
         for row in ctx.session.scalars(select(EmergencyRoute).order_by(EmergencyRoute.department,
                                                                        EmergencyRoute.service)):
             click.echo(f"{row.department}\t{row.service}\t{row.destination}")

@@ -21,7 +21,8 @@ def fax() -> None:
 @click.pass_obj
 def deliver_cmd(rt: Runtime, number: str, tiff: str) -> None:
     """Mail the fax received on NUMBER (TIFF file) as a PDF."""
-    address = deliver(rt, number, Path(tiff))
+    with rt.unit_of_work(actor="fax") as ctx:
+        address = deliver(ctx.session, ctx.settings, number, Path(tiff))
     click.echo(f"fax for {number} sent to {address}")
 
 

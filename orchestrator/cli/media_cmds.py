@@ -40,10 +40,9 @@ def audio() -> None:
 @click.pass_obj
 def upload(rt: Runtime, tenant_name: str, file: str, name: str, category: str) -> None:
     """Add FILE (wav or mp3, at most 2 MB) to TENANT_NAME's library."""
-    with rt.context(actor="cli") as ctx:
+    with rt.unit_of_work(actor="cli") as ctx:
         row = audio_service.upload(ctx, ctx.tenant(tenant_name), name, category, Path(file).read_bytes(),
                                    Path(file).name)
-        ctx.commit()
     click.echo(f"{row.name}: {row.duration_ms} ms, sha256 {row.sha256}")  # type: ignore[union-attr]
 
 

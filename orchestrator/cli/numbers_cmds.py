@@ -21,7 +21,7 @@ def numbers() -> None:
 @click.pass_obj
 def add(rt: Runtime, numbers: tuple[str, ...], gold: bool, tenant_name: str | None) -> None:
     """Add NUMBERS to the pool (all or nothing)."""
-    with rt.context(actor="cli") as ctx:
+    with rt.unit_of_work(actor="cli") as ctx:
         tenant = ctx.tenant(tenant_name) if tenant_name else None
         errors = Errors()
         for i, raw in enumerate(numbers):
@@ -30,7 +30,6 @@ def add(rt: Runtime, numbers: tuple[str, ...], gold: bool, tenant_name: str | No
                                       reserved_for=tenant)
             ctx.session.flush()
         errors.raise_if_any()
-        ctx.commit()
     click.echo(f"added {len(numbers)} number(s)")
 
 
@@ -42,7 +41,7 @@ def add(rt: Runtime, numbers: tuple[str, ...], gold: bool, tenant_name: str | No
 @click.pass_obj
 def propose(rt: Runtime, tenant_name: str, kind: str, zone_code: str | None, ending: str | None) -> None:
     """Propose free numbers for a new line of TENANT_NAME."""
-    with rt.context() as ctx:
+    with rt.unit_of_work() as ctx:
         for e164 in inventory.propose(ctx.session, ctx.tenant(tenant_name), kind=kind, zone_code=zone_code,
                                       last_digits=ending):
             click.echo(e164)

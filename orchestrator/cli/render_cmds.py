@@ -20,7 +20,7 @@ def render(rt: Runtime, out_dir: str, node_name: str | None) -> None:
     """Render the complete FreeSWITCH configuration tree into OUT."""
     platform = platform_from_settings(rt.settings)
     node = platform.node(node_name) if node_name else platform.nodes[0]
-    with rt.context() as ctx:
+    with rt.unit_of_work() as ctx:
         files = render_tree(load_snapshot(ctx.session), platform, node)
     root = Path(out_dir)
     for rel, data in files.items():

@@ -38,7 +38,7 @@ def owner_of(session, number: str, region: str) -> Tenant | None:
 @click.pass_obj
 def simulate(rt: Runtime, to: str, caller: str | None, at: str | None, tenant_name: str | None, as_json: bool) -> None:
     """Print the route a call takes: profile and why, who rings, what comes next."""
-    with rt.context() as ctx:
+    with rt.unit_of_work() as ctx:
         tenant = ctx.tenant(tenant_name) if tenant_name else owner_of(ctx.session, to, rt.settings.default_region)
         if tenant is None:
             raise NotFound(f"{to} is not a number of the platform (give --tenant for a short number)",

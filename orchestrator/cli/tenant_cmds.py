@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from ..db.models import Line, Tenant
 from ..runtime import Runtime
-from ..services import tenants
+from ..services.tenants import schema as tenants_schema
+from ..services.tenants import service as tenants_service
 from ..services.tenants.schema import TenantDoc
 from ..tenantdoc import export, importer
 from ..tenantdoc.schema import TenantDocument
@@ -25,7 +26,7 @@ def tenant() -> None:
 @click.pass_obj
 def list_(rt: Runtime) -> None:
     """List tenants with their line counts."""
-    with rt.context() as ctx:
+    with rt.unit_of_work() as ctx:
         rows = ctx.session.execute(
             select(Tenant.name, Tenant.sip_domain, Tenant.revision, func.count(Line.id))
             .outerjoin(Line, Line.tenant_id == Tenant.id).group_by(Tenant.id).order_by(Tenant.name))
@@ -46,9 +47,8 @@ def create(rt: Runtime, **values: object) -> None:
     doc = TenantDoc(name=values["name"], sip_domain=values["sip_domain"], kind=values["kind"],  # type: ignore[arg-type]
                     timezone=values["timezone"], emergency_department=values["department"],  # type: ignore[arg-type]
                     line_limit=values["line_limit"])  # type: ignore[arg-type]
-    with rt.context(actor="cli") as ctx:
-        row = tenants.service.create(ctx, doc)
-        ctx.commit()
+    with rt.unit_of_work(actor="cli") as ctx:
+        row = tenants_service.create(ctx, doc)
         click.echo(f"created tenant {row.name} (line limit {row.line_limit})")  # type: ignore[union-attr]
 
 
@@ -58,7 +58,7 @@ def create(rt: Runtime, **values: object) -> None:
 @click.pass_obj
 def export_(rt: Runtime, name: str, output: str | None) -> None:
     """Write tenant NAME as one YAML document."""
-    with rt.context() as ctx:
+    with rt.unit_of_work() as ctx:
         text = export.export_yaml(ctx, ctx.tenant(name))
     if output:
         Path(output).write_text(text, encoding="utf-8")
@@ -74,7 +74,7 @@ def export_(rt: Runtime, name: str, output: str | None) -> None:
 def import_(rt: Runtime, file, replace: bool, dry_run: bool) -> None:
     """Create or replace a tenant from a YAML document (all or nothing)."""
     data = importer.load_yaml(file.read())
-    with rt.context(actor="cli:import") as ctx:
+    with rt.unit_of_work(actor="cli:import") as ctx:
         result = importer.import_document(ctx, data, replace=replace, dry_run=dry_run)
     if not result.changes:
         click.echo(f"{result.tenant}: no change")
@@ -93,9 +93,8 @@ def delete(rt: Runtime, name: str, yes: bool) -> None:
     """Delete tenant NAME and give its numbers back to the pool."""
     if not yes:
         click.confirm(f"Delete {name} and all of its configuration?", abort=True)
-    with rt.context(actor="cli") as ctx:
-        tenants.service.delete_tenant(ctx, ctx.tenant(name))
-        ctx.commit()
+    with rt.unit_of_work(actor="cli") as ctx:
+        tenants_service.delete_tenant(ctx, ctx.tenant(name))
     click.echo(f"deleted {name}")
 
 

@@ -28,7 +28,7 @@ def web(rt: Runtime, host: str, port: int, insecure_cookies: bool) -> None:
     Session cookies are "Secure" (HTTPS only) unless the server listens on
     a loopback address, where browsers reach it over plain HTTP; put a TLS
     proxy in front of it anywhere else."""
-    from webui import create_app
+    from webui import create_app  # lazy: Flask loads only for `orchestrator web`, not every command
 
     app = create_app(rt, {"SESSION_COOKIE_SECURE": not (_loopback(host) or insecure_cookies)})
     click.echo(f"web UI on http://{host}:{port}/")

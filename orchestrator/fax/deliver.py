@@ -15,10 +15,11 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..db.models import FaxLine
 from ..mail import send
-from ..runtime import Runtime
+from ..config import Settings
 from orchestrator.domain.errors import NotFound, ServiceError
 
 log = logging.getLogger(__name__)
@@ -35,26 +36,25 @@ def tiff_to_pdf(tiff: Path, pdf: Path) -> None:
                            error_id="fax.bad_tiff") from None
 
 
-def deliver(rt: Runtime, number: str, tiff: Path) -> str:
+def deliver(session: Session, settings: Settings, number: str, tiff: Path) -> str:
     """Mail the fax received on ``number``; returns the address it went to."""
     if not re.fullmatch(r"\+\d{6,15}", number):
         raise ServiceError(f"{number!r} is not a fax number", error_id="fax.bad_number")
     if not tiff.is_file() or tiff.stat().st_size == 0:
         raise ServiceError(f"no fax was received into {tiff} (the transmission failed)", error_id="fax.nothing_received")
-    with rt.context() as ctx:
-        fax = ctx.session.scalar(select(FaxLine).where(FaxLine.number == number))
-        if fax is None:
-            raise NotFound(f"no fax line {number}", error_id="fax.unknown_line")
-        address, label = fax.email, fax.label
+    fax = session.scalar(select(FaxLine).where(FaxLine.number == number))
+    if fax is None:
+        raise NotFound(f"no fax line {number}", error_id="fax.unknown_line")
+    address, label = fax.email, fax.label
     with tempfile.TemporaryDirectory() as tmp:
         pdf = Path(tmp) / "fax.pdf"
         tiff_to_pdf(tiff, pdf)
         msg = EmailMessage()
-        msg["From"] = rt.settings.smtp_from
+        msg["From"] = settings.smtp_from
         msg["To"] = address
         msg["Subject"] = f"Fax reçu sur {label} ({number})"
         msg.set_content(f"Vous avez reçu un fax sur la ligne {label} ({number}).\nIl est joint en PDF.\n")
         msg.add_attachment(pdf.read_bytes(), maintype="application", subtype="pdf", filename=f"fax-{tiff.stem}.pdf")
-        send(rt.settings, msg)
+        send(settings, msg)
     log.info("fax delivered", extra={"fax_line": number, "to": address})
     return address

@@ -11,12 +11,10 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-CATALOGUE: dict[str, str] = {
-    "ambiance_electro": "Ambiance électro (synthesised pad, 60 s loop)",
-    "mambo": "Mambo (synthesised percussion, 60 s loop)",
-    "classique": "Classique (synthesised arpeggio, 60 s loop)",
-    "calme": "Calme (soft synthesised chords, 60 s loop)",
-}
+from ..domain.catalogue import CATALOGUE
+
+__all__ = ["CATALOGUE", "DEFAULT_PROMPTS", "build", "is_catalogue_track"]
+
 
 
 # sox "synth" recipes: notes of a short loop, each (length s, synth arguments)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..db.models import AudioFile, FaxLine, Line, ReceptionNumber, SpecialNumber
-from ..media.catalogue import CATALOGUE
+from ..domain.catalogue import CATALOGUE
 from orchestrator.domain.numbering import national
 from orchestrator.domain.topology import Platform
 from .snapshot import Snapshot, TenantSnap

@@ -8,7 +8,14 @@ import yaml
 from sqlalchemy import select
 
 from ..db.models import AudioFile, FaxLine, Line, Login, Tenant
-from ..services import audio, devices, directory, lines, logins, reception, special, tenants
+from ..services.audio import service as audio_service
+from ..services.devices import service as devices_service
+from ..services.directory import service as directory_service
+from ..services.lines import service as lines_service
+from ..services.logins import service as logins_service
+from ..services.reception import service as reception_service
+from ..services.special import service as special_service
+from ..services.tenants import service as tenants_service
 from ..services.context import ServiceContext
 from .schema import TenantDocument
 
@@ -17,16 +24,16 @@ def build(ctx: ServiceContext, tenant: Tenant) -> TenantDocument:
     s = ctx.session
     q = lambda model, order: s.scalars(select(model).where(model.tenant_id == tenant.id).order_by(order))  # noqa: E731
     return TenantDocument(
-        tenant=tenants.service.to_doc(tenant),
-        audio_files=[audio.service.to_doc(a) for a in q(AudioFile, AudioFile.name)],
-        lines=[lines.service.to_doc(ctx, line) for line in q(Line, Line.number)],
-        fax_lines=[lines.service.fax_to_doc(f) for f in q(FaxLine, FaxLine.number)],
-        logins=[logins.service.to_doc(login) for login in q(Login, Login.login)],
-        directory=directory.service.tree_to_doc(ctx, tenant),
-        personal_directories=directory.service.personal_to_docs(ctx, tenant),
-        reception_numbers=[reception.service.to_doc(ctx, r) for r in reception.service.all_for(ctx, tenant)],
-        special_numbers=[special.service.to_doc(ctx, sp) for sp in special.service.all_for(ctx, tenant)],
-        devices=[devices.service.to_doc(ctx, d) for d in devices.service.all_for(ctx, tenant)],
+        tenant=tenants_service.to_doc(tenant),
+        audio_files=[audio_service.to_doc(a) for a in q(AudioFile, AudioFile.name)],
+        lines=[lines_service.to_doc(ctx, line) for line in q(Line, Line.number)],
+        fax_lines=[lines_service.fax_to_doc(f) for f in q(FaxLine, FaxLine.number)],
+        logins=[logins_service.to_doc(login) for login in q(Login, Login.login)],
+        directory=directory_service.tree_to_doc(ctx, tenant),
+        personal_directories=directory_service.personal_to_docs(ctx, tenant),
+        reception_numbers=[reception_service.to_doc(ctx, r) for r in reception_service.all_for(ctx, tenant)],
+        special_numbers=[special_service.to_doc(ctx, sp) for sp in special_service.all_for(ctx, tenant)],
+        devices=[devices_service.to_doc(ctx, d) for d in devices_service.all_for(ctx, tenant)],
     )
 
 

@@ -11,7 +11,14 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from ..db.models import Tenant
-from ..services import audio, devices, directory, lines, logins, reception, special, tenants
+from ..services.audio import service as audio_service
+from ..services.devices import service as devices_service
+from ..services.directory import service as directory_service
+from ..services.lines import service as lines_service
+from ..services.logins import service as logins_service
+from ..services.reception import service as reception_service
+from ..services.special import service as special_service
+from ..services.tenants import service as tenants_service
 from ..services.base import pydantic_errors
 from ..services.context import ServiceContext
 from orchestrator.domain.errors import Errors, FieldError, ValidationFailed
@@ -78,12 +85,12 @@ def _apply(ctx: ServiceContext, doc: TenantDocument, replace: bool) -> ImportRes
                 "tenant.exists", "tenant.name",
                 f"a company named {doc.tenant.name!r} exists; import with --replace to replace its configuration")])
         before = export.to_data(export.build(ctx, existing))
-        tenants.service.empty(ctx, existing)
+        tenants_service.empty(ctx, existing)
         with errors.at("tenant"):
-            tenant = tenants.service.update(ctx, existing, doc.tenant, errors)
+            tenant = tenants_service.update(ctx, existing, doc.tenant, errors)
     else:
         with errors.at("tenant"):
-            tenant = tenants.service.create(ctx, doc.tenant, errors)
+            tenant = tenants_service.create(ctx, doc.tenant, errors)
     if tenant is None:
         raise ValidationFailed(errors.items)
 
@@ -94,23 +101,23 @@ def _apply(ctx: ServiceContext, doc: TenantDocument, replace: bool) -> ImportRes
                 out.append(fn(ctx, tenant, item, errors))
         return out
 
-    each("audio_files", doc.audio_files, audio.service.create)
-    each("lines", doc.lines, lines.service.create)
-    each("fax_lines", doc.fax_lines, lines.service.create_fax)
-    each("logins", doc.logins, logins.service.create)
+    each("audio_files", doc.audio_files, audio_service.create)
+    each("lines", doc.lines, lines_service.create)
+    each("fax_lines", doc.fax_lines, lines_service.create_fax)
+    each("logins", doc.logins, logins_service.create)
     with errors.at("directory"):
-        directory.service.import_tree(ctx, tenant, doc.directory, errors)
+        directory_service.import_tree(ctx, tenant, doc.directory, errors)
     each("personal_directories", doc.personal_directories,
-         lambda c, t, d, e: directory.service.import_personal(c, t, d, e))
-    recs = each("reception_numbers", doc.reception_numbers, reception.service.create_base)
+         lambda c, t, d, e: directory_service.import_personal(c, t, d, e))
+    recs = each("reception_numbers", doc.reception_numbers, reception_service.create_base)
     for i, (rec, rdoc) in enumerate(zip(recs, doc.reception_numbers)):
         if rec is not None:
             with errors.at(f"reception_numbers[{i}]"):
-                reception.service.create_keys(ctx, tenant, rec, rdoc, errors)
+                reception_service.create_keys(ctx, tenant, rec, rdoc, errors)
     if not errors:
-        reception.service.check_loops(ctx, tenant, errors)
-    each("special_numbers", doc.special_numbers, special.service.create)
-    each("devices", doc.devices, devices.service.create)
+        reception_service.check_loops(ctx, tenant, errors)
+    each("special_numbers", doc.special_numbers, special_service.create)
+    each("devices", doc.devices, devices_service.create)
     errors.raise_if_any()
     s.flush()
     after = export.to_data(export.build(ctx, tenant))

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from ...db.models import Contact, Line, Tenant
+from .. import validation as v
 from ..context import ServiceContext
 from orchestrator.domain.errors import Errors, FieldError
 from orchestrator.domain.numbering import NumberError, check_short_number, normalize
@@ -241,8 +242,6 @@ def _read_row(plan: CsvPlan, by_key: dict[tuple[str, ...], Entry], row: int, cel
         elif value and re.search(r"[\x00-\x1f\x7f]", value):
             bad(key, "text.control_chars", "line breaks and control characters are not allowed here")
     errors = Errors()
-    from .. import validation as v
-
     v.email(errors, "email", raw["email"])
     for err in errors.items:
         bad("email", err.error_id, err.message)

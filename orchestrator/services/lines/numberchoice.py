@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from ...db.models import FaxLine, Line, PhoneNumber, Tenant
 from .. import inventory
+from .. import validation as v
 from ..base import parse_doc
 from ..context import ServiceContext
 from orchestrator.domain.errors import Errors, FieldError, ValidationFailed
@@ -221,8 +222,6 @@ def _add_line(ctx: ServiceContext, tenant: Tenant, doc: AddLineDoc) -> tuple[Lin
 
 def _fax_fields(errors: Errors, label: str, email: str) -> None:
     """What the fax line's own checks say of its label and e-mail."""
-    from .. import validation as v
-
     v.single_line_text(errors, "label", label)
     v.email(errors, "email", email, required=True)
 
