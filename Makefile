@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 
-.PHONY: venv run test services schema translations clean
+.PHONY: venv run test lint services schema translations clean
 
 venv: $(VENV)/.installed
 
@@ -28,8 +28,13 @@ run: venv
 services:
 	scripts/ensure-test-deps.sh
 
-test: venv services
+test: venv services lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# ruff (lint and import order) and mypy (strict for domain, render, routing): pyproject.toml
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 schema: venv
 	$(BIN)/orchestrator tenant schema -o docs/tenant-schema.json
