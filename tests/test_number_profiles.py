@@ -7,7 +7,6 @@ audit keys of rules) the kind says so. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,9 +21,6 @@ from orchestrator.services.numberprofiles import profiles, rules
 from orchestrator.services.numberprofiles.kind import NumberKind
 from orchestrator.services.reception.kind import RECEPTION
 from orchestrator.services.special.kind import SPECIAL
-
-for _pkg in ("audio", "devices", "directory", "lines", "logins", "tenants"):  # as the tenant importer needs them
-    importlib.import_module(f"orchestrator.services.{_pkg}.service")
 
 KINDS = [pytest.param(RECEPTION, id="reception"), pytest.param(SPECIAL, id="special")]
 
