@@ -19,7 +19,7 @@ from orchestrator.render.snapshot import load_snapshot
 from orchestrator.routing.resolver import resolve
 from orchestrator.services import inventory
 from orchestrator.domain.errors import Errors, ServiceError, ValidationFailed
-from orchestrator.services.reception import ivr_edit, numbers_edit, profiles_edit, rules_edit
+from orchestrator.services.reception import ivr as ivr_edit, numbers as numbers_edit, profiles as profiles_edit, rules as rules_edit
 from orchestrator.services.reception.active import profile_state
 from webui_helpers import load_demo
 

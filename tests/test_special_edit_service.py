@@ -17,7 +17,7 @@ from orchestrator.render.snapshot import load_snapshot
 from orchestrator.routing.resolver import Conditions, resolve
 from orchestrator.services import inventory
 from orchestrator.domain.errors import Errors, ServiceError, ValidationFailed
-from orchestrator.services.special import numbers, pool, profile_edit, routings, stats
+from orchestrator.services.special import numbers, pool, profiles as profile_edit, routings, stats
 from orchestrator.services.special import rules as rule_service
 from orchestrator.services.special.active import profile_for, special_state
 from orchestrator.services.special.inputs import RoutingsDoc

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from orchestrator.db.models import ReceptionNumber, ReceptionProfile
-from orchestrator.services.reception import rules_edit
+from orchestrator.services.reception import rules as rules_edit
 from webui_helpers import ADMIN
 
 pytestmark = pytest.mark.browser

@@ -22,7 +22,7 @@ from orchestrator.render.snapshot import load_snapshot
 from orchestrator.routing.resolver import resolve
 from orchestrator.services import inventory
 from orchestrator.domain.errors import Errors
-from orchestrator.services.reception import rules_edit
+from orchestrator.services.reception import rules as rules_edit
 from webui_helpers import (
     ADMIN, OTHER_ADMIN, PIERRE, field_error, ids, load_demo, load_other_tenant, logged_in, make_app, post,
     token_for,

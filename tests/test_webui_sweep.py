@@ -13,7 +13,7 @@ from sqlalchemy import select
 from orchestrator.db.models import ApiToken, ClickToCall, DirectoryList, FaxLine, Line, ReceptionRule
 from orchestrator.db.models import SpecialNumber
 from orchestrator.db.models import Device
-from orchestrator.services.special import profile_edit as special_edit
+from orchestrator.services.special import profiles as special_edit
 from orchestrator.services.special import rules as special_rules
 from webui_helpers import (
     ADMIN, OTHER_ADMIN, PIERRE, csrf, ids, load_demo, load_other_tenant, login, make_app, token_for,

@@ -6,7 +6,7 @@ défaut » or one of its profiles) or hang up, and the fallback after three
 invalid or missing keys. Loops between reception numbers are refused.
 
 Routes of the ``reception`` blueprint; the writes go through
-:mod:`orchestrator.services.reception.ivr_edit`.
+:mod:`orchestrator.services.reception.ivr`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from orchestrator.db.models import Line, ReceptionNumber, ReceptionProfile
 from orchestrator.domain.errors import Errors, ServiceError
-from orchestrator.services.reception import ivr_edit
+from orchestrator.services.reception import ivr as ivr_edit
 
 from .admin_reception import _profile_or_404, audio_options, bp
 from .formdata import FormErrors, field_errors

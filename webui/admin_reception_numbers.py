@@ -2,7 +2,7 @@
 its label and short number, delete it (with a confirmation step).
 
 Routes of the ``reception`` blueprint; the writes go through
-:mod:`orchestrator.services.reception.numbers_edit`.
+:mod:`orchestrator.services.reception.numbers`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from orchestrator.domain.errors import ServiceError
-from orchestrator.services.reception import numbers_edit
+from orchestrator.services.reception import numbers as numbers_edit
 
 from . import formdata
 from .admin_reception import _rec_or_404, bp, detail_page

@@ -4,7 +4,7 @@ menu), « Renommer », « Type d'accueil », « Prédécroché », « Dupliquer 
 « Supprimer » (never the default profile; its rules go with it).
 
 Routes of the ``reception`` blueprint; the writes go through
-:mod:`orchestrator.services.reception.profiles_edit`.
+:mod:`orchestrator.services.reception.profiles`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from orchestrator.domain.errors import ServiceError
-from orchestrator.services.reception import profiles_edit
+from orchestrator.services.reception import profiles as profiles_edit
 
 from .admin_reception import _profile_or_404, _rec_or_404, bp, detail_page, profile_page
 from .formdata import FormErrors, field_errors

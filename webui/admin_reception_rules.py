@@ -5,7 +5,7 @@ the week, a date or a period DD/MM), the hours (all day or a range on
 10-minute steps) and the associated profile.
 
 Routes of the ``reception`` blueprint; the writes go through
-:mod:`orchestrator.services.reception.rules_edit`.
+:mod:`orchestrator.services.reception.rules`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 from orchestrator.db.models import ReceptionNumber, ReceptionRule
 from orchestrator.domain.errors import Errors, ServiceError
-from orchestrator.services.reception import rules_edit
+from orchestrator.services.reception import rules as rules_edit
 from orchestrator.domain.timerules import WEEKDAYS
 
 from .admin_reception import _rec_or_404, bp

@@ -21,7 +21,7 @@ from orchestrator.db.models import ReceptionNumber, SpecialNumber, SpecialProfil
 from orchestrator.render.snapshot import load_snapshot
 from orchestrator.routing.resolver import resolve
 from orchestrator.domain.errors import ServiceError
-from orchestrator.services.special import numbers, pool, profile_edit, routings
+from orchestrator.services.special import numbers, pool, profiles as profile_edit, routings
 from orchestrator.services.special.active import profile_for, special_state
 from orchestrator.services.special.service import all_for
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from orchestrator.db.models import ReceptionNumber, ReceptionProfile, ReceptionRule
 from orchestrator.services.base import parse_doc
-from orchestrator.services.reception import ivr_edit, numbers_edit, profiles_edit, rules_edit
+from orchestrator.services.reception import ivr as ivr_edit, numbers as numbers_edit, profiles as profiles_edit, rules as rules_edit
 from orchestrator.services.reception.schema import ProfileDoc, RuleDoc
 from orchestrator.services.reception.service import profile_to_doc
 

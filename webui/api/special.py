@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from orchestrator.db.models import SpecialNumber, SpecialProfile, SpecialRule
 from orchestrator.domain.errors import FieldError, ValidationFailed
 from orchestrator.domain.numbering import NumberError, normalize
-from orchestrator.services.special import numbers, pool, profile_edit, routings, stats
+from orchestrator.services.special import numbers, pool, profiles as profile_edit, routings, stats
 from orchestrator.services.special import rules as rule_service
 from orchestrator.services.special.active import special_state
 from orchestrator.services.special.inputs import LabelDoc, MoveDoc, NewSpecialDoc, ProfileNameDoc, RoutingsDoc, RuleInDoc

@@ -11,9 +11,12 @@ from .. import inventory
 from .. import validation as v
 from ..base import collecting
 from ..context import ServiceContext
-from orchestrator.domain.errors import Errors, ServiceError
+from orchestrator.domain.errors import Errors
 from ..lines.service import hold_music_doc
-from orchestrator.domain.profiles import rule_columns, rule_strings
+from ..numberprofiles import profiles
+from ..numberprofiles.rules import describe
+from orchestrator.domain.profiles import rule_columns
+from .kind import RECEPTION
 from .schema import HuntGroupDoc, IvrDoc, IvrTargetDoc, ProfileDoc, ReceptionDoc, RuleDoc
 from .validator import find_loop, resolve_target, validate_base, validate_hunt
 
@@ -100,29 +103,15 @@ def check_loops(ctx: ServiceContext, tenant: Tenant, errors: Errors) -> None:
 
 
 def force_profile(ctx: ServiceContext, rec: ReceptionNumber, name: str | None) -> None:
-    """T-2: force ``name`` (only it applies), or stop forcing with None."""
-    if name is not None and name not in [p.name for p in rec.profiles]:
-        raise ServiceError(f"reception number {rec.number} has no profile {name!r}", error_id="profile.unknown",
-                           field="forced_profile")
-    for prof in rec.profiles:
-        prof.forced = prof.name == name
-    ctx.audit(rec.tenant_id, "force" if name else "unforce", "reception_number", rec.number, profile=name)
-    ctx.changed(rec.tenant_id)
+    """T-2: force ``name`` (only it applies), or stop forcing with None
+    (:func:`numberprofiles.profiles.force_profile`)."""
+    profiles.force_profile(ctx, RECEPTION, rec, name)
 
 
 def delete_profile(ctx: ServiceContext, prof: ReceptionProfile) -> None:
-    """T-3: any profile but the default; its rules go with it."""
-    if prof.is_default:
-        raise ServiceError("the default profile cannot be deleted", error_id="profile.default_undeletable",
-                           field="profile")
-    rec = prof.reception
-    ctx.audit(rec.tenant_id, "delete", "reception_profile", f"{rec.number}/{prof.name}")
-    ctx.changed(rec.tenant_id)
-    for rule in [r for r in rec.rules if r.profile_id == prof.id]:
-        rec.rules.remove(rule)
-    ctx.session.flush()  # rules first: the database would cascade them otherwise
-    rec.profiles.remove(prof)
-    ctx.session.flush()
+    """T-3: any profile but the default, while no IVR key forces it; its
+    rules go with it (:func:`numberprofiles.profiles.delete_profile`)."""
+    profiles.delete_profile(ctx, RECEPTION, prof)
 
 
 def delete(ctx: ServiceContext, rec: ReceptionNumber) -> None:
@@ -170,11 +159,7 @@ def profile_to_doc(ctx: ServiceContext, prof: ReceptionProfile) -> ProfileDoc:
 
 
 def to_doc(ctx: ServiceContext, rec: ReceptionNumber) -> ReceptionDoc:
-    names = {p.id: p.name for p in rec.profiles}
-    rules = []
-    for rule in rec.rules:
-        days, hours = rule_strings(rule)
-        rules.append(RuleDoc(days=days, hours=hours, profile=names[rule.profile_id]))
+    rules = [RuleDoc(**describe(RECEPTION, rec, rule)) for rule in rec.rules]
     forced = next((p.name for p in rec.profiles if p.forced), None)
     return ReceptionDoc(number=rec.number, label=rec.label, short_number=rec.short_number, forced_profile=forced,
                         profiles=[profile_to_doc(ctx, p) for p in rec.profiles], rules=rules)

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from ...db.models import SpecialNumber, SpecialProfile
 from orchestrator.domain.numbering import NumberError, normalize, origin_class
 from orchestrator.domain.profiles import choose_profile, selection
-from .service import ORIGIN_ORDER
+from .schema import ORIGIN_ORDER
 
 
 @dataclass(frozen=True)

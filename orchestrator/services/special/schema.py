@@ -9,6 +9,7 @@ from pydantic import Field
 from ..base import Doc
 
 Origin = Literal["01", "02", "03", "04", "05", "mobile", "other"]
+ORIGIN_ORDER: tuple[str, ...] = ("01", "02", "03", "04", "05", "mobile", "other")  # as rules store them
 
 
 class DestinationDoc(Doc):

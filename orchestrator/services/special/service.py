@@ -8,12 +8,15 @@ from ...db.models import ReceptionNumber, Routing, RoutingDestination, SpecialNu
 from .. import inventory
 from ..base import collecting
 from ..context import ServiceContext
-from orchestrator.domain.errors import Errors, ServiceError
-from orchestrator.domain.profiles import rule_columns, rule_strings
-from .schema import DestinationDoc, RoutingDoc, SpecialDoc, SpecialProfileDoc, SpecialRuleDoc
+from orchestrator.domain.errors import Errors
+from orchestrator.domain.profiles import rule_columns
+from ..numberprofiles import profiles
+from ..numberprofiles.rules import describe
+from .kind import SPECIAL
+from .schema import ORIGIN_ORDER, DestinationDoc, RoutingDoc, SpecialDoc, SpecialProfileDoc, SpecialRuleDoc
 from .validator import resolve_destination, validate
 
-ORIGIN_ORDER = ("01", "02", "03", "04", "05", "mobile", "other")
+__all__ = ["ORIGIN_ORDER", "all_for", "create", "delete", "delete_profile", "force_profile", "to_doc"]
 
 
 def create(ctx: ServiceContext, tenant: Tenant, doc: SpecialDoc, errors: Errors | None = None) -> SpecialNumber | None:
@@ -54,27 +57,14 @@ def create(ctx: ServiceContext, tenant: Tenant, doc: SpecialDoc, errors: Errors 
 
 
 def force_profile(ctx: ServiceContext, special: SpecialNumber, name: str | None) -> None:
-    if name is not None and name not in [p.name for p in special.profiles]:
-        raise ServiceError(f"special number {special.number} has no profile {name!r}", error_id="profile.unknown",
-                           field="forced_profile")
-    for prof in special.profiles:
-        prof.forced = prof.name == name
-    ctx.audit(special.tenant_id, "force" if name else "unforce", "special_number", special.number, profile=name)
-    ctx.changed(special.tenant_id)
+    """T-2: force ``name``, or stop forcing with None (:func:`numberprofiles.profiles.force_profile`)."""
+    profiles.force_profile(ctx, SPECIAL, special, name)
 
 
-def delete_profile(ctx: ServiceContext, prof: SpecialProfile) -> None:
-    if prof.is_default:
-        raise ServiceError("the default profile cannot be deleted", error_id="profile.default_undeletable",
-                           field="profile")
-    special = prof.special
-    ctx.audit(special.tenant_id, "delete", "special_profile", f"{special.number}/{prof.name}")
-    ctx.changed(special.tenant_id)
-    for rule in [r for r in special.rules if r.profile_id == prof.id]:
-        special.rules.remove(rule)
-    ctx.session.flush()  # rules first: the database would cascade them otherwise
-    special.profiles.remove(prof)
-    ctx.session.flush()
+def delete_profile(ctx: ServiceContext, prof: SpecialProfile) -> int:
+    """T-3: a custom profile and its rules (all of them once no custom
+    profile is left); returns how many rules went."""
+    return profiles.delete_profile(ctx, SPECIAL, prof)
 
 
 def delete(ctx: ServiceContext, special: SpecialNumber) -> None:
@@ -85,8 +75,7 @@ def delete(ctx: ServiceContext, special: SpecialNumber) -> None:
 
 
 def to_doc(ctx: ServiceContext, special: SpecialNumber) -> SpecialDoc:
-    names = {p.id: p.name for p in special.profiles}
-    profiles = []
+    docs = []
     for prof in special.profiles:
         routings = []
         for routing in prof.routings:
@@ -95,14 +84,10 @@ def to_doc(ctx: ServiceContext, special: SpecialNumber) -> SpecialDoc:
                 rec = ctx.session.get(ReceptionNumber, d.reception_id) if d.reception_id else None
                 dests.append(DestinationDoc(number=d.number, reception=rec.number if rec else None, percent=d.percent))
             routings.append(RoutingDoc(destinations=dests))
-        profiles.append(SpecialProfileDoc(name=prof.name, default=prof.is_default, routings=routings))
-    rules = []
-    for rule in special.rules:
-        days, hours = rule_strings(rule)
-        origins = [o for o in rule.origins.split(",") if o]
-        rules.append(SpecialRuleDoc(days=days, hours=hours, origins=origins, profile=names[rule.profile_id]))  # type: ignore[arg-type]
+        docs.append(SpecialProfileDoc(name=prof.name, default=prof.is_default, routings=routings))
+    rules = [SpecialRuleDoc(**describe(SPECIAL, special, rule)) for rule in special.rules]
     forced = next((p.name for p in special.profiles if p.forced), None)
-    return SpecialDoc(number=special.number, label=special.label, forced_profile=forced, profiles=profiles, rules=rules)
+    return SpecialDoc(number=special.number, label=special.label, forced_profile=forced, profiles=docs, rules=rules)
 
 
 def all_for(ctx: ServiceContext, tenant: Tenant) -> list[SpecialNumber]:

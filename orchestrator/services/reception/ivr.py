@@ -20,7 +20,7 @@ from .. import validation as v
 from ..base import Doc, collecting, parse_doc
 from ..context import ServiceContext
 from orchestrator.domain.errors import Errors
-from .profiles_edit import require_kind
+from .profiles import require_kind
 from .schema import IvrTargetDoc
 from .service import profile_to_doc
 from .validator import DIGITS, find_loop, resolve_target

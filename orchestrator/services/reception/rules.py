@@ -3,7 +3,9 @@ order (the top one wins; no match: the default profile), each with its
 days, hours and the profile it selects. Add, change, move up/down, delete,
 or replace the whole list.
 
-The syntax is checked by :func:`profiles.parse_rule` (thus
+The shared implementation is :mod:`..numberprofiles.rules` with the kind
+:data:`.kind.RECEPTION`; this module keeps the reception entry points and
+the rule form. The syntax is checked by :func:`profiles.parse_rule` (thus
 :func:`timerules.parse_days` / :func:`timerules.parse_hours`), errors on
 ``days``, ``hours`` and ``profile``. Rows keep their ids across moves and
 edits.
@@ -20,8 +22,10 @@ from ...db.models import ReceptionNumber, ReceptionProfile, ReceptionRule
 from ..base import Doc, collecting, parse_doc
 from ..context import ServiceContext
 from orchestrator.domain.errors import Errors, ValidationFailed
-from orchestrator.domain.profiles import parse_rule, rule_columns, rule_strings
+from orchestrator.domain.profiles import rule_strings
 from orchestrator.domain.timerules import WEEKDAYS
+from ..numberprofiles import rules as shared
+from .kind import RECEPTION
 from .schema import RuleDoc
 
 
@@ -48,7 +52,7 @@ def rule_list(rec: ReceptionNumber) -> list[dict[str, Any]]:
 
 
 def get_rule(rec: ReceptionNumber, rule_id: int) -> ReceptionRule | None:
-    return next((r for r in rec.rules if r.id == rule_id), None)
+    return shared.get_rule(rec, rule_id)
 
 
 def _parse(errors: Errors, model: type[Doc], data: Any) -> Any:
@@ -59,47 +63,15 @@ def _parse(errors: Errors, model: type[Doc], data: Any) -> Any:
         return None
 
 
-def _checked(errors: Errors, rec: ReceptionNumber, doc: RuleDoc) -> ReceptionProfile | None:
-    parse_rule(errors, doc)
-    prof = next((p for p in rec.profiles if p.name == doc.profile), None)
-    if prof is None:
-        errors.add("profile.unknown", "profile", f"reception number {rec.number} has no profile {doc.profile!r}")
-    return prof
-
-
-def _store(rule: ReceptionRule, doc: RuleDoc, prof: ReceptionProfile) -> None:
-    for key, value in rule_columns(doc, rule.priority or 0).items():
-        if key != "priority":
-            setattr(rule, key, value)
-    rule.profile_id = prof.id
-
-
-def _save_order(ctx: ServiceContext, rec: ReceptionNumber, ordered: list[ReceptionRule], action: str,
-                **details: Any) -> None:
-    for i, rule in enumerate(ordered):
-        rule.priority = i
-    rec.rules[:] = ordered
-    ctx.session.flush()
-    ctx.audit(rec.tenant_id, action, "reception_rule", rec.number, **details)
-    ctx.changed(rec.tenant_id)
-
-
 def add_rule(ctx: ServiceContext, rec: ReceptionNumber, data: Mapping[str, Any],
              errors: Errors | None = None) -> ReceptionRule | None:
     """« Créer une règle horaire »: at ``position`` (1-based), else last.
     With a caller's collector, nothing is stored while it holds errors."""
     with collecting(errors) as step:
         doc: ReceptionRuleIn | None = _parse(step.errors, ReceptionRuleIn, dict(data))
-        prof = _checked(step.errors, rec, doc) if doc is not None else None
-        if step.errors or doc is None or prof is None:
+        if doc is None:
             return None
-        rule = ReceptionRule(priority=0)
-        _store(rule, doc, prof)
-        rules = list(rec.rules)
-        at = len(rules) if doc.position is None else min(doc.position - 1, len(rules))
-        rules.insert(at, rule)
-        _save_order(ctx, rec, rules, "create", days=doc.days, hours=doc.hours, profile=doc.profile)
-        return rule
+        return shared.add_rule(ctx, RECEPTION, rec, doc, position=doc.position, errors=step.errors)
 
 
 def update_rule(ctx: ServiceContext, rec: ReceptionNumber, rule: ReceptionRule, data: Mapping[str, Any],
@@ -107,45 +79,25 @@ def update_rule(ctx: ServiceContext, rec: ReceptionNumber, rule: ReceptionRule, 
     """Change a rule's days, hours and profile; its priority stays."""
     with collecting(errors) as step:
         doc: RuleDoc | None = _parse(step.errors, RuleDoc, dict(data))
-        prof = _checked(step.errors, rec, doc) if doc is not None else None
-        if step.errors or doc is None or prof is None:
+        if doc is None:
             return None
-        _store(rule, doc, prof)
-        _save_order(ctx, rec, list(rec.rules), "update", days=doc.days, hours=doc.hours, profile=doc.profile)
-        return rule
+        return shared.update_rule(ctx, RECEPTION, rec, rule, doc, errors=step.errors)
 
 
 def move_rule(ctx: ServiceContext, rec: ReceptionNumber, rule: ReceptionRule, direction: str) -> None:
     """▲ / ▼: one place up or down, bounded by the list."""
-    rules = list(rec.rules)
-    i = rules.index(rule)
-    j = max(0, min(len(rules) - 1, i + (-1 if direction == "up" else 1)))
-    rules.insert(j, rules.pop(i))
-    _save_order(ctx, rec, rules, "move", rule=i + 1, to=j + 1)
+    shared.move_rule(ctx, RECEPTION, rec, rule, direction)
 
 
 def delete_rule(ctx: ServiceContext, rec: ReceptionNumber, rule: ReceptionRule) -> None:
-    rules = list(rec.rules)
-    position = rules.index(rule) + 1
-    rules.remove(rule)
-    _save_order(ctx, rec, rules, "delete", rule=position)
+    shared.delete_rule(ctx, RECEPTION, rec, rule)
 
 
 def replace_rules(ctx: ServiceContext, rec: ReceptionNumber, data: Mapping[str, Any]) -> list[ReceptionRule]:
     """The whole list at once (API ``PUT``): every rule is checked, errors
     on ``rules[i].days`` etc.; existing rows are reused in order."""
     doc: ReceptionRulesIn = parse_doc(ReceptionRulesIn, dict(data))  # type: ignore[assignment]
-    with collecting(None) as step:
-        profiles = []
-        for i, rdoc in enumerate(doc.rules):
-            with step.errors.at(f"rules[{i}]"):
-                profiles.append(_checked(step.errors, rec, rdoc))
-    old = list(rec.rules)
-    rules = old[:len(doc.rules)] + [ReceptionRule(priority=0) for _ in range(len(doc.rules) - len(old))]
-    for rule, rdoc, prof in zip(rules, doc.rules, profiles):
-        _store(rule, rdoc, prof)  # type: ignore[arg-type]
-    _save_order(ctx, rec, rules, "replace", rules=[r.model_dump() for r in doc.rules])
-    return rules
+    return shared.replace_rules(ctx, RECEPTION, rec, doc.rules, rules=[r.model_dump() for r in doc.rules])
 
 
 # -- the rule form (§3.7.6.4, Figure 67) -------------------------------------------

@@ -3,29 +3,32 @@ create (a hunt group or an IVR "SVI"), rename, duplicate (settings,
 members and IVR keys), change the reception type, set the pre-answer
 greeting, delete (never the default profile; its rules go with it).
 
-Names are checked by the shared :func:`profiles.check_profiles` (unique in
-the reception number, no control characters) after the schema's length
+The shared implementation is :mod:`..numberprofiles.profiles` with the
+kind :data:`.kind.RECEPTION`; this module keeps the reception entry points
+(a profile's kind, its pre-answer greeting). Names are unique in the
+reception number and a single line of text, after the schema's length
 limits.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import Field
-from sqlalchemy import select
 
-from ...db.models import HuntMember, IvrKey, ReceptionNumber, ReceptionProfile
+from ...db.models import ReceptionNumber, ReceptionProfile
 from .. import validation as v
 from ..base import Doc, collecting, parse_doc
 from ..context import ServiceContext
 from orchestrator.domain.errors import Errors, ServiceError
-from orchestrator.domain.profiles import check_profiles
-from .service import delete_profile as _delete_profile
+from ..numberprofiles import profiles as shared
+from .kind import COPIED, KEY_COPIED, NAME_MAX, RECEPTION, profile_users
+
+__all__ = ["COPIED", "KEY_COPIED", "KINDS", "NAME_MAX", "ReceptionDuplicateIn", "ReceptionProfileIn",
+           "ReceptionProfilePatch", "check_name", "create_profile", "delete_profile", "duplicate_profile",
+           "free_name", "get_profile", "profile_users", "require_kind", "update_profile"]
 
 KINDS = ("hunt", "ivr")
-NAME_MAX = 80
 
 
 class ReceptionProfileIn(Doc):
@@ -45,59 +48,22 @@ class ReceptionDuplicateIn(Doc):
                              description="Name of the copy; default: the original's name followed by (2), (3)…")
 
 
-@dataclass(frozen=True)
-class _Named:
-    name: str
-    default: bool
-
-
 def check_name(errors: Errors, rec: ReceptionNumber, name: str, current: ReceptionProfile | None = None) -> None:
     """Unique among the profiles of ``rec`` and a single line of text; the
     error is reported on ``name``."""
-    others = [_Named(p.name, p.is_default) for p in rec.profiles if p is not current]
-    found = Errors()
-    check_profiles(found, [*others, _Named(name, False)], None, [], rules_need_custom=False)
-    mine = f"profiles[{len(others)}].name"
-    for err in found.items:
-        if err.field == mine:
-            errors.add(err.error_id, "name", err.message)
+    shared.check_name(errors, RECEPTION, rec, name, current)
 
 
 def free_name(rec: ReceptionNumber, base: str) -> str:
     """``base (2)``, ``base (3)``… : the first name no profile has."""
-    taken = {p.name for p in rec.profiles}
-    n = 2
-    while True:
-        suffix = f" ({n})"
-        name = base[:NAME_MAX - len(suffix)].rstrip() + suffix
-        if name not in taken:
-            return name
-        n += 1
-
-
-def _append(ctx: ServiceContext, rec: ReceptionNumber, prof: ReceptionProfile) -> None:
-    prof.position = max((p.position for p in rec.profiles), default=-1) + 1
-    prof.is_default, prof.forced = False, False
-    rec.profiles.append(prof)
-    ctx.session.flush()
+    return shared.free_name(RECEPTION, rec, base)
 
 
 def create_profile(ctx: ServiceContext, rec: ReceptionNumber, data: dict[str, Any]) -> ReceptionProfile:
     """§3.7.6.1 « Créer un nouveau profil »: a hunt group (simultaneous, no
     members) or a voice menu without keys (invalid keys hang up)."""
     doc: ReceptionProfileIn = parse_doc(ReceptionProfileIn, data)  # type: ignore[assignment]
-    with collecting(None) as step:
-        check_name(step.errors, rec, doc.name)
-    prof = ReceptionProfile(name=doc.name, kind=doc.kind)
-    _append(ctx, rec, prof)
-    ctx.audit(rec.tenant_id, "create", "reception_profile", f"{rec.number}/{prof.name}", kind=doc.kind)
-    ctx.changed(rec.tenant_id)
-    return prof
-
-
-COPIED = ("kind", "pre_answer_audio_id", "strategy", "ring_time", "cycles", "forwards_allowed", "voicemail_line_id",
-          "hold_music_catalogue", "hold_music_audio_id", "menu_audio_id")
-KEY_COPIED = ("digit", "action", "line_id", "target_reception_id", "target_mode", "target_profile_id")
+    return shared.create_profile(ctx, RECEPTION, rec, doc.name, {"kind": doc.kind})
 
 
 def duplicate_profile(ctx: ServiceContext, prof: ReceptionProfile,
@@ -105,17 +71,7 @@ def duplicate_profile(ctx: ServiceContext, prof: ReceptionProfile,
     """§3.7.6.1 « Dupliquer »: a copy of the settings, members and IVR keys
     under a new unique name (never default, never forced; no rules)."""
     doc: ReceptionDuplicateIn = parse_doc(ReceptionDuplicateIn, data or {})  # type: ignore[assignment]
-    rec = prof.reception
-    name = doc.name or free_name(rec, prof.name)
-    with collecting(None) as step:
-        check_name(step.errors, rec, name)
-    copy = ReceptionProfile(name=name, **{k: getattr(prof, k) for k in COPIED})
-    copy.members = [HuntMember(line_id=m.line_id, position=m.position) for m in prof.members]
-    copy.keys = [IvrKey(**{k: getattr(key, k) for k in KEY_COPIED}) for key in prof.keys]
-    _append(ctx, rec, copy)
-    ctx.audit(rec.tenant_id, "duplicate", "reception_profile", f"{rec.number}/{prof.name}", copy=name)
-    ctx.changed(rec.tenant_id)
-    return copy
+    return shared.duplicate_profile(ctx, RECEPTION, prof, doc.name or free_name(prof.reception, prof.name))
 
 
 def update_profile(ctx: ServiceContext, prof: ReceptionProfile, data: dict[str, Any]) -> ReceptionProfile:
@@ -162,30 +118,14 @@ def _change_kind(ctx: ServiceContext, prof: ReceptionProfile, kind: str) -> None
     prof.hold_music_catalogue = None
 
 
-def profile_users(ctx: ServiceContext, prof: ReceptionProfile) -> list[str]:
-    """IVR keys that force this profile (mode: profile), elsewhere."""
-    rows = ctx.session.execute(
-        select(ReceptionNumber.number, ReceptionNumber.label, ReceptionProfile.name, IvrKey.digit)
-        .join(ReceptionProfile, ReceptionProfile.reception_id == ReceptionNumber.id)
-        .join(IvrKey, IvrKey.profile_id == ReceptionProfile.id)
-        .where(IvrKey.target_profile_id == prof.id)
-        .order_by(ReceptionNumber.number, IvrKey.digit))
-    return [f"{'the fallback' if d == 'fallback' else f'key {d}'} of the profile {p!r} of {label} ({number})"
-            for number, label, p, d in rows]
-
-
 def delete_profile(ctx: ServiceContext, prof: ReceptionProfile) -> None:
     """§3.7.6.3: any profile but the default one, with its rules; refused
     while an IVR key forces it (``profile.in_use``)."""
-    users = profile_users(ctx, prof)
-    if users and not prof.is_default:
-        raise ServiceError(f"profile {prof.name!r} is forced by {'; '.join(users)}: change them first",
-                           error_id="profile.in_use", field="profile")
-    _delete_profile(ctx, prof)
+    shared.delete_profile(ctx, RECEPTION, prof)
 
 
 def get_profile(rec: ReceptionNumber, profile_id: int) -> ReceptionProfile | None:
-    return next((p for p in rec.profiles if p.id == profile_id), None)
+    return shared.get_profile(rec, profile_id)
 
 
 def require_kind(prof: ReceptionProfile, kind: str) -> None:
