@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol, TypedDict
 from zoneinfo import ZoneInfo
 
 from ..db.models import IvrKey, Line, ReceptionNumber, ReceptionProfile, SpecialNumber, SpecialProfile, Tenant
@@ -23,6 +23,17 @@ from orchestrator.domain.weights import buckets, pick
 MAX_DEPTH = 12  # transfers followed; FreeSWITCH itself stops at 70
 
 Overflow = Callable[[], None]  # what a hunt does when nobody answered: the next routing
+
+
+class WeightedDestination(TypedDict):
+    to: str
+    percent: int
+    probability: float  # of the call's UUID drawing it
+
+
+class WeightedChoice(TypedDict):
+    routing: int  # 1-based
+    destinations: list[WeightedDestination]
 
 
 class TenantView(Protocol):
@@ -79,11 +90,11 @@ class Plan:
     label: str | None = None
     profile: dict[str, str] | None = None
     steps: list[str] = field(default_factory=list)
-    choices: list[dict[str, object]] = field(default_factory=list)  # weighted choices with probabilities
+    choices: list[WeightedChoice] = field(default_factory=list)  # weighted choices with probabilities
     outcome: Outcome | None = None
 
-    def as_dict(self) -> dict[str, object]:
-        out: dict[str, object] = {k: v for k, v in self.__dict__.items() if k != "outcome"}
+    def as_dict(self) -> dict[str, Any]:  # JSON-shaped
+        out: dict[str, Any] = {k: v for k, v in self.__dict__.items() if k != "outcome"}
         out["outcome"] = self.outcome.as_dict() if self.outcome else None
         return out
 
