@@ -16,10 +16,13 @@ import sys
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from .domain.errors import ConfigError
 from .domain.topology import Gateway, Node, Platform
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 __all__ = ["ConfigError", "Settings", "load_settings", "platform_from_settings"]
 
@@ -127,7 +130,7 @@ def load_settings(
 _PLATFORM_KEYS = {f for f in Platform.__dataclass_fields__ if f not in ("gateway", "nodes")}
 
 
-def _typed(cls: type, data: Mapping[str, Any], section: str) -> dict[str, Any]:
+def _typed(cls: type[DataclassInstance], data: Mapping[str, Any], section: str) -> dict[str, Any]:
     fields = cls.__dataclass_fields__
     out: dict[str, Any] = {}
     for key, value in data.items():

@@ -58,7 +58,7 @@ def sendmail_main(argv: list[str] | None = None) -> int:
     if args.sender and "From" not in message:
         message["From"] = args.sender
     try:
-        send(settings, message, recipients)  # type: ignore[arg-type]
+        send(settings, message, recipients)
     except MailError as exc:
         print(f"centrex-sendmail: {exc}", file=sys.stderr)
         return 1

@@ -33,7 +33,7 @@ def import_(rt: Runtime, tenant: str, file: Path, dry_run: bool) -> None:
         if not report.ok:  # reported by `main` as "row R, column C (Name): message [id]", exit code 2
             raise ValidationFailed([FieldError(p.error_id, f"row {p.row}, column {p.column} ({p.column_name})",
                                                p.message) for p in report.problems])
-        new = report.as_dict()["new"]
+        new = report.new
         verb = "would replace" if dry_run else "replaced"
         click.echo(f"{verb} {report.before['contacts']} contact(s) in {report.before['lists']} list(s) by "
                    f"{new['contacts']} contact(s) in {new['lists']} list(s) "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import get_args
 
 import click
 
@@ -10,7 +11,7 @@ from ..media.catalogue import build
 from orchestrator.config import platform_from_settings
 from ..runtime import Runtime
 from ..services.audio import service as audio_service
-from ..services.audio.schema import AudioDoc
+from ..services.audio.schema import AudioCategory
 
 
 @click.group("media")
@@ -36,13 +37,14 @@ def audio() -> None:
 @click.argument("tenant_name")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True))
 @click.option("--name", required=True)
-@click.option("--category", required=True, type=click.Choice(list(AudioDoc.model_fields["category"].annotation.__args__)))
+@click.option("--category", required=True, type=click.Choice(list(get_args(AudioCategory))))
 @click.pass_obj
 def upload(rt: Runtime, tenant_name: str, file: str, name: str, category: str) -> None:
     """Add FILE (wav or mp3, at most 2 MB) to TENANT_NAME's library."""
     with rt.unit_of_work(actor="cli") as ctx:
         row = audio_service.upload(ctx, ctx.tenant(tenant_name), name, category, Path(file).read_bytes(),
                                    Path(file).name)
+    # upload() returns AudioFile | None (None only when given errors to collect); overloads belong in services/audio
     click.echo(f"{row.name}: {row.duration_ms} ms, sha256 {row.sha256}")  # type: ignore[union-attr]
 
 

@@ -12,7 +12,7 @@ from ..db.models import Line, Tenant
 from ..runtime import Runtime
 from ..services.tenants import schema as tenants_schema
 from ..services.tenants import service as tenants_service
-from ..services.tenants.schema import TenantDoc
+from ..services.tenants.schema import TenantDoc, TenantKind
 from ..tenantdoc import export, importer
 from ..tenantdoc.schema import TenantDocument
 
@@ -42,14 +42,14 @@ def list_(rt: Runtime) -> None:
 @click.option("--department", default="75", help="Default emergency location (département)")
 @click.option("--line-limit", type=int, default=None)
 @click.pass_obj
-def create(rt: Runtime, **values: object) -> None:
+def create(rt: Runtime, name: str, sip_domain: str, kind: TenantKind, timezone: str, department: str,
+           line_limit: int | None) -> None:
     """Create an empty tenant."""
-    doc = TenantDoc(name=values["name"], sip_domain=values["sip_domain"], kind=values["kind"],  # type: ignore[arg-type]
-                    timezone=values["timezone"], emergency_department=values["department"],  # type: ignore[arg-type]
-                    line_limit=values["line_limit"])  # type: ignore[arg-type]
+    doc = TenantDoc(name=name, sip_domain=sip_domain, kind=kind, timezone=timezone,
+                    emergency_department=department, line_limit=line_limit)
     with rt.unit_of_work(actor="cli") as ctx:
         row = tenants_service.create(ctx, doc)
-        click.echo(f"created tenant {row.name} (line limit {row.line_limit})")  # type: ignore[union-attr]
+        click.echo(f"created tenant {row.name} (line limit {row.line_limit})")
 
 
 @tenant.command("export")

@@ -40,7 +40,8 @@ def current_revision(engine: Engine) -> str | None:
     return row[0] if row else None
 
 
-def head_revision() -> str:
+def head_revision() -> str | None:
+    """The newest migration (None only without any migration script)."""
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()  # type: ignore[return-value]
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()

@@ -44,7 +44,7 @@ class ServiceError(Exception):
         if error_id:
             self.error_id = error_id
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, object]:
         return {"id": self.error_id, "field": self.field, "message": self.message}
 
 
@@ -60,7 +60,7 @@ class ValidationFailed(ServiceError):
         lines = "\n".join(f"  - {e}" for e in self.errors)
         super().__init__(f"{len(self.errors)} problem(s):\n{lines}")
 
-    def as_dict(self) -> dict[str, object]:  # type: ignore[override]
+    def as_dict(self) -> dict[str, object]:
         return {"id": self.error_id, "errors": [e.as_dict() for e in self.errors]}
 
 

@@ -26,22 +26,24 @@ def days_match(days: Days, local: datetime) -> bool:
         return True
     if days.kind == "weekdays":
         wd = local.isoweekday()  # 1 = Monday
-        a, b = days.weekday_from, days.weekday_to
-        return a <= wd <= b if a <= b else (wd >= a or wd <= b)  # type: ignore[operator]
-    start, end = day_month(days.date_from), day_month(days.date_to)  # type: ignore[arg-type]
+        a, b = days.weekdays()
+        return a <= wd <= b if a <= b else (wd >= a or wd <= b)
+    first, last = days.dates()
+    start, end = day_month(first), day_month(last)
     cur = (local.month, local.day)
     s, e = (start[1], start[0]), (end[1], end[0])
     return s <= cur <= e if s <= e else (cur >= s or cur <= e)
 
 
 def hours_match(hours: Hours, local: datetime) -> bool:
-    if hours.time_from is None:
+    span = hours.span()
+    if span is None:
         return True
     minute = local.hour * 60 + local.minute
-    a, b = hours.time_from, hours.time_to
-    if a < b:  # type: ignore[operator]
-        return a <= minute < b  # type: ignore[operator]
-    return minute >= a or minute < b  # type: ignore[operator]
+    a, b = span
+    if a < b:
+        return a <= minute < b
+    return minute >= a or minute < b
 
 
 def rule_matches(days: Days, hours: Hours, local: datetime) -> bool:

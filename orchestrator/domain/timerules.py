@@ -31,11 +31,31 @@ class Days:
     date_from: str | None = None  # DD/MM
     date_to: str | None = None
 
+    def weekdays(self) -> tuple[int, int]:
+        """``weekday_from``, ``weekday_to`` of a ``weekdays`` rule."""
+        if self.weekday_from is None or self.weekday_to is None:
+            raise TypeError(f"a {self.kind!r} rule has no weekday range")
+        return self.weekday_from, self.weekday_to
+
+    def dates(self) -> tuple[str, str]:
+        """``date_from``, ``date_to`` (DD/MM) of a ``dates`` rule."""
+        if self.date_from is None or self.date_to is None:
+            raise TypeError(f"a {self.kind!r} rule has no date range")
+        return self.date_from, self.date_to
+
 
 @dataclass(frozen=True)
 class Hours:
     time_from: int | None = None  # minutes since midnight
     time_to: int | None = None
+
+    def span(self) -> tuple[int, int] | None:
+        """``(time_from, time_to)``, or None for all day."""
+        if self.time_from is None:
+            return None
+        if self.time_to is None:
+            raise TypeError("an hours range has no end")
+        return self.time_from, self.time_to
 
 
 def _date(text: str) -> str:
@@ -68,10 +88,12 @@ def parse_days(text: str) -> Days:
 
 def format_days(days: Days) -> str:
     if days.kind == "weekdays":
-        a, b = WEEKDAYS[days.weekday_from - 1], WEEKDAYS[days.weekday_to - 1]  # type: ignore[operator]
+        first, last = days.weekdays()
+        a, b = WEEKDAYS[first - 1], WEEKDAYS[last - 1]
         return a if a == b else f"{a}-{b}"
     if days.kind == "dates":
-        return days.date_from if days.date_from == days.date_to else f"{days.date_from}-{days.date_to}"  # type: ignore[return-value]
+        start, end = days.dates()
+        return start if start == end else f"{start}-{end}"
     return "all"
 
 
@@ -105,7 +127,11 @@ def parse_hours(text: str) -> Hours:
 
 
 def format_hours(hours: Hours) -> str:
-    if hours.time_from is None:
+    span = hours.span()
+    if span is None:
         return "all"
-    f = lambda m: f"{m // 60:02d}:{m % 60:02d}"  # noqa: E731
-    return f"{f(hours.time_from)}-{f(hours.time_to)}"  # type: ignore[arg-type]
+
+    def f(m: int) -> str:
+        return f"{m // 60:02d}:{m % 60:02d}"
+
+    return f"{f(span[0])}-{f(span[1])}"

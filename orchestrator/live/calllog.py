@@ -104,7 +104,7 @@ def classify(session: Session, facts: CallFacts) -> dict | None:
         return None
     if caller_line:
         direction = "internal" if called_line else "outbound"
-        line_number = caller_line
+        line_number: str | None = caller_line
     else:
         direction, line_number = "inbound", called_line
     line = session.scalar(select(Line).where(Line.number == line_number, Line.tenant_id == tenant.id)) \

@@ -15,7 +15,7 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..db.models import ClickToCall, Login, Tenant
+from ..db.models import ClickToCall, Login
 from ..services.context import ServiceContext
 from orchestrator.domain.errors import ServiceError
 from orchestrator.domain.numbering import NumberError, normalize
@@ -63,13 +63,13 @@ def _quote(value: str) -> str:
 
 def start(ctx: ServiceContext, login: Login, line_number: str, target: str, esl: Originator) -> ClickToCall:
     line = own_line(ctx.session, login, line_number, ctx.settings.default_region)
-    tenant = ctx.session.get(Tenant, line.tenant_id)
+    tenant = ctx.tenant(line.tenant_id)
     dial = dialable(target, ctx.settings.default_region)
-    call = ClickToCall(tenant_id=tenant.id, line_id=line.id, target=dial, status="requested",  # type: ignore[union-attr]
+    call = ClickToCall(tenant_id=tenant.id, line_id=line.id, target=dial, status="requested",
                        call_uuid=str(uuid.uuid4()))
     ctx.session.add(call)
     ctx.session.flush()
-    domain = tenant.sip_domain  # type: ignore[union-attr]
+    domain = tenant.sip_domain
     variables = {
         "origination_uuid": call.call_uuid, "centrex_c2c": str(call.id), "centrex_c2c_target": dial,
         "origination_caller_id_number": dial, "origination_caller_id_name": _quote(f"Appel vers {dial}"),
@@ -84,12 +84,12 @@ def start(ctx: ServiceContext, login: Login, line_number: str, target: str, esl:
         call.job_uuid = esl.bgapi(command)
     except Exception as exc:  # noqa: BLE001 - any ESL failure is reported to the user
         call.status, call.cause = "failed", f"the phone system cannot be reached: {getattr(exc, 'message', exc)}"
-        ctx.audit(tenant.id, "click_to_call", "line", line.number, target=dial, status="failed")  # type: ignore[union-attr]
+        ctx.audit(tenant.id, "click_to_call", "line", line.number, target=dial, status="failed")
         ctx.session.commit()
         return call
     call.status = "ringing_you"
     call.updated_at = datetime.now(timezone.utc)
-    ctx.audit(tenant.id, "click_to_call", "line", line.number, target=dial)  # type: ignore[union-attr]
+    ctx.audit(tenant.id, "click_to_call", "line", line.number, target=dial)
     ctx.session.commit()
     log.info("click-to-call", extra={"line": line.number, "target": dial, "id": call.id})
     return call

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from sqlalchemy import select
 
-from ..db.models import Line, Login, SmsMessage, Tenant
+from ..db.models import Line, Login, SmsMessage
 from orchestrator.config import platform_from_settings
 from ..services.context import ServiceContext
 from orchestrator.domain.errors import FieldError, ValidationFailed
@@ -39,18 +39,18 @@ def send(ctx: ServiceContext, login: Login, line_number: str, to: str, text: str
         dest = ""
     if problems:
         raise ValidationFailed(problems)
-    tenant = ctx.session.get(Tenant, line.tenant_id)
+    tenant = ctx.tenant(line.tenant_id)
     msg = SmsMessage(tenant_id=line.tenant_id, line_id=line.id, to_number=dest, body=body, status="queued")
     ctx.session.add(msg)
     ctx.session.flush()
     onnet = ctx.session.scalar(select(Line).where(Line.number == dest))
     if onnet is not None:
-        to_uri = f"{onnet.sip_username}@{ctx.session.get(Tenant, onnet.tenant_id).sip_domain}"  # type: ignore[union-attr]
+        to_uri = f"{onnet.sip_username}@{ctx.tenant(onnet.tenant_id).sip_domain}"
     else:
         gateway = platform_from_settings(ctx.settings).gateway
         to_uri = f"{dest}@{gateway.proxy.split(':')[0]}"
     try:
-        reply = esl.api(f"chat sip|{line.sip_username}@{tenant.sip_domain}|{to_uri}|{body}")  # type: ignore[union-attr]
+        reply = esl.api(f"chat sip|{line.sip_username}@{tenant.sip_domain}|{to_uri}|{body}")
     except Exception as exc:  # noqa: BLE001
         msg.status, msg.error = "failed", f"the phone system cannot be reached: {getattr(exc, 'message', exc)}"
     else:

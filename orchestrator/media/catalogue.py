@@ -52,8 +52,8 @@ def build(media_dir: Path) -> list[Path]:
                            check=True, capture_output=True)
             parts.append(str(part))
         subprocess.run(["sox", *parts, str(target)], check=True, capture_output=True)
-        for part in parts:
-            Path(part).unlink()
+        for part_name in parts:
+            Path(part_name).unlink()
         made.append(target)
     for name, text in DEFAULT_PROMPTS.items():
         target = media_dir / "defaults" / f"{name}.wav"

@@ -38,16 +38,18 @@ def _tod(minutes: int) -> str:
 
 def _fs_time_of_day(hours: Hours) -> str | None:
     """FreeSWITCH compares inclusively to the second and wraps when start > end."""
-    if hours.time_from is None:
+    span = hours.span()
+    if span is None:
         return None
-    end = hours.time_to - 1  # type: ignore[operator]  # last included minute
+    start, end = span[0], span[1] - 1  # last included minute
     end = end % (24 * 60)
-    return f"{_tod(hours.time_from)}-{_tod(end)}:59"
+    return f"{_tod(start)}-{_tod(end)}:59"
 
 
 def _date_spans(days: Days) -> list[tuple[str, str | None]]:
     """DD/MM ranges as (mon, mday) condition pairs."""
-    (d1, m1), (d2, m2) = day_month(days.date_from), day_month(days.date_to)  # type: ignore[arg-type]
+    date_from, date_to = days.dates()
+    (d1, m1), (d2, m2) = day_month(date_from), day_month(date_to)
     months: list[int] = []
     m = m1
     while True:
@@ -76,5 +78,5 @@ def fs_conditions(days: Days, hours: Hours) -> list[FsTime]:
     if days.kind == "all":
         return [FsTime(time_of_day=tod)]
     if days.kind == "weekdays":
-        return [FsTime(wday=_fs_wdays(days.weekday_from, days.weekday_to), time_of_day=tod)]  # type: ignore[arg-type]
+        return [FsTime(wday=_fs_wdays(*days.weekdays()), time_of_day=tod)]
     return [FsTime(mon=mon, mday=mday, time_of_day=tod) for mon, mday in _date_spans(days)]

@@ -23,7 +23,8 @@ def _document(section: str, element: ET.Element) -> bytes:
     doc = ET.Element("document", type="freeswitch/xml")
     sec = ET.SubElement(doc, "section", name=section)
     sec.append(element)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(doc, encoding="utf-8")
+    body: bytes = ET.tostring(doc, encoding="utf-8")  # typeshed: Any for an encoding other than "unicode"
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body
 
 
 def directory(session: Session, platform: Platform, node: Node, domain: str) -> bytes:

@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import re
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..db.models import Line, ReceptionNumber, ReceptionProfile, SpecialNumber, SpecialProfile
+from ..db.models import (
+    IvrKey, Line, ReceptionNumber, ReceptionProfile, RoutingDestination, SpecialNumber, SpecialProfile,
+)
 from orchestrator.domain.weights import buckets, uuid_regex
 from orchestrator.render.fstime import fs_conditions
-from orchestrator.domain.profiles import selection
+from orchestrator.domain.profiles import ProfileRow, RuleRow, selection
 from .jinja import fs_value
 from orchestrator.domain.topology import Platform
 from .snapshot import Snapshot, TenantSnap
@@ -33,6 +36,14 @@ ORIGIN_PATTERNS = {
     "04": r"(?:\+33|0033|33|0)4\d{8}", "05": r"(?:\+33|0033|33|0)5\d{8}", "mobile": r"(?:\+33|0033|33|0)[67]\d{8}",
 }
 RING = "%(1500,3500,440)"
+
+
+def _ref(ref: int | None) -> int:
+    """A reference the validation guarantees is set; a missing one fails as
+    looking up None would."""
+    if ref is None:
+        raise KeyError(ref)
+    return ref
 
 
 @dataclass
@@ -96,7 +107,7 @@ class RouteBuilder:
         return f"user/{self.views[line_id].user}@{self.t.domain}"
 
     # -- selection: forced profile, rules, default -------------------------
-    def selection(self, number: str, profiles: list, rules: list) -> None:
+    def selection(self, number: str, profiles: Sequence[ProfileRow], rules: Sequence[RuleRow]) -> None:
         sel = selection(profiles, rules)
         actions = [("set", f"timezone={self.t.tenant.timezone}"), ("set", f"centrex_route={number}")]
         if sel.forced is not None:
@@ -185,7 +196,8 @@ class RouteBuilder:
             rest = Cond("${originate_disposition}", "^USER_NOT_REGISTERED$", anti=[self.go(nxt)])
         self.ext(f"{n} member {v.user} outcome", dest + "~done", after, rest)
 
-    def simultaneous(self, n: str, p: int, prof: ReceptionProfile, members: list[int], setup) -> None:
+    def simultaneous(self, n: str, p: int, prof: ReceptionProfile, members: list[int],
+                     setup: list[tuple[str, str]]) -> None:
         legs = ",".join(f"[leg_timeout={self.views[m].ring_time},hold_music={self.views[m].hold_music}]"
                         f"{self.user(m)}" for m in members)
         dial = "|".join([legs] * prof.cycles)
@@ -204,15 +216,16 @@ class RouteBuilder:
         """H-4 after the last cycle: voicemail of the chosen line, else the next
         routing of a special number (overflow), else the call ends."""
         dest = f"X~{n}~{p}"
-        if prof.voicemail_line_id in self.views:
-            self.ext(f"{n} voicemail", dest, actions=self.line_vars(prof.voicemail_line_id)
+        vm = prof.voicemail_line_id
+        if vm is not None and vm in self.views:
+            self.ext(f"{n} voicemail", dest, actions=self.line_vars(vm)
                      + [("transfer", "voicemail XML centrex-line")])
             return
         self.ext(f"{n} no answer", dest, Cond("${centrex_overflow}", r"^(.+)$",
                                                actions=[("transfer", f"$1 XML {self.ctx}")],
                                                anti=[("hangup", "NO_ANSWER")]))
 
-    def ivr(self, n: str, p: int, prof: ReceptionProfile, start) -> None:
+    def ivr(self, n: str, p: int, prof: ReceptionProfile, start: list[tuple[str, str]]) -> None:
         menu = audio_path(self.platform, self.t.audio.get(prof.menu_audio_id or 0)) or "tone_stream://%(300,200,600)"
         keys = {k.digit: k for k in prof.keys}
         digits = "".join(sorted(d for d in keys if d != "fallback")) or "#"
@@ -227,14 +240,14 @@ class RouteBuilder:
             self.ext(f"{n} no key", f"K~{n}~{p}~", actions=[("playback", "tone_stream://%(500,0,400)"),
                                                           ("hangup", "NORMAL_CLEARING")])
 
-    def key_actions(self, key) -> list[tuple[str, str]]:
+    def key_actions(self, key: IvrKey) -> list[tuple[str, str]]:
         if key.action == "hangup":
             return [("playback", "tone_stream://%(500,0,400)"), ("hangup", "NORMAL_CLEARING")]
         if key.action == "line":
-            return [("transfer", f"{self.lines[key.line_id].number} XML {self.t.domain}")]
+            return [("transfer", f"{self.lines[_ref(key.line_id)].number} XML {self.t.domain}")]
         if key.action == "voicemail":
-            return self.line_vars(key.line_id) + [("transfer", "voicemail XML centrex-line")]
-        target = self.receptions[key.target_reception_id]
+            return self.line_vars(_ref(key.line_id)) + [("transfer", "voicemail XML centrex-line")]
+        target = self.receptions[_ref(key.target_reception_id)]
         if key.target_mode == "default":
             idx = next(i for i, pr in enumerate(target.profiles) if pr.is_default)
             return [self.go(f"P~{target.number}~{idx}")]
@@ -257,12 +270,12 @@ class RouteBuilder:
             nxt = f"S~{n}~{p}~{k + 1}" if k + 1 < len(prof.routings) else f"S~{n}~{p}~end"
             dests = routing.destinations
             for d, (low, high) in zip(dests, buckets([x.percent for x in dests])):
-                self.ext(f"{n} routing {k + 1} → {d.number or self.receptions[d.reception_id].number}",
+                self.ext(f"{n} routing {k + 1} → {d.number or self.receptions[_ref(d.reception_id)].number}",
                          f"S~{n}~{p}~{k}", Cond("${uuid}", uuid_regex(k, low, high),
                                                 actions=self.destination(d, nxt)))
         self.ext(f"{n} overflow exhausted", f"S~{n}~{p}~end", actions=[("hangup", "NO_ANSWER")])
 
-    def destination(self, d, nxt: str) -> list[tuple[str, str]]:
+    def destination(self, d: RoutingDestination, nxt: str) -> list[tuple[str, str]]:
         overflow = ("set", f"centrex_overflow={nxt}")
         if d.reception_id:
             return [overflow, self.go(f"R~{self.receptions[d.reception_id].number}")]

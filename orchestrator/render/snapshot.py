@@ -8,10 +8,12 @@ objects only, which keeps it a pure function.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.orm.attributes import set_committed_value  # attach children without lazy loads
 
 from ..db.models import (
@@ -20,6 +22,8 @@ from ..db.models import (
 )
 
 EMERGENCY = ("15", "17", "18", "112", "115", "119")
+
+_Row = TypeVar("_Row", Line, FaxLine, AudioFile)
 
 
 @dataclass
@@ -63,7 +67,7 @@ def load_snapshot(session: Session, tenant_ids: list[int] | None = None) -> Snap
     tenants = {t.id: TenantSnap(t) for t in session.scalars(q)}
     ids = list(tenants)
 
-    def rows(model, *order):
+    def rows(model: type[_Row], *order: InstrumentedAttribute[Any]) -> Iterable[_Row]:
         query = select(model).where(model.tenant_id.in_(ids)).order_by(*order)
         return session.scalars(query) if ids else []
 
@@ -80,7 +84,8 @@ def load_snapshot(session: Session, tenant_ids: list[int] | None = None) -> Snap
                 .where(Contact.tenant_id.in_(ids), Contact.owner_login_id.is_(None),
                        ContactNumber.short_number.is_not(None))
                 .order_by(ContactNumber.short_number)):
-            tenants[tid].short_numbers.append((short, number))
+            if short is not None:  # always: the query keeps only those with one
+                tenants[tid].short_numbers.append((short, number))
     _load_reception(session, tenants, ids)
     _load_special(session, tenants, ids)
     emergency = {(r.department, r.service): r.destination for r in session.scalars(select(EmergencyRoute))}
@@ -133,9 +138,9 @@ def _load_special(session: Session, tenants: dict[int, TenantSnap], ids: list[in
     for d in session.scalars(select(RoutingDestination).where(RoutingDestination.routing_id.in_(routing_ids))
                              .order_by(RoutingDestination.position)):
         dests[d.routing_id].append(d)
-    for r in session.scalars(select(SpecialRule).where(SpecialRule.special_id.in_(sp_ids))
-                             .order_by(SpecialRule.priority)):
-        rules[r.special_id].append(r)
+    for rule in session.scalars(select(SpecialRule).where(SpecialRule.special_id.in_(sp_ids))
+                                .order_by(SpecialRule.priority)):
+        rules[rule.special_id].append(rule)
     for sp in specials:
         for prof in profiles[sp.id]:
             for routing in routings[prof.id]:

@@ -94,7 +94,8 @@ def load_contexts(files: Mapping[str, bytes]) -> dict[str, ET.Element]:
             if ctx.get("name") == "public":
                 merged = ET.Element("context", name="public")
                 for child in ctx:
-                    if child.tag is ET.ProcessingInstruction or child.tag == "X-PRE-PROCESS":
+                    tag: object = child.tag  # typeshed says str; a processing instruction's is the factory
+                    if tag is ET.ProcessingInstruction or tag == "X-PRE-PROCESS":
                         for part in public_parts:
                             merged.extend(list(part))
                     else:

@@ -9,16 +9,55 @@ rendered dialplan must reach: the agreement suite checks both sides.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Protocol, TypedDict
 from zoneinfo import ZoneInfo
 
-from ..db.models import Line, ReceptionNumber, ReceptionProfile, SpecialNumber, SpecialProfile
+from ..db.models import IvrKey, Line, ReceptionNumber, ReceptionProfile, SpecialNumber, SpecialProfile, Tenant
 from orchestrator.domain.numbering import NumberError, national, normalize, origin_class
-from orchestrator.domain.profiles import choose_profile, selection
+from orchestrator.domain.profiles import ProfileRow, RuleRow, choose_profile, selection
 from orchestrator.domain.weights import buckets, pick
 
 MAX_DEPTH = 12  # transfers followed; FreeSWITCH itself stops at 70
+
+Overflow = Callable[[], None]  # what a hunt does when nobody answered: the next routing
+
+
+class WeightedDestination(TypedDict):
+    to: str
+    percent: int
+    probability: float  # of the call's UUID drawing it
+
+
+class WeightedChoice(TypedDict):
+    routing: int  # 1-based
+    destinations: list[WeightedDestination]
+
+
+class TenantView(Protocol):
+    """The part of a tenant snapshot (:class:`orchestrator.render.snapshot.TenantSnap`)
+    the resolver reads."""
+
+    @property
+    def tenant(self) -> Tenant: ...
+    @property
+    def lines(self) -> Sequence[Line]: ...
+    @property
+    def receptions(self) -> Sequence[ReceptionNumber]: ...
+    @property
+    def specials(self) -> Sequence[SpecialNumber]: ...
+    @property
+    def domain(self) -> str: ...
+
+
+def _ref(ref: int | None) -> int:
+    """A reference the validation guarantees is set; a missing one fails as
+    looking up None would."""
+    if ref is None:
+        raise KeyError(ref)
+    return ref
 
 
 @dataclass
@@ -36,7 +75,7 @@ class Outcome:
     attempts: list[tuple[str, ...]] = field(default_factory=list)
     final: str = ""  # bridge:<target> | voicemail:<user> | announce:<user> | socket | hangup:<cause>
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         return {"profile": self.profile, "attempts": [list(a) for a in self.attempts], "final": self.final}
 
 
@@ -49,13 +88,13 @@ class Plan:
     kind: str  # line | reception | special | outside | emergency | unknown
     number: str | None = None
     label: str | None = None
-    profile: dict | None = None
+    profile: dict[str, str] | None = None
     steps: list[str] = field(default_factory=list)
-    choices: list[dict] = field(default_factory=list)  # weighted choices with probabilities
+    choices: list[WeightedChoice] = field(default_factory=list)  # weighted choices with probabilities
     outcome: Outcome | None = None
 
-    def as_dict(self) -> dict:
-        out = {k: v for k, v in self.__dict__.items() if k != "outcome"}
+    def as_dict(self) -> dict[str, Any]:  # JSON-shaped
+        out: dict[str, Any] = {k: v for k, v in self.__dict__.items() if k != "outcome"}
         out["outcome"] = self.outcome.as_dict() if self.outcome else None
         return out
 
@@ -67,7 +106,7 @@ class Plan:
 
 
 class Resolver:
-    def __init__(self, tenant_snap, region: str = "FR") -> None:
+    def __init__(self, tenant_snap: TenantView, region: str = "FR") -> None:
         self.t = tenant_snap
         self.region = region
         self.lines: dict[int, Line] = {line.id: line for line in tenant_snap.lines}
@@ -101,7 +140,7 @@ class Resolver:
         plan.outcome = self.out if cond is not None else None
         return plan
 
-    def find(self, dialled: str):
+    def find(self, dialled: str) -> Line | ReceptionNumber | SpecialNumber | None:
         text = dialled.strip()
         for line in self.t.lines:
             if text in (line.number, national(line.number), line.short_number):
@@ -192,7 +231,7 @@ class Resolver:
             self.finish(f"hangup:{result}")
 
     # -- profiles (T-1, T-2, S-3) --------------------------------------------
-    def select(self, profiles: list, rules: list, with_origin: bool) -> int:
+    def select(self, profiles: Sequence[ProfileRow], rules: Sequence[RuleRow], with_origin: bool) -> int:
         origin = origin_class(self._e164(self.caller)) if with_origin else None
         choice = choose_profile(selection(profiles, rules), self.local, origin)
         if choice.profile is None:
@@ -226,7 +265,7 @@ class Resolver:
 
     # -- reception numbers (R, H, I) -------------------------------------------
     def reception(self, rec: ReceptionNumber, mode: str = "dynamic", profile_id: int | None = None,
-                  overflow=None) -> None:
+                  overflow: Overflow | None = None) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             return self.finish("hangup:EXCHANGE_ROUTING_ERROR")
@@ -247,7 +286,7 @@ class Resolver:
             return self.ivr(rec, prof, overflow)
         return self.hunt(rec, prof, overflow)
 
-    def hunt(self, rec: ReceptionNumber, prof: ReceptionProfile, overflow) -> None:
+    def hunt(self, rec: ReceptionNumber, prof: ReceptionProfile, overflow: Overflow | None) -> None:
         members = [self.lines[m.line_id] for m in prof.members if m.line_id in self.lines]
         music = prof.hold_music_catalogue or ("a file of the library" if prof.hold_music_audio_id else None)
         self.plan.steps.append(
@@ -290,7 +329,7 @@ class Resolver:
                         return self.after_ring(m, result)
         return self.hunt_end(rec, prof, overflow)
 
-    def hunt_end(self, rec: ReceptionNumber, prof: ReceptionProfile, overflow) -> None:
+    def hunt_end(self, rec: ReceptionNumber, prof: ReceptionProfile, overflow: Overflow | None) -> None:
         vm = self.lines.get(prof.voicemail_line_id or 0)
         if vm is not None:
             self.plan.steps.append(f"nobody answered: voicemail of {vm.label} ({vm.number})")
@@ -301,7 +340,7 @@ class Resolver:
         self.plan.steps.append("nobody answered and no voicemail is chosen: the call ends")
         return self.finish("hangup:NO_ANSWER")
 
-    def ivr(self, rec: ReceptionNumber, prof: ReceptionProfile, overflow) -> None:
+    def ivr(self, rec: ReceptionNumber, prof: ReceptionProfile, overflow: Overflow | None) -> None:
         keys = {k.digit: k for k in prof.keys}
         listing = "; ".join(f"{d} → {self.key_words(k)}" for d, k in sorted(keys.items()) if d != "fallback")
         fallback = keys.get("fallback")
@@ -319,20 +358,20 @@ class Resolver:
         if chosen is None or chosen.action == "hangup":
             return self.finish("hangup:NORMAL_CLEARING")
         if chosen.action == "line":
-            return self.line(self.lines[chosen.line_id])
+            return self.line(self.lines[_ref(chosen.line_id)])
         if chosen.action == "voicemail":
-            return self.voicemail(self.lines[chosen.line_id], None)
-        target = self.recs[chosen.target_reception_id]
+            return self.voicemail(self.lines[_ref(chosen.line_id)], None)
+        target = self.recs[_ref(chosen.target_reception_id)]
         return self.reception(target, mode=chosen.target_mode or "dynamic", profile_id=chosen.target_profile_id,
                               overflow=overflow)
 
-    def key_words(self, key) -> str:
+    def key_words(self, key: IvrKey) -> str:
         if key.action == "hangup":
             return "hang up"
         if key.action in ("line", "voicemail"):
-            line = self.lines[key.line_id]
+            line = self.lines[_ref(key.line_id)]
             return f"{'line' if key.action == 'line' else 'voicemail of'} {line.label}"
-        target = self.recs[key.target_reception_id]
+        target = self.recs[_ref(key.target_reception_id)]
         mode = {"dynamic": "its rules", "default": "its default profile"}.get(key.target_mode or "dynamic")
         if key.target_mode == "profile":
             mode = "profile " + next(p.name for p in target.profiles if p.id == key.target_profile_id)
@@ -354,7 +393,7 @@ class Resolver:
         routing = prof.routings[k]
         dests = routing.destinations
         percents = [d.percent for d in dests]
-        names = [d.number or self.recs[d.reception_id].number for d in dests]
+        names = [d.number or self.recs[_ref(d.reception_id)].number for d in dests]
         spans = buckets(percents)
         self.plan.choices.append({"routing": k + 1, "destinations": [
             {"to": n, "percent": pc, "probability": round((hi - lo + 1) / 4096, 4)}
@@ -363,17 +402,20 @@ class Resolver:
                                + "; if it fails (busy, no answer, unreachable), routing "
                                + (str(k + 2) if k + 1 < len(prof.routings) else "none: the call ends"))
         d = dests[pick(self.cond.uuid, k, percents)]
-        nxt = lambda: self.routings(sp, prof, k + 1)  # noqa: E731
+
+        def nxt() -> None:
+            return self.routings(sp, prof, k + 1)
+
         if d.reception_id:
             return self.reception(self.recs[d.reception_id], overflow=nxt)
         target = f"loopback:{d.number}"
         self.out.attempts.append((target,))
-        sub = Resolver(self.t, self.region)
-        sub_plan = sub.resolve(d.number, self.caller, self.local, Conditions(
-            registered=self.cond.registered, answers=self.cond.answers, uuid=self.cond.uuid,
-            hunt_service_up=self.cond.hunt_service_up)) if d.number in self.by_number else None
-        if sub_plan is not None:
-            answered = not sub_plan.outcome.final.startswith("hangup:")  # type: ignore[union-attr]
+        if d.number is not None and d.number in self.by_number:
+            sub = Resolver(self.t, self.region)
+            sub.resolve(d.number, self.caller, self.local, Conditions(
+                registered=self.cond.registered, answers=self.cond.answers, uuid=self.cond.uuid,
+                hunt_service_up=self.cond.hunt_service_up))
+            answered = not sub.out.final.startswith("hangup:")  # its plan's outcome
         else:
             answered = self.cond.answers.get(f"gateway:{d.number}", "no_answer") == "answer"
         if answered:
@@ -381,6 +423,6 @@ class Resolver:
         return nxt()
 
 
-def resolve(tenant_snap, dialled: str, caller: str | None, at: datetime, cond: Conditions | None = None,
+def resolve(tenant_snap: TenantView, dialled: str, caller: str | None, at: datetime, cond: Conditions | None = None,
             region: str = "FR") -> Plan:
     return Resolver(tenant_snap, region).resolve(dialled, caller, at, cond)

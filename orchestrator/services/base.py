@@ -34,7 +34,7 @@ def collecting(errors: Errors | None) -> Iterator[Step]:
     """Use the caller's collector (YAML import: report everything) or a
     private one that raises :class:`ValidationFailed` on exit (UI, API)."""
     own = errors is None
-    step = Step(Errors() if own else errors)  # type: ignore[arg-type]
+    step = Step(errors if errors is not None else Errors())
     yield step
     if own:
         step.errors.raise_if_any()

@@ -27,7 +27,7 @@ class TenantDocument(Doc):
     """Everything a company has configured. History (call records, SMS, the
     audit log) is not configuration and is not part of it."""
 
-    version: int = Field(SCHEMA_VERSION, description="Schema version of this document")
+    version: int = Field(default=SCHEMA_VERSION, description="Schema version of this document")
     tenant: TenantDoc
     audio_files: list[AudioDoc] = Field(default_factory=list)
     lines: list[LineDoc] = Field(default_factory=list)

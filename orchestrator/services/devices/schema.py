@@ -8,16 +8,19 @@ from pydantic import Field
 
 from ..base import Doc
 
+KeyKind = Literal["line", "voicemail", "reception", "external"]
+LcdShows = Literal["number", "label"]
+
 
 class VlanDoc(Doc):
-    id: int | None = Field(None, ge=1, le=4094)
+    id: int | None = Field(default=None, ge=1, le=4094)
     enabled: bool = False
 
 
 class AudioGainsDoc(Doc):
-    handset: int = Field(0, ge=-12, le=12)
-    headset: int = Field(0, ge=-12, le=12)
-    speaker: int = Field(0, ge=-12, le=12)
+    handset: int = Field(default=0, ge=-12, le=12)
+    headset: int = Field(default=0, ge=-12, le=12)
+    speaker: int = Field(default=0, ge=-12, le=12)
 
 
 class PortDoc(Doc):
@@ -26,13 +29,13 @@ class PortDoc(Doc):
 
 
 class KeyDoc(Doc):
-    console: int = Field(0, ge=0, le=4, description="0: the phone itself, 1..: a console")
+    console: int = Field(default=0, ge=0, le=4, description="0: the phone itself, 1..: a console")
     position: int = Field(ge=1, le=64)
-    kind: Literal["line", "voicemail", "reception", "external"]
+    kind: KeyKind
     target: str = Field(description="Line, reception or external number")
-    label: str = Field("", max_length=40)
-    blf: bool = Field(False, description="Presence supervision (internal lines)")
-    pickup: bool = Field(False, description="Call interception (internal lines)")
+    label: str = Field(default="", max_length=40)
+    blf: bool = Field(default=False, description="Presence supervision (internal lines)")
+    pickup: bool = Field(default=False, description="Call interception (internal lines)")
 
 
 class DeviceDoc(Doc):
@@ -42,8 +45,8 @@ class DeviceDoc(Doc):
     name: str | None = None
     vlan: VlanDoc = Field(default_factory=VlanDoc)
     audio: AudioGainsDoc = Field(default_factory=AudioGainsDoc)
-    lcd_shows: Literal["number", "label"] = "number"
-    consoles: int = Field(0, ge=0, le=4)
+    lcd_shows: LcdShows = "number"
+    consoles: int = Field(default=0, ge=0, le=4)
     provisioning_password: str | None = None
     ports: list[PortDoc] = Field(default_factory=list)
     keys: list[KeyDoc] = Field(default_factory=list)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -17,7 +17,7 @@ from orchestrator.domain.errors import Errors
 from ..inventory import parse
 from ..reception.validator import tenant_line
 from .models import KEYS_PER_CONSOLE, MODELS
-from .schema import AudioGainsDoc, DeviceDoc, KeyDoc, PortDoc, VlanDoc
+from .schema import AudioGainsDoc, DeviceDoc, KeyDoc, KeyKind, LcdShows, PortDoc, VlanDoc
 
 
 def normalize_mac(raw: str) -> str | None:
@@ -136,7 +136,7 @@ def update(ctx: ServiceContext, device: Device, changes: dict[str, Any], errors:
         if doc is None:
             return None
         with s.no_autoflush:
-            new = _build(ctx, tenant, doc, step.errors, current=device)  # type: ignore[arg-type]
+            new = _build(ctx, tenant, doc, step.errors, current=device)
         ports = [(p.port, p.line_id) for p in new.ports]
         keys = [DeviceKey(console=k.console, position=k.position, kind=k.kind, line_id=k.line_id,
                           reception_id=k.reception_id, number=k.number, label=k.label, blf=k.blf, pickup=k.pickup)
@@ -193,13 +193,14 @@ def to_doc(ctx: ServiceContext, device: Device) -> DeviceDoc:
     keys = []
     for k in sorted(device.keys, key=lambda k: (k.console, k.position)):
         target = number(Line, k.line_id) if k.line_id else number(ReceptionNumber, k.reception_id) if k.reception_id else k.number
-        keys.append(KeyDoc(console=k.console, position=k.position, kind=k.kind, target=target or "",  # type: ignore[arg-type]
+        keys.append(KeyDoc(console=k.console, position=k.position, kind=cast(KeyKind, k.kind),  # stored from a KeyDoc
+                           target=target or "",
                            label=k.label, blf=k.blf, pickup=k.pickup))
     return DeviceDoc(
         mac=device.mac, brand=device.brand, model=device.model, name=device.name,
         vlan=VlanDoc(id=device.vlan_id, enabled=device.vlan_enabled),
         audio=AudioGainsDoc(handset=device.gain_handset, headset=device.gain_headset, speaker=device.gain_speaker),
-        lcd_shows=device.lcd_shows, consoles=device.consoles,  # type: ignore[arg-type]
+        lcd_shows=cast(LcdShows, device.lcd_shows), consoles=device.consoles,  # stored from a DeviceDoc
         provisioning_password=device.provisioning_password,
         ports=[PortDoc(port=p.port, line=number(Line, p.line_id)) for p in device.ports],
         keys=keys,

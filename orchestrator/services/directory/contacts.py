@@ -59,12 +59,13 @@ def list_paths(session: Session, tenant_id: int) -> dict[int, str]:
     rows = {r.id: r for r in session.scalars(select(DirectoryList).where(
         DirectoryList.tenant_id == tenant_id, DirectoryList.owner_login_id.is_(None)))}
 
-    def path(row: DirectoryList) -> str:
+    def path(leaf: DirectoryList) -> str:
         names, seen = [], set()
+        row: DirectoryList | None = leaf
         while row is not None and row.id not in seen:
             seen.add(row.id)
             names.append(row.name)
-            row = rows.get(row.parent_id)  # type: ignore[arg-type,assignment]
+            row = rows.get(row.parent_id) if row.parent_id is not None else None
         return " / ".join(reversed(names))
 
     return dict(sorted(((i, path(r)) for i, r in rows.items()), key=lambda kv: kv[1].casefold()))

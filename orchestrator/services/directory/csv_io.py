@@ -34,7 +34,7 @@ from ..context import ServiceContext
 from orchestrator.domain.errors import Errors, FieldError
 from orchestrator.domain.numbering import NumberError, check_short_number, normalize
 from . import contacts as book
-from .schema import ContactDoc, ContactNumberDoc
+from .schema import ContactDoc, ContactKind, ContactNumberDoc
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("number", "Numéro"), ("last_name", "Nom"), ("first_name", "Prénom"), ("email", "Email"),
@@ -81,7 +81,8 @@ class Entry:
     group: list[str]
     first_row: int
     values: dict[str, str | None]
-    numbers: list[tuple[str, str, str | None, int, int]] = field(default_factory=list)  # kind, e164, short, row, col
+    # kind, e164, short, row, col
+    numbers: list[tuple[ContactKind, str, str | None, int, int]] = field(default_factory=list)
     lines: list[tuple[str, int]] = field(default_factory=list)  # e164, row
 
     @property
@@ -96,7 +97,7 @@ class Entry:
         return ContactDoc(
             first_name=self.values["first_name"] or "", last_name=self.values["last_name"] or "",
             email=self.values["email"], **{k: self.values[k] for k in _MERGED},
-            numbers=[ContactNumberDoc(kind=kind, number=num, short_number=short)  # type: ignore[arg-type]
+            numbers=[ContactNumberDoc(kind=kind, number=num, short_number=short)
                      for kind, num, short, _, _ in self.numbers],
             lines=[num for num, _ in self.lines], login=login,
         )
@@ -132,12 +133,17 @@ class ImportReport:
     def ok(self) -> bool:
         return not self.problems
 
+    @property
+    def new(self) -> dict[str, int]:
+        """What the file holds: contacts, lists and numbers."""
+        return {"contacts": len(self.plan.entries), "lists": len(self.plan.lists),
+                "numbers": sum(len(e.numbers) + len(e.lines) for e in self.plan.entries)}
+
     def as_dict(self) -> dict[str, object]:
         return {
             "applied": self.applied, "encoding": self.plan.encoding, "delimiter": self.plan.delimiter,
             "rows": self.plan.rows, "replaced": self.before,
-            "new": {"contacts": len(self.plan.entries), "lists": len(self.plan.lists),
-                    "numbers": sum(len(e.numbers) + len(e.lines) for e in self.plan.entries)},
+            "new": self.new,
             "contacts": [{"name": e.name, "group": e.group_path, "rows": e.first_row,
                           "numbers": [n for _, n, _, _, _ in e.numbers], "lines": [n for n, _ in e.lines]}
                          for e in self.plan.entries],
@@ -245,11 +251,12 @@ def _read_row(plan: CsvPlan, by_key: dict[tuple[str, ...], Entry], row: int, cel
     v.email(errors, "email", raw["email"])
     for err in errors.items:
         bad("email", err.error_id, err.message)
-    numbers: dict[str, str | None] = {}
+    numbers: dict[str, str] = {}
     for key in ("number", "mobile", "home"):
-        if raw[key]:
+        text = raw[key]
+        if text:
             try:
-                numbers[key] = _number(raw[key], region)  # type: ignore[arg-type]
+                numbers[key] = _number(text, region)
             except NumberError as exc:
                 bad(key, exc.error_id, exc.message)
     short = raw["short_number"]
@@ -265,12 +272,12 @@ def _read_row(plan: CsvPlan, by_key: dict[tuple[str, ...], Entry], row: int, cel
             bad("group", "field.too_long", f"list name {part[:20]!r}...: 80 characters at most")
     if len(problems) > start:
         return
-    key = tuple(_fold_key(raw[k]) for k in ("last_name", "first_name", "email")) + (" / ".join(group).casefold(),)
-    entry = by_key.get(key)
+    person = tuple(_fold_key(raw[k]) for k in ("last_name", "first_name", "email")) + (" / ".join(group).casefold(),)
+    entry = by_key.get(person)
     if entry is None:
         entry = Entry(group=group, first_row=row, values={k: raw[k] for k in ("last_name", "first_name", "email",
                                                                                 *_MERGED)})
-        by_key[key] = entry
+        by_key[person] = entry
         plan.entries.append(entry)
     else:
         for k in _MERGED:
@@ -289,16 +296,17 @@ def _read_row(plan: CsvPlan, by_key: dict[tuple[str, ...], Entry], row: int, cel
                 entry.numbers.append(("work", main, short, row, COLUMN["number"]))
         else:
             _add_number(entry, "work", main, short, row, COLUMN["number"])
-    for kind, key_ in (("mobile", "mobile"), ("home", "home")):
+    others: tuple[tuple[ContactKind, str], ...] = (("mobile", "mobile"), ("home", "home"))
+    for kind, key_ in others:
         if numbers.get(key_):
-            _add_number(entry, kind, numbers[key_], None, row, COLUMN[key_])  # type: ignore[arg-type]
+            _add_number(entry, kind, numbers[key_], None, row, COLUMN[key_])
 
 
 def _fold_key(value: str | None) -> str:
     return (value or "").strip().casefold()
 
 
-def _add_number(entry: Entry, kind: str, e164: str, short: str | None, row: int, col: int) -> None:
+def _add_number(entry: Entry, kind: ContactKind, e164: str, short: str | None, row: int, col: int) -> None:
     for i, (k, num, s, r, c) in enumerate(entry.numbers):
         if k == kind and num == e164:
             if short and not s:

@@ -51,10 +51,11 @@ def add_personal(ctx: ServiceContext, owner: Login, doc: ContactDoc) -> Contact:
     """Add a contact to ``owner``'s personal directory; every problem at once."""
     errors = Errors()
     _check(errors, doc)
-    tenant = ctx.session.get(Tenant, owner.tenant_id)
-    contact = create_contact(ctx, tenant, _safe(doc), owner=owner, errors=errors)  # type: ignore[arg-type]
+    tenant = ctx.session.get_one(Tenant, owner.tenant_id)  # the login's tenant: always there
+    contact = create_contact(ctx, tenant, _safe(doc), owner=owner, errors=errors)
     errors.raise_if_any()  # the caller rolls back
-    return contact  # type: ignore[return-value]
+    assert contact is not None  # None only with errors, raised just above
+    return contact
 
 
 def update_personal(ctx: ServiceContext, contact: Contact, doc: ContactDoc) -> Contact:

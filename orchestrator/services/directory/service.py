@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from sqlalchemy import select
 
 from ...db.models import Contact, ContactNumber, DirectoryList, Line, Login, Tenant
@@ -9,7 +11,7 @@ from .. import validation as v
 from ..base import collecting
 from ..context import ServiceContext
 from orchestrator.domain.errors import Errors
-from .schema import ContactDoc, ContactNumberDoc, DirectoryDoc, ListDoc, PersonalDirectoryDoc
+from .schema import ContactDoc, ContactKind, ContactNumberDoc, DirectoryDoc, ListDoc, PersonalDirectoryDoc
 from .validator import validate_contact
 
 _FIELDS = ("first_name", "last_name", "email", "company", "function", "address", "postal_code", "city", "country")
@@ -89,7 +91,8 @@ def contact_to_doc(ctx: ServiceContext, contact: Contact) -> ContactDoc:
     return ContactDoc(
         **{f: getattr(contact, f) for f in _FIELDS},
         photo=contact.photo_path,
-        numbers=[ContactNumberDoc(kind=n.kind, number=n.number, short_number=n.short_number)  # type: ignore[arg-type]
+        numbers=[ContactNumberDoc(kind=cast(ContactKind, n.kind),  # stored from a ContactNumberDoc
+                                  number=n.number, short_number=n.short_number)
                  for n in contact.numbers],
         lines=list(lines),
         login=login.login if login else None,

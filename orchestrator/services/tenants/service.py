@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast, overload
+
 from sqlalchemy import delete, func, select
 from sqlalchemy import update as sql_update
 
@@ -12,7 +14,7 @@ from ...db.models import (
 from ..base import collecting
 from ..context import ServiceContext
 from orchestrator.domain.errors import Errors
-from .schema import TenantDoc
+from .schema import TenantDoc, TenantKind
 from .validator import validate
 
 
@@ -23,7 +25,15 @@ def _line_limit(ctx: ServiceContext, doc: TenantDoc) -> int:
     return s.individual_line_limit if doc.kind == "individual" else s.default_line_limit
 
 
+@overload
+def create(ctx: ServiceContext, doc: TenantDoc, errors: None = None) -> Tenant: ...
+@overload
+def create(ctx: ServiceContext, doc: TenantDoc, errors: Errors) -> Tenant | None: ...
+
+
 def create(ctx: ServiceContext, doc: TenantDoc, errors: Errors | None = None) -> Tenant | None:
+    """The new tenant; None when ``errors`` is given and collected problems
+    (without ``errors`` they are raised as :class:`ValidationFailed`)."""
     with collecting(errors) as step:
         validate(ctx.session, step.errors, doc)
         if step.failed:
@@ -39,6 +49,12 @@ def create(ctx: ServiceContext, doc: TenantDoc, errors: Errors | None = None) ->
         ctx.audit(tenant.id, "create", "tenant", tenant.name, **doc.model_dump(exclude_none=True))
         ctx.changed(tenant.id)
         return tenant
+
+
+@overload
+def update(ctx: ServiceContext, tenant: Tenant, doc: TenantDoc, errors: None = None) -> Tenant: ...
+@overload
+def update(ctx: ServiceContext, tenant: Tenant, doc: TenantDoc, errors: Errors) -> Tenant | None: ...
 
 
 def update(ctx: ServiceContext, tenant: Tenant, doc: TenantDoc, errors: Errors | None = None) -> Tenant | None:
@@ -62,7 +78,8 @@ def update(ctx: ServiceContext, tenant: Tenant, doc: TenantDoc, errors: Errors |
 
 def to_doc(tenant: Tenant) -> TenantDoc:
     return TenantDoc(
-        name=tenant.name, sip_domain=tenant.sip_domain, kind=tenant.kind, timezone=tenant.timezone,
+        name=tenant.name, sip_domain=tenant.sip_domain, kind=cast(TenantKind, tenant.kind),  # stored from a TenantDoc
+        timezone=tenant.timezone,
         emergency_department=tenant.emergency_department, line_limit=tenant.line_limit,
         billing_email=tenant.billing_email, technical_email=tenant.technical_email,
         postal_address=tenant.postal_address,
