@@ -29,7 +29,10 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    url = config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("no database URL: set sqlalchemy.url or pass a connection")
+    engine = make_engine(url, poolclass=pool.NullPool)
     with engine.connect() as conn:
         _run(conn)
 

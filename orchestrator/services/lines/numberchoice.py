@@ -16,6 +16,7 @@ allocation, audit).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -168,7 +169,7 @@ def _merge(errors: Errors, more: Errors) -> None:
     errors.items += [e for e in more.items if (e.field, e.error_id) not in said]
 
 
-def _parsed(errors: Errors, model: type, data: dict[str, object], prefix: str = ""):
+def _parsed(errors: Errors, model: type, data: Mapping[str, object], prefix: str = ""):
     try:
         return parse_doc(model, data, prefix)
     except ValidationFailed as exc:
@@ -203,7 +204,7 @@ def _add_line(ctx: ServiceContext, tenant: Tenant, doc: AddLineDoc) -> tuple[Lin
     line = None
     if line_doc is not None:
         more = Errors()
-        line = service.create(ctx, tenant, line_doc, more)  # type: ignore[arg-type]
+        line = service.create(ctx, tenant, line_doc, more)
         _merge(errors, more)
     fax = None
     if doc.fax is not None:
@@ -213,7 +214,7 @@ def _add_line(ctx: ServiceContext, tenant: Tenant, doc: AddLineDoc) -> tuple[Lin
         if errors or fax_doc is None:
             _fax_fields(more, doc.fax.label, doc.fax.email)  # checked, not created
         else:
-            fax = service.create_fax(ctx, tenant, fax_doc, more)  # type: ignore[arg-type]
+            fax = service.create_fax(ctx, tenant, fax_doc, more)
         _merge(errors, more)
     errors.raise_if_any()
     ctx.session.flush()
@@ -244,6 +245,6 @@ def _add_fax(ctx: ServiceContext, tenant: Tenant, doc: NewFaxDoc) -> FaxLine:
         _fax_fields(more, doc.label, doc.email)
         _merge(errors, more)
         errors.raise_if_any()
-    fax = service.create_fax(ctx, tenant, fax_doc)  # type: ignore[arg-type]
+    fax = service.create_fax(ctx, tenant, fax_doc)
     ctx.session.flush()
     return fax  # type: ignore[return-value]

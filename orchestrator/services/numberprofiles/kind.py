@@ -13,13 +13,11 @@ from typing import Any, Protocol
 from ..context import ServiceContext
 
 
-class RuleAudit(Protocol):
-    """Writes the audit entry of a rule change: ``position`` is the 1-based
-    rule concerned, ``description`` its days, hours, (origins) and profile,
-    ``extra`` what else the action records (``to`` of a move)."""
-
-    def __call__(self, ctx: ServiceContext, number: Any, action: str, position: int,
-                 description: dict[str, Any], **extra: Any) -> None: ...
+# Writes the audit entry of a rule change, called as
+# ``(ctx, number, action, position, description, **extra)``: ``position`` is
+# the 1-based rule concerned, ``description`` its days, hours, (origins) and
+# profile, ``extra`` what else the action records (``to`` of a move).
+RuleAudit = Callable[..., None]
 
 
 @dataclass(frozen=True)

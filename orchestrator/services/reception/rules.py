@@ -157,5 +157,5 @@ def fields_of(rule: ReceptionRule | None, profiles: list[ReceptionProfile]) -> d
     elif rule.days == "dates":
         out.update(date_from=rule.date_from or "", date_to="" if rule.date_to == rule.date_from else rule.date_to or "")
     if rule.time_from is not None:
-        out.update(time_from=hhmm(rule.time_from), time_to=hhmm(rule.time_to))  # type: ignore[arg-type]
+        out.update(time_from=hhmm(rule.time_from), time_to=hhmm(rule.time_to))
     return out

@@ -130,7 +130,8 @@ def _target_doc(ctx: ServiceContext, key: IvrKey) -> IvrTargetDoc:
     if key.action == "hangup":
         return IvrTargetDoc(hangup=True)
     if key.action in ("line", "voicemail"):
-        return IvrTargetDoc(**{key.action: _number(ctx, Line, key.line_id)})
+        number = _number(ctx, Line, key.line_id)
+        return IvrTargetDoc(line=number) if key.action == "line" else IvrTargetDoc(voicemail=number)
     prof = ctx.session.get(ReceptionProfile, key.target_profile_id) if key.target_profile_id else None
     return IvrTargetDoc(reception=_number(ctx, ReceptionNumber, key.target_reception_id),
                         mode=key.target_mode, profile=prof.name if prof else None)  # type: ignore[arg-type]

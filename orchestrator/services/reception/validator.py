@@ -111,7 +111,8 @@ def find_loop(session: Session, tenant_id: int) -> list[str] | None:
         .where(ReceptionNumber.tenant_id == tenant_id, IvrKey.target_reception_id.is_not(None))
     )
     for src, dst in rows:
-        edges.setdefault(src, set()).add(dst)
+        if dst is not None:
+            edges.setdefault(src, set()).add(dst)
     numbers = dict(session.execute(select(ReceptionNumber.id, ReceptionNumber.number)
                                    .where(ReceptionNumber.tenant_id == tenant_id)).all())
     state: dict[int, int] = {}

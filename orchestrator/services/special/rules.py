@@ -40,12 +40,16 @@ def _parse(data: dict[str, Any] | RuleInDoc) -> RuleInDoc:
 def add_rule(ctx: ServiceContext, special: SpecialNumber, data: dict[str, Any] | RuleInDoc, *,
              require_origin: bool = False) -> SpecialRule:
     """« Créer une règle horaire et géographique »: added at the bottom (lowest priority)."""
-    return shared.add_rule(ctx, SPECIAL, special, _parse(data), require_origin=require_origin)
+    rule = shared.add_rule(ctx, SPECIAL, special, _parse(data), require_origin=require_origin)
+    assert rule is not None  # without an error collector, invalid input raised ValidationFailed
+    return rule
 
 
 def update_rule(ctx: ServiceContext, rule: SpecialRule, data: dict[str, Any] | RuleInDoc, *,
                 require_origin: bool = False) -> SpecialRule:
-    return shared.update_rule(ctx, SPECIAL, rule.special, rule, _parse(data), require_origin=require_origin)
+    updated = shared.update_rule(ctx, SPECIAL, rule.special, rule, _parse(data), require_origin=require_origin)
+    assert updated is not None  # without an error collector, invalid input raised ValidationFailed
+    return updated
 
 
 def delete_rule(ctx: ServiceContext, rule: SpecialRule) -> None:

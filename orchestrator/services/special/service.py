@@ -46,10 +46,10 @@ def create(ctx: ServiceContext, tenant: Tenant, doc: SpecialDoc, errors: Errors 
             return None
         s.add(special)
         s.flush()
-        for i, rdoc in enumerate(doc.rules):
-            origins = ",".join(o for o in ORIGIN_ORDER if o in rdoc.origins)
-            special.rules.append(SpecialRule(profile_id=by_name[rdoc.profile].id, origins=origins,
-                                             **rule_columns(rdoc, i)))
+        for i, rule_in in enumerate(doc.rules):
+            origins = ",".join(o for o in ORIGIN_ORDER if o in rule_in.origins)
+            special.rules.append(SpecialRule(profile_id=by_name[rule_in.profile].id, origins=origins,
+                                             **rule_columns(rule_in, i)))
         s.flush()
         ctx.audit(tenant.id, "create", "special_number", special.number, label=special.label)
         ctx.changed(tenant.id)
