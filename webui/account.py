@@ -15,6 +15,7 @@ from orchestrator.services.passwords import verify_password
 
 from .formdata import FormErrors, field_errors
 from .security import admin_required, db, login_required
+from .common.uow import discard_changes
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -47,10 +48,9 @@ def password():
             except ServiceError as exc:
                 problems = [FieldError(e.error_id, "new", e.message) for e in field_errors(exc)]
         if problems:
-            ctx.rollback()
+            discard_changes()
             errors = FormErrors(problems, errors.fields)
         else:
-            ctx.commit()
             flash(_("Your password has been changed."), "ok")
             return redirect(url_for("account.password"))
     return render_template("account/password.html", login=row, errors=errors,
@@ -76,12 +76,11 @@ def create_token():
     try:
         _, token = apitokens.create(ctx, row, request.form.get("name", ""))
     except ServiceError as exc:
-        ctx.rollback()
+        discard_changes()
         rows = apitokens.for_tenant(ctx.session, current_user.tenant_id)
         owners = {r.id: ctx.session.get(Login, r.login_id).login for r in rows}  # type: ignore[union-attr]
         return render_template("account/tokens.html", tokens=rows, owners=owners, new_token=None,
                                errors=FormErrors(field_errors(exc), ("name",))), 422
-    ctx.commit()
     rows = apitokens.for_tenant(ctx.session, current_user.tenant_id)
     owners = {r.id: ctx.session.get(Login, r.login_id).login for r in rows}  # type: ignore[union-attr]
     return render_template("account/tokens.html", tokens=rows, owners=owners, new_token=token,
@@ -97,6 +96,5 @@ def delete_token(token_id: int):
     if row is None or row.tenant_id != current_user.tenant_id:
         abort(404)
     apitokens.revoke(ctx, row)
-    ctx.commit()
     flash(_("The token has been revoked."), "ok")
     return redirect(url_for("account.tokens"))

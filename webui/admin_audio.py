@@ -22,6 +22,7 @@ from orchestrator.domain.errors import ServiceError
 
 from .formdata import FormErrors, field_errors
 from .security import admin_required, db, tenant
+from .common.uow import discard_changes
 
 bp = Blueprint("audio", __name__, url_prefix="/reception/audio")
 
@@ -78,7 +79,7 @@ def index():
 
 
 def _failed(exc: ServiceError, category: str, tab: str, fields):
-    db().rollback()
+    discard_changes()
     values = {k: v for k, v in request.form.items() if k != "csrf_token"}
     return _page(category, tab, FormErrors(field_errors(exc), fields), values, status=422)
 
@@ -96,7 +97,6 @@ def upload():
                              (sent.filename or "")[-255:] or None if sent else None)
     except ServiceError as exc:
         return _failed(exc, category, "uploaded", UPLOAD_FIELDS)
-    ctx.commit()
     flash(_("The file %(name)s has been added.", name=row.name), "ok")
     return redirect(url_for("audio.index", category=row.category, tab="uploaded"))
 
@@ -113,7 +113,6 @@ def announce():
                                form.get("voice", ""), form.get("music", "") or None)
     except ServiceError as exc:
         return _failed(exc, category, "custom", ANNOUNCE_FIELDS)
-    ctx.commit()
     flash(_("The announcement %(name)s has been made and added to your files.", name=row.name), "ok")
     return redirect(url_for("audio.index", category=row.category, tab="uploaded"))
 
@@ -155,6 +154,5 @@ def delete(audio_id: int):
                      status=422)
     name, category = row.name, row.category
     library.delete(ctx, row)
-    ctx.commit()
     flash(_("The file %(name)s has been deleted.", name=name), "ok")
     return redirect(url_for("audio.index", category=category, tab="uploaded"))

@@ -26,6 +26,7 @@ from orchestrator.domain.errors import FieldError, ServiceError
 from .admin_lines import bp
 from .formdata import FormErrors, field_errors
 from .security import admin_required, db, tenant
+from .common.uow import discard_changes
 
 MAX_PORTS = max(m.ports for m in MODELS.values())
 DEVICE_FIELDS = ("mac", "model", "name", *(f"port-{n}" for n in range(1, MAX_PORTS + 1)))
@@ -116,9 +117,8 @@ def create_device():
     try:
         device = devices.create(ctx, tenant(), parse_doc(DeviceDoc, data))  # type: ignore[arg-type]
     except ServiceError as exc:
-        ctx.rollback()
+        discard_changes()
         return _page(None, dict(request.form), FormErrors(_placed(field_errors(exc), order), DEVICE_FIELDS), 422)
-    ctx.commit()
     flash(_("The device %(mac)s has been added.", mac=devices.format_mac(device.mac)), "ok")  # type: ignore[union-attr]
     return redirect(url_for("lines.device", device_id=device.id))  # type: ignore[union-attr]
 
@@ -140,10 +140,9 @@ def save_device(device_id: int):
     try:
         devices.update(ctx, row, data)
     except ServiceError as exc:
-        ctx.rollback()
+        discard_changes()
         return _page(_device_or_404(device_id), dict(request.form),
                      FormErrors(_placed(field_errors(exc), order), DEVICE_FIELDS), 422)
-    ctx.commit()
     flash(_("Your changes have been saved."), "ok")
     return redirect(url_for("lines.device", device_id=device_id))
 
@@ -155,6 +154,5 @@ def delete_device(device_id: int):
     row = _device_or_404(device_id)
     mac = devices.format_mac(row.mac)
     devices.delete(ctx, row)
-    ctx.commit()
     flash(_("The device %(mac)s has been deleted; its lines are kept.", mac=mac), "ok")
     return redirect(url_for("lines.devices_list"))

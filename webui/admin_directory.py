@@ -26,6 +26,7 @@ from orchestrator.services.logins import credentials
 
 from .formdata import FormErrors, field_errors
 from .security import admin_required, db, tenant
+from .common.uow import discard_changes
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
 
@@ -133,10 +134,9 @@ def create_contact():
         doc = parse_doc(ContactDoc, data)
         contact = book.add_contact(ctx, tenant(), doc, list_id)  # type: ignore[arg-type]
     except ServiceError as exc:
-        ctx.rollback()
+        discard_changes()
         return _contact_page(None, _form_values(data, rows),
                              FormErrors(_remap(field_errors(exc), rows), CONTACT_FIELDS), list_id, 422)
-    ctx.commit()
     flash(_("The contact has been saved."), "ok")
     return redirect(url_for("directory.contact", contact_id=contact.id))  # type: ignore[union-attr]
 
@@ -168,10 +168,9 @@ def save_contact(contact_id: int):
         doc = parse_doc(ContactDoc, data)
         book.update_contact(ctx, row, doc, list_id)  # type: ignore[arg-type]
     except ServiceError as exc:
-        ctx.rollback()
+        discard_changes()
         return _contact_page(_contact_or_404(contact_id), _form_values(data, rows),
                              FormErrors(_remap(field_errors(exc), rows), CONTACT_FIELDS), list_id, 422)
-    ctx.commit()
     flash(_("The contact has been saved."), "ok")
     return redirect(url_for("directory.contact", contact_id=contact_id))
 
@@ -190,13 +189,12 @@ def save_credentials(contact_id: int):
             ctx, row, password=form.get("password", ""), generate=bool(form.get("generate")),
             send=bool(form.get("send")), line=form.get("line", "").strip() or None)
     except ServiceError as exc:
-        ctx.rollback()
+        discard_changes()
         row = _contact_or_404(contact_id)
         errors = field_errors(exc)
         return _contact_page(row, None, FormErrors(fields=CONTACT_FIELDS), row.list_id, 422,
                              creds=FormErrors(errors, CREDENTIAL_FIELDS),
                              cred_values={k: form[k] for k in ("line", "generate", "send") if form.get(k)})
-    ctx.commit()
     messages = [_("The password of %(login)s has been saved.", login=result.login.login)]
     if result.mailed_to:
         messages.append(_("It has been sent by e-mail to %(email)s.", email=result.mailed_to))
@@ -212,7 +210,6 @@ def save_credentials(contact_id: int):
 def delete_contact(contact_id: int):
     ctx = db()
     book.delete_contact(ctx, _contact_or_404(contact_id))
-    ctx.commit()
     flash(_("The contact has been deleted."), "ok")
     return redirect(url_for("directory.index"))
 
@@ -227,10 +224,9 @@ def add_list():
     try:
         book.add_list(ctx, tenant(), request.form.get("name", ""), int(raw) if raw.isdigit() else None)
     except ServiceError as exc:
-        ctx.rollback()
+        discard_changes()
         return _page("directory/index.html", 422, errors=FormErrors(field_errors(exc), ("name", "list")),
                      list_name=request.form.get("name", ""))
-    ctx.commit()
     flash(_("The list has been created."), "ok")
     return redirect(url_for("directory.index"))
 
@@ -245,10 +241,9 @@ def delete_list(list_id: int):
     try:
         book.delete_list(ctx, row)
     except ServiceError as exc:
-        ctx.rollback()
+        discard_changes()
         flash(exc.message if exc.error_id != "list.not_empty" else _("This list is not empty."), "error")
         return redirect(url_for("directory.index"))
-    ctx.commit()
     flash(_("The list has been deleted."), "ok")
     return redirect(url_for("directory.index"))
 
@@ -294,7 +289,6 @@ def import_confirm():
     report = csv_io.import_company_directory(ctx, tenant(), data)
     if not report.ok:  # the directory changed since the preview
         return _page("directory/import.html", 422, report=report, payload=None)
-    ctx.commit()
     session.pop(IMPORT_KEY, None)
     flash(_("Directory imported: %(count)s contact(s).", count=len(report.plan.entries)), "ok")
     return redirect(url_for("directory.index"))

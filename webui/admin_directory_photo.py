@@ -14,6 +14,7 @@ from .admin_directory import bp, _contact_or_404
 from .formdata import field_errors
 from .i18n import error_text
 from .security import admin_required, db
+from .common.uow import discard_changes
 
 
 @bp.get("/contacts/<int:contact_id>/photo")
@@ -41,9 +42,8 @@ def save_photo(contact_id: int):
             photos.set_photo(ctx, contact, upload.read() if upload is not None else b"")
             message = _("The photo has been saved.")
     except ServiceError as exc:
-        ctx.rollback()
+        discard_changes()
         flash(" ".join(error_text(e) for e in field_errors(exc)), "error")
         return redirect(url_for("directory.contact", contact_id=contact_id) + "#photo")
-    ctx.commit()
     flash(message, "ok")
     return redirect(url_for("directory.contact", contact_id=contact_id) + "#photo")

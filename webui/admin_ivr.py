@@ -24,6 +24,7 @@ from .admin_reception import _profile_or_404, audio_options, bp
 from .formdata import FormErrors, field_errors
 from .i18n import phone
 from .security import admin_required, db, tenant
+from .common.uow import discard_changes
 
 KEY_ORDER = tuple("1234567890")  # as the manual's table lists them
 IVR_FIELDS = ("pre_answer", "menu", "fallback", *(f"keys.{d}" for d in KEY_ORDER))
@@ -106,12 +107,11 @@ def save_ivr(rec_id: int, profile_id: int):
     except ServiceError as exc:
         errors.items.extend(field_errors(exc))
     if errors:
-        ctx.rollback()
+        discard_changes()
         prof = _profile_or_404(rec_id, profile_id)
         if prof.kind != "ivr":
             flash(_("This profile is not a voice menu."), "error")
             return redirect(url_for("reception.profile", rec_id=rec_id, profile_id=profile_id))
         return ivr_page(prof, FormErrors(errors.items, IVR_FIELDS), dict(request.form), 422)
-    ctx.commit()
     flash(_("The voice menu has been saved."), "ok")
     return redirect(url_for("reception.ivr", rec_id=rec_id, profile_id=profile_id))

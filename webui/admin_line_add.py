@@ -27,6 +27,7 @@ from .admin_lines import bp
 from .formdata import FormErrors, field_errors
 from .i18n import phone
 from .security import admin_required, db, tenant
+from .common.uow import discard_changes
 
 LINE_FIELDS = ("number", "custom_number", "label", "short_number", "offer", "fax.label", "fax.email", "fax.number")
 FAX_FIELDS = ("number", "custom_number", "label", "email")
@@ -89,9 +90,8 @@ def create_line():
         doc = parse_doc(AddLineDoc, data)
         line, fax = numberchoice.add_line(ctx, tenant(), doc)  # type: ignore[arg-type]
     except ServiceError as exc:
-        ctx.rollback()
+        discard_changes()
         return _page("line", FormErrors(_placed(field_errors(exc), form), LINE_FIELDS), dict(form), 422)
-    ctx.commit()
     if fax is not None:
         flash(_("The line %(number)s and its fax line %(fax)s have been created. They are being activated.",
                 number=phone(line.number), fax=phone(fax.number)), "ok")
@@ -133,8 +133,7 @@ def create_fax():
                                     "email": form.get("email", "").strip()})
         fax = numberchoice.add_fax(ctx, tenant(), doc)  # type: ignore[arg-type]
     except ServiceError as exc:
-        ctx.rollback()
+        discard_changes()
         return _page("fax", FormErrors(_placed(field_errors(exc), form), FAX_FIELDS), dict(form), 422)
-    ctx.commit()
     flash(_("The fax line %(number)s has been created.", number=phone(fax.number)), "ok")
     return redirect(url_for("lines.fax", fax_id=fax.id))

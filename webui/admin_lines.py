@@ -102,10 +102,9 @@ def save_line(line_id: int):
             for other in ctx.session.scalars(select(Line).where(Line.tenant_id == row.tenant_id, Line.id != row.id)):
                 lines.update(ctx, other, {"hold_music": changes.get("hold_music")})
     except ServiceError as exc:
-        ctx.rollback()
+        discard_changes()
         row = own_line_or_404(current_user, line_id)
         return _render(row, FormErrors(field_errors(exc), LINE_FIELDS), dict(request.form), 422)
-    ctx.commit()
     flash(_("Your changes have been saved."), "ok")
     return redirect(url_for("lines.line", line_id=row.id))
 
@@ -119,7 +118,6 @@ def delete_line(line_id: int):
     row = own_line_or_404(current_user, line_id)
     number = row.number
     removal.remove_line(ctx, row)
-    ctx.commit()
     flash(_("The line %(number)s has been deleted; its number is kept among your reserved numbers.",
             number=phone(number)), "ok")
     return redirect(url_for("lines.index"))
@@ -145,7 +143,6 @@ def delete_fax(fax_id: int):
     row = _fax_or_404(fax_id)
     number = row.number
     removal.remove_fax(ctx, row)
-    ctx.commit()
     flash(_("The fax line %(number)s has been deleted; its number is kept among your reserved numbers.",
             number=phone(number)), "ok")
     return redirect(url_for("lines.index"))
@@ -161,3 +158,4 @@ def accesses():
 
 
 from . import admin_devices, admin_line_add  # noqa: E402,F401  (their routes are on this blueprint)
+from .common.uow import discard_changes

@@ -33,6 +33,7 @@ from .admin_lines import RING_TIMES, hold_music_options
 from .formdata import FormErrors, field_errors
 from .i18n import phone
 from .security import admin_required, db, tenant
+from .common.uow import discard_changes
 
 bp = Blueprint("reception", __name__, url_prefix="/reception")
 
@@ -139,7 +140,6 @@ def force(rec_id: int):
     if raw and prof is None:
         abort(404)
     force_profile(ctx, rec, prof.name if prof else None)
-    ctx.commit()
     flash(_("Profile %(name)s is forced.", name=prof.name) if prof else _("No profile is forced any more."), "ok")
     return redirect(url_for("reception.detail", rec_id=rec.id))
 
@@ -190,13 +190,12 @@ def profile(rec_id: int, profile_id: int):
 
 
 def _saved(prof: ReceptionProfile, message: str):
-    db().commit()
     flash(message, "ok")
     return redirect(url_for("reception.profile", rec_id=prof.reception_id, profile_id=prof.id))
 
 
 def _failed(rec_id: int, profile_id: int, exc: ServiceError, fields, values=None):
-    db().rollback()
+    discard_changes()
     return profile_page(_profile_or_404(rec_id, profile_id), FormErrors(field_errors(exc), fields), values, 422)
 
 

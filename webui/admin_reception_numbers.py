@@ -18,6 +18,7 @@ from .admin_reception import _rec_or_404, bp, detail_page
 from .formdata import FormErrors, field_errors
 from .i18n import phone
 from .security import admin_required, db, tenant
+from .common.uow import discard_changes
 
 NEW_FIELDS = ("number", "label", "short_number")
 SETTINGS_FIELDS = {"label": "text", "short_number": "opt"}
@@ -62,9 +63,8 @@ def create():
     try:
         rec = numbers_edit.add_reception(ctx, tenant(), data)
     except ServiceError as exc:
-        ctx.rollback()
+        discard_changes()
         return _new_page(FormErrors(field_errors(exc), NEW_FIELDS), dict(form), 422)
-    ctx.commit()
     flash(_("The reception number %(number)s has been created with its default profile.",
             number=phone(rec.number)), "ok")
     return redirect(url_for("reception.detail", rec_id=rec.id))
@@ -79,10 +79,9 @@ def save_settings(rec_id: int):
     try:
         numbers_edit.update_reception(ctx, rec, formdata.changes(request.form, SETTINGS_FIELDS))
     except ServiceError as exc:
-        ctx.rollback()
+        discard_changes()
         return detail_page(_rec_or_404(rec_id), FormErrors(field_errors(exc), SETTINGS_FIELDS),
                            dict(request.form), 422)
-    ctx.commit()
     flash(_("Your changes have been saved."), "ok")
     return redirect(url_for("reception.detail", rec_id=rec.id))
 
@@ -108,8 +107,7 @@ def delete(rec_id: int):
     try:
         numbers_edit.delete_reception(ctx, rec)
     except ServiceError as exc:
-        ctx.rollback()
+        discard_changes()
         return _delete_page(_rec_or_404(rec_id), FormErrors(field_errors(exc)), 422)
-    ctx.commit()
     flash(_("The reception number %(number)s has been deleted.", number=number), "ok")
     return redirect(url_for("reception.index"))

@@ -18,6 +18,7 @@ from orchestrator.services.reception import profiles_edit
 from .admin_reception import _profile_or_404, _rec_or_404, bp, detail_page, profile_page
 from .formdata import FormErrors, field_errors
 from .security import admin_required, db
+from .common.uow import discard_changes
 
 NEW_FIELDS = ("name", "kind")
 
@@ -32,9 +33,8 @@ def create_profile(rec_id: int):
     try:
         prof = profiles_edit.create_profile(ctx, rec, data)
     except ServiceError as exc:
-        ctx.rollback()
+        discard_changes()
         return detail_page(_rec_or_404(rec_id), FormErrors(field_errors(exc), NEW_FIELDS), dict(request.form), 422)
-    ctx.commit()
     flash(_("The profile %(name)s has been created.", name=prof.name), "ok")
     return redirect(url_for("reception.detail", rec_id=rec.id, _anchor="profiles"))
 
@@ -45,10 +45,9 @@ def _update(rec_id: int, profile_id: int, data: dict, fields: tuple[str, ...], m
     try:
         profiles_edit.update_profile(ctx, prof, data)
     except ServiceError as exc:
-        ctx.rollback()
+        discard_changes()
         return profile_page(_profile_or_404(rec_id, profile_id), FormErrors(field_errors(exc), fields),
                             dict(request.form), 422)
-    ctx.commit()
     flash(message, "ok")
     return redirect(url_for("reception.profile", rec_id=rec_id, profile_id=profile_id))
 
@@ -86,9 +85,8 @@ def duplicate_profile(rec_id: int, profile_id: int):
     try:
         copy = profiles_edit.duplicate_profile(ctx, prof)
     except ServiceError as exc:
-        ctx.rollback()
+        discard_changes()
         return detail_page(_rec_or_404(rec_id), FormErrors(field_errors(exc)), None, 422)
-    ctx.commit()
     flash(_("The profile %(name)s has been created as a copy of %(original)s.", name=copy.name,
             original=prof.name), "ok")
     return redirect(url_for("reception.detail", rec_id=rec_id, _anchor="profiles"))
@@ -104,8 +102,7 @@ def delete_profile(rec_id: int, profile_id: int):
     try:
         profiles_edit.delete_profile(ctx, prof)
     except ServiceError as exc:
-        ctx.rollback()
+        discard_changes()
         return detail_page(_rec_or_404(rec_id), FormErrors(field_errors(exc)), None, 422)
-    ctx.commit()
     flash(_("The profile %(name)s has been deleted.", name=name), "ok")
     return redirect(url_for("reception.detail", rec_id=rec_id, _anchor="profiles"))

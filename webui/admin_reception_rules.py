@@ -21,6 +21,7 @@ from orchestrator.domain.timerules import WEEKDAYS
 from .admin_reception import _rec_or_404, bp
 from .formdata import FormErrors, field_errors
 from .security import admin_required, db, tenant
+from .common.uow import discard_changes
 
 RULE_FIELDS = ("days", "hours", "profile")
 
@@ -58,11 +59,10 @@ def _save(rec: ReceptionNumber, rule: ReceptionRule | None):
             rules_edit.update_rule(ctx, rec, rule, data, errors)
         errors.raise_if_any()
     except ServiceError as exc:
-        ctx.rollback()
+        discard_changes()
         rec = _rec_or_404(rec.id)
         again = rules_edit.get_rule(rec, rule.id) if rule is not None else None
         return _rule_page(rec, again, FormErrors(field_errors(exc), RULE_FIELDS), dict(request.form), 422)
-    ctx.commit()
     flash(_("The time rule has been saved."), "ok")
     return redirect(url_for("reception.detail", rec_id=rec.id, _anchor="rules"))
 
@@ -105,7 +105,6 @@ def move_rule(rec_id: int, rule_id: int):
     if direction not in ("up", "down"):
         abort(400)
     rules_edit.move_rule(ctx, rec, rule, direction)
-    ctx.commit()
     flash(_("The priority of the rules has been saved."), "ok")
     return redirect(url_for("reception.detail", rec_id=rec.id, _anchor="rules"))
 
@@ -116,6 +115,5 @@ def delete_rule(rec_id: int, rule_id: int):
     ctx = db()
     rec = _rec_or_404(rec_id)
     rules_edit.delete_rule(ctx, rec, _rule_or_404(rec, rule_id))
-    ctx.commit()
     flash(_("The time rule has been deleted."), "ok")
     return redirect(url_for("reception.detail", rec_id=rec.id, _anchor="rules"))

@@ -29,6 +29,7 @@ from .admin_lines import caller_price
 from .formdata import FormErrors, field_errors
 from .i18n import phone_input
 from .security import admin_required, db, tenant
+from .common.uow import discard_changes
 
 bp = Blueprint("special", __name__, url_prefix="/special")
 
@@ -61,7 +62,6 @@ def receptions() -> dict[str, ReceptionNumber]:
 
 
 def done(message: str, endpoint: str, **kw: Any):
-    db().commit()
     flash(message, "ok")
     return redirect(url_for(endpoint, **kw))
 
@@ -107,7 +107,7 @@ def create():
             raise ServiceError("choose one of the numbers offered", error_id="number.required", field="number")
         special = numbers.add(db(), tenant(), data)
     except ServiceError as exc:
-        db().rollback()
+        discard_changes()
         return _new_page(FormErrors(field_errors(exc), NEW_FIELDS), dict(form), 422)
     return done(_("The special number %(number)s has been added.", number=phone_input(special.number)),
                 "special.detail", special_id=special.id)
@@ -163,7 +163,7 @@ def detail(special_id: int):
 
 
 def _detail_failed(special_id: int, exc: ServiceError):
-    db().rollback()
+    discard_changes()
     return _detail(special_or_404(special_id), FormErrors(field_errors(exc), DETAIL_FIELDS), dict(request.form), 422)
 
 
@@ -309,7 +309,7 @@ def rename_profile(special_id: int, profile_id: int):
     try:
         profile_edit.rename_profile(db(), prof, {"name": name})
     except ServiceError as exc:
-        db().rollback()
+        discard_changes()
         special = special_or_404(special_id)
         return _profile_page(special, profile_or_404(special, profile_id),
                              FormErrors(field_errors(exc), ("name", "routings")), name=name, status=422)
@@ -331,7 +331,7 @@ def save_routings(special_id: int, profile_id: int):
     try:
         routings.set_routings_from_rows(db(), prof, rows)
     except ServiceError as exc:
-        db().rollback()
+        discard_changes()
         special = special_or_404(special_id)
         return _profile_page(special, profile_or_404(special, profile_id),
                              FormErrors(field_errors(exc), ("name", "routings")), rows, pending=True, status=422)

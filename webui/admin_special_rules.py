@@ -25,6 +25,7 @@ from .admin_reception import day_words, hour_words
 from .admin_special import bp, done, price, special_or_404
 from .formdata import FormErrors, field_errors
 from .security import admin_required, db, tenant
+from .common.uow import discard_changes
 
 RULE_FIELDS = ("days", "hours", "origins", "profile")
 STEPS = [f"{m // 60:02d}:{m % 60:02d}" for m in range(0, 24 * 60, 10)]
@@ -154,7 +155,7 @@ def _save_rule(special_id: int, rule_id: int | None):
         else:
             rule_service.update_rule(db(), rule, data, require_origin=True)
     except ServiceError as exc:
-        db().rollback()
+        discard_changes()
         special = special_or_404(special_id)
         rule = rule_or_404(special, rule_id) if rule_id is not None else None
         return _rule_page(special, rule, values, FormErrors(field_errors(exc), RULE_FIELDS), 422)

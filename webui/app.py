@@ -14,8 +14,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
 from werkzeug.routing import IntegerConverter
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import text
@@ -24,7 +25,8 @@ from orchestrator.runtime import Runtime
 
 from . import i18n
 from .ratelimit import limiter_for
-from .security import close_db, login_manager
+from .common import uow
+from .security import login_manager
 
 csrf = CSRFProtect()
 
@@ -88,7 +90,6 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     csrf.init_app(app)
     login_manager.init_app(app)
     i18n.init_app(app)
-    app.teardown_appcontext(close_db)
     _register(app)
     _handlers(app, rt)
     return app
@@ -146,7 +147,10 @@ def _handlers(app: Flask, rt: Runtime) -> None:
             return jsonify(errors=[{"id": f"http.{code}", "field": "", "message": message}]), code
         return render_template("error.html", code=code, title=title, message=message), code
 
-    from flask_babel import gettext as _
+    def commit_failed() -> Response:
+        return app.make_response(page(500, _("Not saved"), _("The change could not be saved. Try again.")))
+
+    uow.init_app(app, commit_failed)  # after `headers`: runs first, its 500 still gets the headers
 
     app.register_error_handler(403, lambda e: page(403, _("Access denied"),
                                                    _("This page is not part of your space.")))

@@ -106,7 +106,6 @@ def impersonate(contact_id: int):
     else:
         principal = principal_for_contact(contact, admin)
     ctx.audit(admin.tenant_id, "impersonate", "user", principal.name, admin=admin.login)
-    ctx.commit()
     session[IMPERSONATOR] = admin.id
     login_user(principal)
     return redirect(url_for("me.index"))
@@ -125,7 +124,6 @@ def stop_impersonating():
         logout_user()
         return redirect(url_for("auth.login"))
     ctx.audit(admin.tenant_id, "impersonate_end", "user", current_user.name, admin=admin.login)
-    ctx.commit()
     login_user(principal_for_login(admin))
     return redirect(url_for("directory.index"))
 

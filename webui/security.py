@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, Callable
 
-from flask import abort, current_app, g, session
+from flask import abort, current_app, session
 from flask_login import LoginManager, UserMixin, current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -23,6 +23,8 @@ from orchestrator.db.models import Contact, Line, Login, Tenant
 from orchestrator.runtime import Runtime
 from orchestrator.services.context import ServiceContext
 from orchestrator.domain.numbering import NumberError, normalize
+
+from .common.uow import request_context
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -57,8 +59,9 @@ def runtime() -> Runtime:
 
 
 def db() -> ServiceContext:
-    """The service context of this request (closed, rolled back if not
-    committed, when the request ends). Its actor is the principal."""
+    """The service context of this request: the application commits it
+    when the view returns (see :mod:`webui.common.uow`). Its actor is the
+    principal."""
     ctx = _ctx()
     if current_user and getattr(current_user, "is_authenticated", False):
         ctx.actor = current_user.actor
@@ -66,15 +69,7 @@ def db() -> ServiceContext:
 
 
 def _ctx() -> ServiceContext:
-    if "ctx" not in g:
-        g.ctx = runtime().context(actor="web")
-    return g.ctx
-
-
-def close_db(_exc: BaseException | None = None) -> None:
-    ctx = g.pop("ctx", None)
-    if ctx is not None:
-        ctx.close()
+    return request_context()
 
 
 def principal_for_login(row: Login, impersonator: Login | None = None) -> Principal:

@@ -16,6 +16,7 @@ from .esl import connect
 from .formdata import field_errors
 from .security import db, own_lines, tenant, user_required
 from .sse import stream
+from .common.uow import discard_changes
 
 bp = Blueprint("calls", __name__, url_prefix="/me/calls")
 
@@ -58,7 +59,7 @@ def _through_esl(action):
     try:
         return action(ctx, _login(), esl)
     except ServiceError as exc:
-        ctx.rollback()
+        discard_changes()
         flash(" ".join(e.message for e in field_errors(exc)), "error")
         return None
     finally:

@@ -26,6 +26,7 @@ from .admin_directory import KINDS, TEXT_FIELDS, _contact_form, _form_values, _r
 from .admin_lines import RING_TIMES
 from .formdata import FormErrors, field_errors
 from .security import db, own_line_or_404, own_lines, tenant, user_required
+from .common.uow import discard_changes
 
 bp = Blueprint("me", __name__, url_prefix="/me")
 
@@ -65,9 +66,8 @@ def save_line(line_id: int):
     try:
         lines.update(ctx, row, formdata.changes(request.form, USER_FIELDS))
     except ServiceError as exc:
-        ctx.rollback()
+        discard_changes()
         return _render(line_id, FormErrors(field_errors(exc), USER_FIELDS), dict(request.form), 422)
-    ctx.commit()
     flash(_("Your changes have been saved."), "ok")
     return redirect(url_for("me.line", line_id=line_id))
 
@@ -147,10 +147,9 @@ def create_contact():
     try:
         personal.add_personal(ctx, owner, parse_doc(ContactDoc, data))  # type: ignore[arg-type]
     except ServiceError as exc:
-        ctx.rollback()
+        discard_changes()
         errors = FormErrors(_remap(field_errors(exc), rows), PERSONAL_FIELDS)
         return _contact_page(None, _form_values(data, rows), errors, 422)
-    ctx.commit()
     flash(_("The contact has been saved."), "ok")
     return redirect(url_for("me.directory"))
 
@@ -170,10 +169,9 @@ def save_contact(contact_id: int):
     try:
         personal.update_personal(ctx, row, parse_doc(ContactDoc, data))  # type: ignore[arg-type]
     except ServiceError as exc:
-        ctx.rollback()
+        discard_changes()
         errors = FormErrors(_remap(field_errors(exc), rows), PERSONAL_FIELDS)
         return _contact_page(_own_contact_or_404(contact_id), _form_values(data, rows), errors, 422)
-    ctx.commit()
     flash(_("The contact has been saved."), "ok")
     return redirect(url_for("me.directory"))
 
@@ -183,6 +181,5 @@ def save_contact(contact_id: int):
 def delete_contact(contact_id: int):
     ctx = db()
     personal.delete_personal(ctx, _own_contact_or_404(contact_id))
-    ctx.commit()
     flash(_("The contact has been deleted."), "ok")
     return redirect(url_for("me.directory"))

@@ -30,6 +30,7 @@ from .esl import connect
 from .formdata import FormErrors, field_errors
 from .i18n import phone
 from .security import db, login_required, own_line_or_404, own_lines, tenant
+from .common.uow import discard_changes
 
 bp = Blueprint("voicemail", __name__, url_prefix="/voicemail")
 
@@ -105,11 +106,10 @@ def save(line_id: int):
     try:
         library.set_greetings(ctx, row, changes)
     except ServiceError as exc:
-        ctx.rollback()
+        discard_changes()
         row = own_line_or_404(current_user, line_id)
         return _page(row, FormErrors(field_errors(exc), SETTINGS_FIELDS), values=dict(request.form),
                      status=422)
-    ctx.commit()
     flash(_("Your voicemail settings have been saved."), "ok")
     return redirect(url_for("voicemail.line", line_id=row.id))
 
@@ -126,12 +126,11 @@ def upload_greeting(line_id: int):
         audio = library.upload_greeting(ctx, row, mode, request.form.get("name", ""), sent.read() if sent else b"",
                                         (sent.filename or "")[-255:] or None if sent else None)
     except ServiceError as exc:
-        ctx.rollback()
+        discard_changes()
         row = own_line_or_404(current_user, line_id)
         values = {k: v for k, v in request.form.items() if k != "csrf_token"}
         return _page(row, upload_errors=FormErrors(field_errors(exc), UPLOAD_FIELDS), values=values,
                      status=422)
-    ctx.commit()
     flash(_("The greeting %(name)s has been added and chosen.", name=audio.name), "ok")
     return redirect(url_for("voicemail.line", line_id=row.id))
 
@@ -197,9 +196,8 @@ def delete_message(line_id: int, uuid: str):
     except NotFound:
         abort(404)
     except ServiceError as exc:
-        ctx.rollback()
+        discard_changes()
         flash(_("The message could not be deleted: %(reason)s", reason=exc.message), "error")
         return redirect(url_for("voicemail.line", line_id=row.id))
-    ctx.commit()
     flash(_("The message has been deleted."), "ok")
     return redirect(url_for("voicemail.line", line_id=row.id))

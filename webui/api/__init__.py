@@ -24,7 +24,8 @@ from orchestrator.db.models import Login
 from orchestrator.services import apitokens
 from orchestrator.domain.errors import FieldError, NotFound, ServiceError, ValidationFailed
 
-from ..security import Principal, close_db, principal_for_login, runtime
+from ..common.uow import discard_changes, request_context
+from ..security import Principal, principal_for_login
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PUBLIC = {"api.openapi"}
@@ -59,9 +60,7 @@ def errors_response(errors: list[FieldError], status: int = 422):
 
 def ctx():
     """The request's service context, acting as the token's login."""
-    if "api_ctx" not in g:
-        g.api_ctx = runtime().context(actor="api")
-    return g.api_ctx
+    return request_context(actor="api")
 
 
 def principal() -> Principal:
@@ -80,23 +79,15 @@ def authenticate():
         resp, status = error(401, "auth.required", "give a valid token: Authorization: Bearer <token>")
         resp.headers["WWW-Authenticate"] = 'Bearer realm="centrex"'
         return resp, status
-    ctx().commit()  # last_used_at
+    # last_used_at is stored with the request's unit of work (see webui.common.uow)
     g.api_principal = principal_for_login(login)
     ctx().actor = f"{login.login} (api:{row.name})"
     return None
 
 
-@bp.teardown_request
-def _close(_exc: BaseException | None = None) -> None:
-    api_ctx = g.pop("api_ctx", None)
-    if api_ctx is not None:
-        api_ctx.close()
-    close_db()
-
-
 @bp.errorhandler(ServiceError)
 def _service_error(exc: ServiceError):
-    ctx().rollback()
+    discard_changes()
     if isinstance(exc, ValidationFailed):
         return errors_response(exc.errors)
     if isinstance(exc, NotFound):

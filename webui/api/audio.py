@@ -49,7 +49,6 @@ def upload_audio():
     row = library.upload(ctx(), ctx().tenant(principal().tenant_id), request.form.get("name", ""),
                          request.form.get("category", ""), sent.read() if sent else b"",
                          (sent.filename or "")[-255:] or None if sent else None)
-    ctx().commit()
     return jsonify(audio_out(row)), 201
 
 
@@ -64,7 +63,6 @@ def create_announcement():
     row = library.announce(ctx(), ctx().tenant(principal().tenant_id), str_or_empty("name"),
                            str_or_empty("category"), str_or_empty("text"), str_or_empty("voice") or "female",
                            str_or_empty("music") or None)
-    ctx().commit()
     return jsonify(audio_out(row)), 201
 
 
@@ -108,5 +106,4 @@ def delete_audio(audio_id: int):
     """Refused (422, ``audio.in_use``) while a line or a reception profile
     uses the file: the message says where."""
     library.delete(ctx(), _audio(audio_id))
-    ctx().commit()
     return "", 204

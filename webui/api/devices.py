@@ -47,7 +47,6 @@ def list_devices():
 def create_device():
     doc = parse_doc(DeviceDoc, body())
     row = devices.create(ctx(), ctx().tenant(principal().tenant_id), doc)  # type: ignore[arg-type]
-    ctx().commit()
     return jsonify(device_out(row)), 201  # type: ignore[arg-type]
 
 
@@ -63,7 +62,6 @@ def patch_device(mac: str):
     lists. The whole device is checked again, as on creation."""
     row = _device(mac)
     devices.update(ctx(), row, body())
-    ctx().commit()
     return jsonify(device_out(row))
 
 
@@ -71,5 +69,4 @@ def patch_device(mac: str):
        status=204)
 def delete_device(mac: str):
     devices.delete(ctx(), _device(mac))
-    ctx().commit()
     return "", 204

@@ -80,7 +80,6 @@ def patch_line(number: str):
         if bad:
             raise ValidationFailed(bad)
     lines.update(ctx(), line, changes)
-    ctx().commit()
     return jsonify(line_out(line))
 
 
@@ -139,7 +138,6 @@ def add_line():
     ``fax``, the fax line takes the next number. All or nothing."""
     doc = parse_doc(AddLineDoc, body())
     line, fax = numberchoice.add_line(ctx(), _tenant(), doc)  # type: ignore[arg-type]
-    ctx().commit()
     return jsonify({**line_out(line), "fax_line": fax_out(fax) if fax else None}), 201
 
 
@@ -148,7 +146,6 @@ def add_line():
 def delete_line(number: str):
     """Its user login, device ports and hunt-group places go with it."""
     removal.remove_line(ctx(), _own(number))
-    ctx().commit()
     return "", 204
 
 
@@ -168,12 +165,10 @@ def _fax(number: str) -> FaxLine:
        response=FaxLineOut, status=201)
 def add_fax_line():
     fax = numberchoice.add_fax(ctx(), _tenant(), parse_doc(NewFaxDoc, body()))  # type: ignore[arg-type]
-    ctx().commit()
     return jsonify(fax_out(fax)), 201
 
 
 @route("/fax-lines/<number>", "DELETE", summary="Delete a fax line", tag="lines", response=None, status=204)
 def delete_fax_line(number: str):
     removal.remove_fax(ctx(), _fax(number))
-    ctx().commit()
     return "", 204

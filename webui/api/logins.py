@@ -57,6 +57,5 @@ def set_credentials(contact_id: int):
     data: CredentialsIn = parse_doc(CredentialsIn, body())  # type: ignore[arg-type,assignment]
     result = credentials.set_credentials(ctx(), contact, password=data.password, generate=data.generate,
                                          send=data.send, line=data.line)
-    ctx().commit()
     return jsonify(CredentialsOut(login=result.login.login, password=result.generated,
                                   mailed_to=result.mailed_to).model_dump())

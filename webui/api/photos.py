@@ -30,12 +30,10 @@ def put_contact_photo(contact_id: int):
     upload = request.files.get("file")
     data = upload.read() if upload is not None else request.get_data()
     photos.set_photo(ctx(), contact, data)
-    ctx().commit()
     return "", 204
 
 
 @route(RULE, "DELETE", summary="Remove a contact's photo", tag="directory", status=204)
 def delete_contact_photo(contact_id: int):
     photos.remove_photo(ctx(), _contact(contact_id))
-    ctx().commit()
     return "", 204

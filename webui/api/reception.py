@@ -69,7 +69,6 @@ def force(number: str):
     rec = _rec(number)
     data = ForceIn.model_validate(body()) if body() else ForceIn()
     force_profile(ctx(), rec, data.profile)
-    ctx().commit()
     return jsonify(rec_out(rec))
 
 
@@ -86,7 +85,6 @@ def patch_hunt(number: str, profile_id: int):
     (this is how members are reordered)."""
     prof = _profile(number, profile_id)
     hunt.update_hunt(ctx(), prof, body())
-    ctx().commit()
     return jsonify(hunt.hunt_doc(ctx(), prof).model_dump(mode="json"))
 
 
@@ -97,7 +95,6 @@ def add_member(number: str, profile_id: int):
     data = body()
     line = data.get("line") if isinstance(data.get("line"), str) else ""
     hunt.add_member(ctx(), prof, line)
-    ctx().commit()
     return jsonify(hunt.hunt_doc(ctx(), prof).model_dump(mode="json"))
 
 
@@ -110,5 +107,4 @@ def remove_member(number: str, profile_id: int, line: str):
     except NumberError:
         abort(404)
     hunt.remove_member(ctx(), prof, e164)
-    ctx().commit()
     return jsonify(hunt.hunt_doc(ctx(), prof).model_dump(mode="json"))
