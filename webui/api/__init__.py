@@ -25,7 +25,7 @@ from orchestrator.services import apitokens
 from orchestrator.domain.errors import FieldError, NotFound, ServiceError, ValidationFailed
 
 from ..common.uow import discard_changes, request_context
-from ..security import Principal, principal_for_login
+from ..common.security import Principal, principal_for_login
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PUBLIC = {"api.openapi"}

@@ -16,7 +16,7 @@ from orchestrator.services.lines import service as lines
 from orchestrator.services.lines.schema import AddLineDoc, NewFaxDoc
 from orchestrator.domain.numbering import NumberError, normalize
 
-from ..security import own_lines_query
+from ..common.security import own_lines_query
 from . import ctx, principal, route, body
 from .schemas import MASK, FaxLineOut, LineOut
 

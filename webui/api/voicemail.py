@@ -16,7 +16,7 @@ from orchestrator.services.audio import library
 from orchestrator.domain.errors import ServiceError
 from orchestrator.services.lines import service as lines
 
-from ..esl import connect
+from ..common.esl import connect
 from . import body, ctx, error, route
 from .lines import _own
 from .schemas import VoicemailMessageOut, VoicemailSettingsIn, VoicemailSettingsOut
