@@ -21,6 +21,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import text
 
+from orchestrator.domain.errors import NotFound
 from orchestrator.runtime import Runtime
 
 from . import (
@@ -155,6 +156,8 @@ def _handlers(app: Flask, rt: Runtime) -> None:
 
     uow.init_app(app, commit_failed)  # after `headers`: runs first, its 500 still gets the headers
 
+    # a service's tenant-scoped getter found nothing (the API's blueprint answers its own 404 JSON first)
+    app.register_error_handler(NotFound, lambda e: page(404, _("Not found"), _("This page does not exist.")))
     app.register_error_handler(403, lambda e: page(403, _("Access denied"),
                                                    _("This page is not part of your space.")))
     app.register_error_handler(404, lambda e: page(404, _("Not found"), _("This page does not exist.")))

@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from orchestrator.db.models import ApiToken, Login
+from orchestrator.db.models import Login
 from orchestrator.services import apitokens
 from orchestrator.domain.errors import FieldError, ServiceError
 from orchestrator.services.logins import service as logins
@@ -92,9 +92,7 @@ def create_token():
 def delete_token(token_id: int):
     _own_login()
     ctx = db()
-    row = ctx.session.get(ApiToken, token_id)
-    if row is None or row.tenant_id != current_user.tenant_id:
-        abort(404)
+    row = apitokens.token(ctx.session, current_user.tenant_id, token_id)
     apitokens.revoke(ctx, row)
     flash(_("The token has been revoked."), "ok")
     return redirect(url_for("account.tokens"))

@@ -12,6 +12,7 @@ from orchestrator.db.models import AudioFile
 from orchestrator.media.catalogue import CATALOGUE
 from orchestrator.services.audio import library, service
 from orchestrator.domain.errors import ServiceError
+from orchestrator.services.audio import lookup as audio_lookup
 
 from . import body, ctx, principal, route
 from .schemas import AnnouncementIn, AudioOut, CatalogueTrackOut
@@ -25,10 +26,7 @@ def audio_out(row: AudioFile) -> dict:
 
 
 def _audio(audio_id: int) -> AudioFile:
-    row = library.get(ctx().session, principal().tenant_id, audio_id)
-    if row is None:
-        abort(404)
-    return row
+    return audio_lookup.audio_file(ctx().session, principal().tenant_id, audio_id)
 
 
 @route("/audio", "GET", summary="The company's audio files (M-1)", tag="audio", response=AudioOut,

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from flask import abort, jsonify
+from flask import jsonify
 from pydantic import Field
 
 from orchestrator.db.models import Device
 from orchestrator.services.base import parse_doc
 from orchestrator.services.devices import service as devices
 from orchestrator.services.devices.schema import DeviceDoc
+from orchestrator.services.devices import lookup as device_lookup
 
 from . import body, ctx, principal, route
 from .schemas import MASK
@@ -31,10 +32,7 @@ def device_out(device: Device) -> dict:
 
 
 def _device(mac: str) -> Device:
-    row = devices.by_mac(ctx(), principal().tenant_id, mac)
-    if row is None:
-        abort(404)
-    return row
+    return device_lookup.device_by_mac(ctx(), principal().tenant_id, mac)
 
 
 @route("/devices", "GET", summary="The company's devices", tag="devices", response=DeviceOut, list_response=True)

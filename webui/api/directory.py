@@ -13,6 +13,7 @@ from orchestrator.services.base import parse_doc
 from orchestrator.services.directory.schema import ContactDoc, DirectoryDoc
 from orchestrator.services.directory.service import contact_to_doc, tree_to_doc
 from orchestrator.domain.errors import FieldError, ValidationFailed
+from orchestrator.services.directory import lookup as directory_lookup
 
 from . import body, ctx, principal, route
 from .schemas import ContactIn, ContactOut, ImportReportOut
@@ -27,10 +28,7 @@ def contact_out(contact: Contact) -> dict:
 
 
 def _contact(contact_id: int) -> Contact:
-    row = book.get_contact(ctx().session, principal().tenant_id, contact_id)
-    if row is None:
-        abort(404)
-    return row
+    return directory_lookup.contact(ctx().session, principal().tenant_id, contact_id)
 
 
 def _input() -> tuple[ContactIn, int | None]:

@@ -4,7 +4,7 @@ deleting them on a number of the pool (/api/v1/numbers/available: §3.3.1,
 
 from __future__ import annotations
 
-from flask import abort, jsonify, request
+from flask import jsonify, request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -14,7 +14,7 @@ from orchestrator.domain.errors import FieldError, ValidationFailed
 from orchestrator.services.lines import numberchoice, removal
 from orchestrator.services.lines import service as lines
 from orchestrator.services.lines.schema import AddLineDoc, NewFaxDoc
-from orchestrator.domain.numbering import NumberError, normalize
+from orchestrator.services.lines import lookup as line_lookup
 
 from ..common.security import own_lines_query
 from . import ctx, principal, route, body
@@ -33,14 +33,7 @@ def line_out(line: Line) -> dict:
 
 
 def _own(number: str) -> Line:
-    try:
-        e164 = normalize(number, ctx().settings.default_region)
-    except NumberError:
-        abort(404)
-    line = ctx().session.scalar(_scope().where(Line.number == e164))
-    if line is None:
-        abort(404)
-    return line
+    return line_lookup.own_line_by_number(ctx().session, principal(), number, ctx().settings.default_region)
 
 
 def _scope():
@@ -150,15 +143,7 @@ def delete_line(number: str):
 
 
 def _fax(number: str) -> FaxLine:
-    try:
-        e164 = normalize(number, ctx().settings.default_region)
-    except NumberError:
-        abort(404)
-    fax = ctx().session.scalar(select(FaxLine).where(FaxLine.number == e164,
-                                                     FaxLine.tenant_id == principal().tenant_id))
-    if fax is None:
-        abort(404)
-    return fax
+    return line_lookup.fax_line_by_number(ctx().session, principal().tenant_id, number, ctx().settings.default_region)
 
 
 @route("/fax-lines", "POST", summary="Add a fax line on a free number (§3.4)", tag="lines", request=NewFaxDoc,

@@ -12,6 +12,7 @@ from orchestrator.services.reception import hunt
 from orchestrator.services.reception.active import profile_state
 from orchestrator.services.reception.schema import HuntGroupDoc
 from orchestrator.services.reception.service import force_profile, to_doc
+from orchestrator.services.reception import lookup as reception_lookup
 
 from . import body, ctx, principal, route
 from .schemas import ForceIn, MemberIn, ReceptionOut
@@ -20,22 +21,12 @@ PROFILE_RULE = "/reception-numbers/<number>/profiles/<int:profile_id>"
 
 
 def _rec(number: str) -> ReceptionNumber:
-    try:
-        e164 = normalize(number, ctx().settings.default_region)
-    except NumberError:
-        abort(404)
-    rec = ctx().session.scalar(select(ReceptionNumber).where(ReceptionNumber.number == e164,
-                                                             ReceptionNumber.tenant_id == principal().tenant_id))
-    if rec is None:
-        abort(404)
-    return rec
+    return reception_lookup.reception_by_number(ctx().session, principal().tenant_id, number,
+                                                ctx().settings.default_region)
 
 
 def _profile(number: str, profile_id: int) -> ReceptionProfile:
-    prof = next((p for p in _rec(number).profiles if p.id == profile_id), None)
-    if prof is None:
-        abort(404)
-    return prof
+    return reception_lookup.profile_of(_rec(number), profile_id)
 
 
 def rec_out(rec: ReceptionNumber) -> dict:

@@ -10,18 +10,18 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, jsonify, request
+from flask import Response, jsonify, request
 from pydantic import BaseModel, Field
 
 from orchestrator.db.models import SpecialNumber, SpecialProfile, SpecialRule
 from orchestrator.domain.errors import FieldError, ValidationFailed
-from orchestrator.domain.numbering import NumberError, normalize
 from orchestrator.services.special import numbers, pool, profile_edit, routings, stats
 from orchestrator.services.special import rules as rule_service
 from orchestrator.services.special.active import special_state
 from orchestrator.services.special.inputs import LabelDoc, MoveDoc, NewSpecialDoc, ProfileNameDoc, RoutingsDoc, RuleInDoc
 from orchestrator.services.special.schema import DestinationDoc, SpecialRuleDoc
 from orchestrator.services.special.service import all_for
+from orchestrator.services.special import lookup as special_lookup
 
 from . import body, ctx, principal, route
 from .schemas import ForceIn
@@ -116,28 +116,15 @@ class StatisticsOut(BaseModel):
 # -- lookups: 404 outside the token's company ---------------------------------------------
 
 def _special(number: str) -> SpecialNumber:
-    try:
-        e164 = normalize(number, ctx().settings.default_region)
-    except NumberError:
-        abort(404)
-    sp = numbers.find(ctx().session, principal().tenant_id, e164)
-    if sp is None:
-        abort(404)
-    return sp
+    return special_lookup.special_by_number(ctx().session, principal().tenant_id, number, ctx().settings.default_region)
 
 
 def _profile(number: str, profile_id: int) -> SpecialProfile:
-    prof = profile_edit.get_profile(_special(number), profile_id)
-    if prof is None:
-        abort(404)
-    return prof
+    return special_lookup.profile_of(_special(number), profile_id)
 
 
 def _rule(number: str, rule_id: int) -> SpecialRule:
-    rule = rule_service.get_rule(_special(number), rule_id)
-    if rule is None:
-        abort(404)
-    return rule
+    return special_lookup.rule_of(_special(number), rule_id)
 
 
 def profile_out(prof: SpecialProfile, active: frozenset[int] | None = None) -> dict:

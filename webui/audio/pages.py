@@ -13,12 +13,12 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from orchestrator.db.models import AudioFile
 from orchestrator.media.announce import MAX_WORDS, VOICES
 from orchestrator.media.catalogue import CATALOGUE
 from orchestrator.media.convert import MAX_UPLOAD
 from orchestrator.services.audio import library, service
 from orchestrator.domain.errors import ServiceError
+from orchestrator.services.audio import lookup as audio_lookup
 
 from ..common.formdata import FormErrors, field_errors
 from ..common.security import admin_required, db, tenant
@@ -47,13 +47,6 @@ def use_words(use: str) -> str:
     if m:
         return _("profile « %(name)s » of the reception number %(number)s", name=m.group(1), number=m.group(2))
     return use
-
-
-def _audio_or_404(audio_id: int) -> AudioFile:
-    row = library.get(db().session, current_user.tenant_id, audio_id)
-    if row is None:
-        abort(404)
-    return row
 
 
 def _page(category: str, tab: str, errors: FormErrors | None = None, values: dict | None = None,
@@ -121,7 +114,7 @@ def announce():
 @admin_required
 def sound(audio_id: int):
     """« Écouter »: the converted sound, for the page's audio player."""
-    row = _audio_or_404(audio_id)
+    row = audio_lookup.audio_file(db().session, current_user.tenant_id, audio_id)
     path = library.sound_path(db(), row)
     if path is None:
         abort(404)
@@ -147,7 +140,7 @@ def catalogue_sound():
 def delete(audio_id: int):
     """M-2: « Supprimer », refused with the list of uses while the file is used."""
     ctx = db()
-    row = _audio_or_404(audio_id)
+    row = audio_lookup.audio_file(db().session, current_user.tenant_id, audio_id)
     uses = service.uses(ctx, row)
     if uses:
         return _page(row.category, "uploaded", in_use={"name": row.name, "uses": [use_words(u) for u in uses]},

@@ -22,7 +22,7 @@ from ..common.security import (
     IMPERSONATOR, admin_required, db, principal_for_contact, principal_for_login, find_login, login_required,
 )
 from .blueprint import bp
-from orchestrator.services.directory.contacts import get_contact
+from orchestrator.services.directory import lookup as directory_lookup
 
 _DUMMY_HASH: list[str] = []
 
@@ -94,8 +94,8 @@ def impersonate(contact_id: int):
     """A-3: act as the user of a contact that has a line."""
     ctx = db()
     admin = ctx.session.get(Login, current_user.login_id)
-    contact = get_contact(ctx.session, current_user.tenant_id, contact_id)
-    if contact is None or admin is None:
+    contact = directory_lookup.contact(ctx.session, current_user.tenant_id, contact_id)
+    if admin is None:
         abort(404)
     if not contact.lines:
         flash(_("This contact has no line: there is no user space to open."), "error")

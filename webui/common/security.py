@@ -4,8 +4,8 @@ checks for views, and the request's service context.
 A principal is an admin or a user of exactly one tenant. Users are their
 ``Login`` row (login = line number) or, while an admin acts as them
 ("Se connecter en utilisateur", A-3), a directory contact with a line.
-Every query of a view goes through :func:`tenant_id` and the ``own_*``
-helpers, so nothing of another tenant, or of another user, is reachable.
+Every lookup of a view is tenant-scoped (the services' ``lookup`` getters, the
+``own_*`` helpers), so nothing of another tenant, or another user, is reachable.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ from typing import Any, Callable
 
 from flask import abort, current_app, session
 from flask_login import LoginManager, UserMixin, current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orchestrator.db.models import Contact, Line, Login, Tenant
 from orchestrator.runtime import Runtime
+from orchestrator.services.lines import lookup as line_lookup
 from orchestrator.services.context import ServiceContext
 from orchestrator.domain.numbering import NumberError, normalize
 
@@ -130,32 +131,12 @@ def tenant() -> Tenant:
 
 
 def own_lines_query(p: Principal, s: Session | None = None):
-    """The lines of a principal: all the tenant's for an admin; for a user
-    the line of its login and the lines of its directory contact."""
-    q = select(Line).where(Line.tenant_id == p.tenant_id)
-    if p.is_admin:
-        return q
-    conds: list[Any] = []
-    if p.login_id is not None:
-        s = s if s is not None else db().session
-        login = s.get(Login, p.login_id)
-        if login is not None:
-            conds.append(Line.number == login.login)
-        conds.append(Line.contact_id.in_(select(Contact.id).where(Contact.login_id == p.login_id)))
-    if p.contact_id is not None:
-        conds.append(Line.contact_id == p.contact_id)
-    return q.where(or_(*conds)) if conds else q.where(Line.id.is_(None))
+    """The lines of a principal (:func:`orchestrator.services.lines.lookup.own_lines_query`)."""
+    return line_lookup.own_lines_query(s if s is not None else db().session, p)
 
 
 def own_lines(p: Principal) -> list[Line]:
-    return list(db().session.scalars(own_lines_query(p).order_by(Line.number)))
-
-
-def own_line_or_404(p: Principal, line_id: int) -> Line:
-    line = db().session.scalar(own_lines_query(p).where(Line.id == line_id))
-    if line is None:
-        abort(404)
-    return line
+    return line_lookup.own_lines(db().session, p)
 
 
 def role_required(role: str) -> Callable:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from orchestrator.services.devices import service as devices
 from orchestrator.services.devices.models import MODELS
 from orchestrator.services.devices.schema import DeviceDoc
 from orchestrator.domain.errors import FieldError, ServiceError
+from orchestrator.services.devices import lookup as device_lookup
 
 from ..common.blueprints import lines as bp
 from ..common.formdata import FormErrors, field_errors
@@ -30,13 +31,6 @@ from ..common.uow import discard_changes
 
 MAX_PORTS = max(m.ports for m in MODELS.values())
 DEVICE_FIELDS = ("mac", "model", "name", *(f"port-{n}" for n in range(1, MAX_PORTS + 1)))
-
-
-def _device_or_404(device_id: int) -> Device:
-    row = devices.get(db(), current_user.tenant_id, device_id)
-    if row is None:
-        abort(404)
-    return row
 
 
 def _lines() -> list[Line]:
@@ -126,7 +120,7 @@ def create_device():
 @bp.get("/devices/<int:device_id>")
 @admin_required
 def device(device_id: int):
-    row = _device_or_404(device_id)
+    row = device_lookup.device(db(), current_user.tenant_id, device_id)
     return _page(row, _values(row), FormErrors(fields=DEVICE_FIELDS))
 
 
@@ -135,13 +129,13 @@ def device(device_id: int):
 def save_device(device_id: int):
     """Change the MAC address, the model, the name and the lines on the ports."""
     ctx = db()
-    row = _device_or_404(device_id)
+    row = device_lookup.device(db(), current_user.tenant_id, device_id)
     data, order = _form(request.form)
     try:
         devices.update(ctx, row, data)
     except ServiceError as exc:
         discard_changes()
-        return _page(_device_or_404(device_id), dict(request.form),
+        return _page(device_lookup.device(db(), current_user.tenant_id, device_id), dict(request.form),
                      FormErrors(_placed(field_errors(exc), order), DEVICE_FIELDS), 422)
     flash(_("Your changes have been saved."), "ok")
     return redirect(url_for("lines.device", device_id=device_id))
@@ -151,7 +145,7 @@ def save_device(device_id: int):
 @admin_required
 def delete_device(device_id: int):
     ctx = db()
-    row = _device_or_404(device_id)
+    row = device_lookup.device(db(), current_user.tenant_id, device_id)
     mac = devices.format_mac(row.mac)
     devices.delete(ctx, row)
     flash(_("The device %(mac)s has been deleted; its lines are kept.", mac=mac), "ok")

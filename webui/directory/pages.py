@@ -23,6 +23,7 @@ from orchestrator.services.directory import csv_io
 from orchestrator.services.directory.schema import ContactDoc
 from orchestrator.domain.errors import ServiceError
 from orchestrator.services.logins import credentials
+from orchestrator.services.directory import lookup as directory_lookup
 
 from ..common.contactform import KINDS, TEXT_FIELDS, contact_form, form_values, remap_errors
 from ..common.formdata import FormErrors, field_errors
@@ -98,17 +99,10 @@ def create_contact():
     return redirect(url_for("directory.contact", contact_id=contact.id))  # type: ignore[union-attr]
 
 
-def contact_or_404(contact_id: int) -> Contact:
-    contact = book.get_contact(db().session, current_user.tenant_id, contact_id)
-    if contact is None:
-        abort(404)
-    return contact
-
-
 @bp.get("/contacts/<int:contact_id>")
 @admin_required
 def contact(contact_id: int):
-    row = contact_or_404(contact_id)
+    row = directory_lookup.contact(db().session, current_user.tenant_id, contact_id)
     return _contact_page(row, None, FormErrors(fields=CONTACT_FIELDS), row.list_id)
 
 
@@ -116,7 +110,7 @@ def contact(contact_id: int):
 @admin_required
 def save_contact(contact_id: int):
     ctx = db()
-    row = contact_or_404(contact_id)
+    row = directory_lookup.contact(db().session, current_user.tenant_id, contact_id)
     data, rows, list_id = contact_form(request.form)
     login = ctx.session.get(Login, row.login_id) if row.login_id else None
     data["login"] = login.login if login else None  # the "Identifiants" tab keeps its login
@@ -126,7 +120,7 @@ def save_contact(contact_id: int):
         book.update_contact(ctx, row, doc, list_id)  # type: ignore[arg-type]
     except ServiceError as exc:
         discard_changes()
-        return _contact_page(contact_or_404(contact_id), form_values(data, rows),
+        return _contact_page(directory_lookup.contact(db().session, current_user.tenant_id, contact_id), form_values(data, rows),
                              FormErrors(remap_errors(field_errors(exc), rows), CONTACT_FIELDS), list_id, 422)
     flash(_("The contact has been saved."), "ok")
     return redirect(url_for("directory.contact", contact_id=contact_id))
@@ -139,7 +133,7 @@ def save_credentials(contact_id: int):
     its password, typed or generated; with "send", e-mailed to the contact.
     A generated password is shown on this page once, never again."""
     ctx = db()
-    row = contact_or_404(contact_id)
+    row = directory_lookup.contact(db().session, current_user.tenant_id, contact_id)
     form = request.form
     try:
         result = credentials.set_credentials(
@@ -147,7 +141,7 @@ def save_credentials(contact_id: int):
             send=bool(form.get("send")), line=form.get("line", "").strip() or None)
     except ServiceError as exc:
         discard_changes()
-        row = contact_or_404(contact_id)
+        row = directory_lookup.contact(db().session, current_user.tenant_id, contact_id)
         errors = field_errors(exc)
         return _contact_page(row, None, FormErrors(fields=CONTACT_FIELDS), row.list_id, 422,
                              creds=FormErrors(errors, CREDENTIAL_FIELDS),
@@ -158,7 +152,7 @@ def save_credentials(contact_id: int):
     if result.generated is None:
         flash(" ".join(messages), "ok")
         return redirect(url_for("directory.contact", contact_id=contact_id, _anchor="identifiers"))
-    return _contact_page(contact_or_404(contact_id), None, FormErrors(fields=CONTACT_FIELDS), row.list_id,
+    return _contact_page(directory_lookup.contact(db().session, current_user.tenant_id, contact_id), None, FormErrors(fields=CONTACT_FIELDS), row.list_id,
                          saved=" ".join(messages), generated=result.generated)
 
 
@@ -166,7 +160,7 @@ def save_credentials(contact_id: int):
 @admin_required
 def delete_contact(contact_id: int):
     ctx = db()
-    book.delete_contact(ctx, contact_or_404(contact_id))
+    book.delete_contact(ctx, directory_lookup.contact(db().session, current_user.tenant_id, contact_id))
     flash(_("The contact has been deleted."), "ok")
     return redirect(url_for("directory.index"))
 

@@ -5,23 +5,24 @@ picture itself for the card (tenant-scoped)."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, send_file, url_for
+from flask_login import current_user
 from flask_babel import gettext as _
 
 from orchestrator.services.directory import photos
 from orchestrator.domain.errors import ServiceError
+from orchestrator.services.directory import lookup as directory_lookup
 
 from ..common.formdata import field_errors
 from ..common.i18n import error_text
 from ..common.security import admin_required, db
 from ..common.uow import discard_changes
 from .blueprint import bp
-from .pages import contact_or_404
 
 
 @bp.get("/contacts/<int:contact_id>/photo")
 @admin_required
 def photo(contact_id: int):
-    found = photos.photo_file(db(), contact_or_404(contact_id))
+    found = photos.photo_file(db(), directory_lookup.contact(db().session, current_user.tenant_id, contact_id))
     if found is None:
         abort(404)
     path, mimetype = found
@@ -33,7 +34,7 @@ def photo(contact_id: int):
 def save_photo(contact_id: int):
     """Upload (``photo`` file) or, with ``remove``, take the photo off."""
     ctx = db()
-    contact = contact_or_404(contact_id)
+    contact = directory_lookup.contact(db().session, current_user.tenant_id, contact_id)
     try:
         if request.form.get("remove"):
             photos.remove_photo(ctx, contact)

@@ -20,13 +20,14 @@ from orchestrator.services.lines import removal
 from orchestrator.services.lines import service as lines
 from orchestrator.services.logins.accesses import accesses as company_accesses
 from orchestrator.domain.numbering import SPECIAL_PRICES, national
+from orchestrator.services.lines import lookup as line_lookup
 
 from ..common import formdata
 from ..common.formdata import FormErrors, field_errors
 from ..common.i18n import phone
 from ..common.blueprints import lines as bp
 from ..common.lineoptions import RING_TIMES, caller_price, hold_music_options
-from ..common.security import admin_required, db, own_line_or_404, tenant
+from ..common.security import admin_required, db, tenant
 from ..common.uow import discard_changes
 
 
@@ -68,14 +69,14 @@ def _render(line: Line, errors: FormErrors, values: dict[str, Any] | None = None
 @bp.get("/lines/<int:line_id>")
 @admin_required
 def line(line_id: int):
-    return _render(own_line_or_404(current_user, line_id), FormErrors(fields=LINE_FIELDS))
+    return _render(line_lookup.own_line(db().session, current_user, line_id), FormErrors(fields=LINE_FIELDS))
 
 
 @bp.post("/lines/<int:line_id>")
 @admin_required
 def save_line(line_id: int):
     ctx = db()
-    row = own_line_or_404(current_user, line_id)
+    row = line_lookup.own_line(db().session, current_user, line_id)
     changes = formdata.changes(request.form, LINE_FIELDS)
     try:
         lines.update(ctx, row, changes)
@@ -84,7 +85,7 @@ def save_line(line_id: int):
                 lines.update(ctx, other, {"hold_music": changes.get("hold_music")})
     except ServiceError as exc:
         discard_changes()
-        row = own_line_or_404(current_user, line_id)
+        row = line_lookup.own_line(db().session, current_user, line_id)
         return _render(row, FormErrors(field_errors(exc), LINE_FIELDS), dict(request.form), 422)
     flash(_("Your changes have been saved."), "ok")
     return redirect(url_for("lines.line", line_id=row.id))
@@ -96,7 +97,7 @@ def delete_line(line_id: int):
     """Delete a line (confirmed on the page): its number goes back to the
     company's reserved numbers; its user login goes with it."""
     ctx = db()
-    row = own_line_or_404(current_user, line_id)
+    row = line_lookup.own_line(db().session, current_user, line_id)
     number = row.number
     removal.remove_line(ctx, row)
     flash(_("The line %(number)s has been deleted; its number is kept among your reserved numbers.",

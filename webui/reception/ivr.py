@@ -12,15 +12,16 @@ Routes of the ``reception`` blueprint; the writes go through
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
+from flask_login import current_user
 from flask_babel import gettext as _
 
 from orchestrator.domain.errors import Errors, ServiceError
 from orchestrator.services.reception import ivr_edit
+from orchestrator.services.reception import lookup as reception_lookup
 
 from .blueprint import bp
 from .editors import ivr_page
 from .forms import IVR_FIELDS
-from .pages import profile_or_404
 from ..common.formdata import FormErrors, field_errors
 from ..common.security import admin_required, db
 from ..common.uow import discard_changes
@@ -29,7 +30,7 @@ from ..common.uow import discard_changes
 @bp.get("/<int:rec_id>/profiles/<int:profile_id>/ivr")
 @admin_required
 def ivr(rec_id: int, profile_id: int):
-    prof = profile_or_404(rec_id, profile_id)
+    prof = reception_lookup.profile(db().session, current_user.tenant_id, rec_id, profile_id)
     if prof.kind != "ivr":  # a hunt group has its own editor
         return redirect(url_for("reception.profile", rec_id=rec_id, profile_id=profile_id))
     return ivr_page(prof, FormErrors(fields=IVR_FIELDS))
@@ -40,7 +41,7 @@ def ivr(rec_id: int, profile_id: int):
 def save_ivr(rec_id: int, profile_id: int):
     """« Enregistrer »: the whole voice menu at once."""
     ctx = db()
-    prof = profile_or_404(rec_id, profile_id)
+    prof = reception_lookup.profile(db().session, current_user.tenant_id, rec_id, profile_id)
     errors = Errors()
     data = ivr_edit.fields_to_doc(errors, request.form)
     try:
@@ -49,7 +50,7 @@ def save_ivr(rec_id: int, profile_id: int):
         errors.items.extend(field_errors(exc))
     if errors:
         discard_changes()
-        prof = profile_or_404(rec_id, profile_id)
+        prof = reception_lookup.profile(db().session, current_user.tenant_id, rec_id, profile_id)
         if prof.kind != "ivr":
             flash(_("This profile is not a voice menu."), "error")
             return redirect(url_for("reception.profile", rec_id=rec_id, profile_id=profile_id))

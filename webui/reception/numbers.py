@@ -8,14 +8,16 @@ Routes of the ``reception`` blueprint; the writes go through
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from flask_babel import gettext as _
 
 from orchestrator.domain.errors import ServiceError
 from orchestrator.services.reception import numbers_edit
+from orchestrator.services.reception import lookup as reception_lookup
 
 from ..common import formdata
 from .blueprint import bp
-from .pages import rec_or_404, detail_page
+from .pages import detail_page
 from ..common.formdata import FormErrors, field_errors
 from ..common.i18n import phone
 from ..common.security import admin_required, db, tenant
@@ -76,12 +78,12 @@ def create():
 def save_settings(rec_id: int):
     """« Intitulé … Modifier »: the label and the short number."""
     ctx = db()
-    rec = rec_or_404(rec_id)
+    rec = reception_lookup.reception_number(db().session, current_user.tenant_id, rec_id)
     try:
         numbers_edit.update_reception(ctx, rec, formdata.changes(request.form, SETTINGS_FIELDS))
     except ServiceError as exc:
         discard_changes()
-        return detail_page(rec_or_404(rec_id), FormErrors(field_errors(exc), SETTINGS_FIELDS),
+        return detail_page(reception_lookup.reception_number(db().session, current_user.tenant_id, rec_id), FormErrors(field_errors(exc), SETTINGS_FIELDS),
                            dict(request.form), 422)
     flash(_("Your changes have been saved."), "ok")
     return redirect(url_for("reception.detail", rec_id=rec.id))
@@ -96,19 +98,19 @@ def _delete_page(rec, errors: FormErrors, status: int = 200):
 @admin_required
 def confirm_delete(rec_id: int):
     """The confirmation step before deleting a reception number."""
-    return _delete_page(rec_or_404(rec_id), FormErrors())
+    return _delete_page(reception_lookup.reception_number(db().session, current_user.tenant_id, rec_id), FormErrors())
 
 
 @bp.post("/<int:rec_id>/delete")
 @admin_required
 def delete(rec_id: int):
     ctx = db()
-    rec = rec_or_404(rec_id)
+    rec = reception_lookup.reception_number(db().session, current_user.tenant_id, rec_id)
     number = phone(rec.number)
     try:
         numbers_edit.delete_reception(ctx, rec)
     except ServiceError as exc:
         discard_changes()
-        return _delete_page(rec_or_404(rec_id), FormErrors(field_errors(exc)), 422)
+        return _delete_page(reception_lookup.reception_number(db().session, current_user.tenant_id, rec_id), FormErrors(field_errors(exc)), 422)
     flash(_("The reception number %(number)s has been deleted.", number=number), "ok")
     return redirect(url_for("reception.index"))

@@ -26,6 +26,7 @@ from orchestrator.domain.profiles import rule_strings
 from orchestrator.services.reception import hunt
 from orchestrator.services.reception.active import profile_state
 from orchestrator.services.reception.service import force_profile
+from orchestrator.services.reception import lookup as reception_lookup
 
 from ..common import formdata
 from ..common.timewords import day_words, hour_words
@@ -35,20 +36,6 @@ from ..common.uow import discard_changes
 from .blueprint import bp
 from .editors import profile_page
 from .forms import HUNT_FIELDS
-
-
-def rec_or_404(rec_id: int) -> ReceptionNumber:
-    rec = hunt.get_reception(db().session, current_user.tenant_id, rec_id)
-    if rec is None:
-        abort(404)
-    return rec
-
-
-def profile_or_404(rec_id: int, profile_id: int) -> ReceptionProfile:
-    prof = hunt.get_profile(db().session, current_user.tenant_id, rec_id, profile_id)
-    if prof is None:
-        abort(404)
-    return prof
 
 
 @bp.get("/")
@@ -101,7 +88,7 @@ def detail_page(rec: ReceptionNumber, errors: FormErrors | None = None, values: 
 @bp.get("/<int:rec_id>")
 @admin_required
 def detail(rec_id: int):
-    return detail_page(rec_or_404(rec_id))
+    return detail_page(reception_lookup.reception_number(db().session, current_user.tenant_id, rec_id))
 
 
 @bp.post("/<int:rec_id>/force")
@@ -109,7 +96,7 @@ def detail(rec_id: int):
 def force(rec_id: int):
     """T-2: force a profile (only it applies) or stop forcing."""
     ctx = db()
-    rec = rec_or_404(rec_id)
+    rec = reception_lookup.reception_number(db().session, current_user.tenant_id, rec_id)
     raw = request.form.get("profile", "")
     prof = next((p for p in rec.profiles if str(p.id) == raw), None) if raw else None
     if raw and prof is None:
@@ -122,7 +109,7 @@ def force(rec_id: int):
 @bp.get("/<int:rec_id>/profiles/<int:profile_id>")
 @admin_required
 def profile(rec_id: int, profile_id: int):
-    return profile_page(profile_or_404(rec_id, profile_id), FormErrors(fields=HUNT_FIELDS))
+    return profile_page(reception_lookup.profile(db().session, current_user.tenant_id, rec_id, profile_id), FormErrors(fields=HUNT_FIELDS))
 
 
 def _saved(prof: ReceptionProfile, message: str):
@@ -132,13 +119,13 @@ def _saved(prof: ReceptionProfile, message: str):
 
 def _failed(rec_id: int, profile_id: int, exc: ServiceError, fields, values=None):
     discard_changes()
-    return profile_page(profile_or_404(rec_id, profile_id), FormErrors(field_errors(exc), fields), values, 422)
+    return profile_page(reception_lookup.profile(db().session, current_user.tenant_id, rec_id, profile_id), FormErrors(field_errors(exc), fields), values, 422)
 
 
 @bp.post("/<int:rec_id>/profiles/<int:profile_id>")
 @admin_required
 def save_profile(rec_id: int, profile_id: int):
-    prof = profile_or_404(rec_id, profile_id)
+    prof = reception_lookup.profile(db().session, current_user.tenant_id, rec_id, profile_id)
     changes = formdata.changes(request.form, HUNT_FIELDS)
     if "forwards_allowed" in changes:
         changes["forwards_allowed"] = changes["forwards_allowed"] == "yes"
@@ -152,7 +139,7 @@ def save_profile(rec_id: int, profile_id: int):
 @bp.post("/<int:rec_id>/profiles/<int:profile_id>/members/add")
 @admin_required
 def add_member(rec_id: int, profile_id: int):
-    prof = profile_or_404(rec_id, profile_id)
+    prof = reception_lookup.profile(db().session, current_user.tenant_id, rec_id, profile_id)
     number = request.form.get("line", "").strip()
     try:
         if not number:
@@ -170,7 +157,7 @@ def add_member(rec_id: int, profile_id: int):
 def members(rec_id: int, profile_id: int):
     """The members form: ↑/↓ move at once (without JavaScript), "Supprimer"
     removes, "Enregistrer l'ordre de routage" saves the order the page shows."""
-    prof = profile_or_404(rec_id, profile_id)
+    prof = reception_lookup.profile(db().session, current_user.tenant_id, rec_id, profile_id)
     ctx = db()
     try:
         if request.form.get("remove"):

@@ -10,14 +10,16 @@ Routes of the ``reception`` blueprint; the writes go through
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
+from flask_login import current_user
 from flask_babel import gettext as _
 
 from orchestrator.domain.errors import ServiceError
 from orchestrator.services.reception import profiles_edit
+from orchestrator.services.reception import lookup as reception_lookup
 
 from .blueprint import bp
 from .editors import profile_page
-from .pages import detail_page, profile_or_404, rec_or_404
+from .pages import detail_page
 from ..common.formdata import FormErrors, field_errors
 from ..common.security import admin_required, db
 from ..common.uow import discard_changes
@@ -30,25 +32,25 @@ NEW_FIELDS = ("name", "kind")
 def create_profile(rec_id: int):
     """« Créer un nouveau profil »: it appears in the list, edited next."""
     ctx = db()
-    rec = rec_or_404(rec_id)
+    rec = reception_lookup.reception_number(db().session, current_user.tenant_id, rec_id)
     data = {"name": request.form.get("name", ""), "kind": request.form.get("kind", "hunt")}
     try:
         prof = profiles_edit.create_profile(ctx, rec, data)
     except ServiceError as exc:
         discard_changes()
-        return detail_page(rec_or_404(rec_id), FormErrors(field_errors(exc), NEW_FIELDS), dict(request.form), 422)
+        return detail_page(reception_lookup.reception_number(db().session, current_user.tenant_id, rec_id), FormErrors(field_errors(exc), NEW_FIELDS), dict(request.form), 422)
     flash(_("The profile %(name)s has been created.", name=prof.name), "ok")
     return redirect(url_for("reception.detail", rec_id=rec.id, _anchor="profiles"))
 
 
 def _update(rec_id: int, profile_id: int, data: dict, fields: tuple[str, ...], message: str):
     ctx = db()
-    prof = profile_or_404(rec_id, profile_id)
+    prof = reception_lookup.profile(db().session, current_user.tenant_id, rec_id, profile_id)
     try:
         profiles_edit.update_profile(ctx, prof, data)
     except ServiceError as exc:
         discard_changes()
-        return profile_page(profile_or_404(rec_id, profile_id), FormErrors(field_errors(exc), fields),
+        return profile_page(reception_lookup.profile(db().session, current_user.tenant_id, rec_id, profile_id), FormErrors(field_errors(exc), fields),
                             dict(request.form), 422)
     flash(message, "ok")
     return redirect(url_for("reception.profile", rec_id=rec_id, profile_id=profile_id))
@@ -83,12 +85,12 @@ def save_pre_answer(rec_id: int, profile_id: int):
 def duplicate_profile(rec_id: int, profile_id: int):
     """« Dupliquer »: a copy under a new name, to edit next."""
     ctx = db()
-    prof = profile_or_404(rec_id, profile_id)
+    prof = reception_lookup.profile(db().session, current_user.tenant_id, rec_id, profile_id)
     try:
         copy = profiles_edit.duplicate_profile(ctx, prof)
     except ServiceError as exc:
         discard_changes()
-        return detail_page(rec_or_404(rec_id), FormErrors(field_errors(exc)), None, 422)
+        return detail_page(reception_lookup.reception_number(db().session, current_user.tenant_id, rec_id), FormErrors(field_errors(exc)), None, 422)
     flash(_("The profile %(name)s has been created as a copy of %(original)s.", name=copy.name,
             original=prof.name), "ok")
     return redirect(url_for("reception.detail", rec_id=rec_id, _anchor="profiles"))
@@ -99,12 +101,12 @@ def duplicate_profile(rec_id: int, profile_id: int):
 def delete_profile(rec_id: int, profile_id: int):
     """« Supprimer »: not the default profile; its time rules go with it."""
     ctx = db()
-    prof = profile_or_404(rec_id, profile_id)
+    prof = reception_lookup.profile(db().session, current_user.tenant_id, rec_id, profile_id)
     name = prof.name
     try:
         profiles_edit.delete_profile(ctx, prof)
     except ServiceError as exc:
         discard_changes()
-        return detail_page(rec_or_404(rec_id), FormErrors(field_errors(exc)), None, 422)
+        return detail_page(reception_lookup.reception_number(db().session, current_user.tenant_id, rec_id), FormErrors(field_errors(exc)), None, 422)
     flash(_("The profile %(name)s has been deleted.", name=name), "ok")
     return redirect(url_for("reception.detail", rec_id=rec_id, _anchor="profiles"))

@@ -11,27 +11,21 @@ Routes of the ``reception`` blueprint; the writes go through
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from flask_babel import gettext as _
 
 from orchestrator.db.models import ReceptionNumber, ReceptionRule
 from orchestrator.domain.errors import Errors, ServiceError
 from orchestrator.services.reception import rules_edit
 from orchestrator.domain.timerules import WEEKDAYS
+from orchestrator.services.reception import lookup as reception_lookup
 
 from .blueprint import bp
-from .pages import rec_or_404
 from ..common.formdata import FormErrors, field_errors
 from ..common.security import admin_required, db, tenant
 from ..common.uow import discard_changes
 
 RULE_FIELDS = ("days", "hours", "profile")
-
-
-def _rule_or_404(rec: ReceptionNumber, rule_id: int) -> ReceptionRule:
-    rule = rules_edit.get_rule(rec, rule_id)
-    if rule is None:
-        abort(404)
-    return rule
 
 
 def weekday_options() -> list[tuple[str, str]]:
@@ -61,7 +55,7 @@ def _save(rec: ReceptionNumber, rule: ReceptionRule | None):
         errors.raise_if_any()
     except ServiceError as exc:
         discard_changes()
-        rec = rec_or_404(rec.id)
+        rec = reception_lookup.reception_number(db().session, current_user.tenant_id, rec.id)
         again = rules_edit.get_rule(rec, rule.id) if rule is not None else None
         return _rule_page(rec, again, FormErrors(field_errors(exc), RULE_FIELDS), dict(request.form), 422)
     flash(_("The time rule has been saved."), "ok")
@@ -72,27 +66,27 @@ def _save(rec: ReceptionNumber, rule: ReceptionRule | None):
 @admin_required
 def new_rule(rec_id: int):
     """« Créer une règle horaire »."""
-    return _rule_page(rec_or_404(rec_id), None, FormErrors(fields=RULE_FIELDS))
+    return _rule_page(reception_lookup.reception_number(db().session, current_user.tenant_id, rec_id), None, FormErrors(fields=RULE_FIELDS))
 
 
 @bp.post("/<int:rec_id>/rules/new")
 @admin_required
 def create_rule(rec_id: int):
-    return _save(rec_or_404(rec_id), None)
+    return _save(reception_lookup.reception_number(db().session, current_user.tenant_id, rec_id), None)
 
 
 @bp.get("/<int:rec_id>/rules/<int:rule_id>")
 @admin_required
 def rule(rec_id: int, rule_id: int):
-    rec = rec_or_404(rec_id)
-    return _rule_page(rec, _rule_or_404(rec, rule_id), FormErrors(fields=RULE_FIELDS))
+    rec = reception_lookup.reception_number(db().session, current_user.tenant_id, rec_id)
+    return _rule_page(rec, reception_lookup.rule_of(rec, rule_id), FormErrors(fields=RULE_FIELDS))
 
 
 @bp.post("/<int:rec_id>/rules/<int:rule_id>")
 @admin_required
 def save_rule(rec_id: int, rule_id: int):
-    rec = rec_or_404(rec_id)
-    return _save(rec, _rule_or_404(rec, rule_id))
+    rec = reception_lookup.reception_number(db().session, current_user.tenant_id, rec_id)
+    return _save(rec, reception_lookup.rule_of(rec, rule_id))
 
 
 @bp.post("/<int:rec_id>/rules/<int:rule_id>/move")
@@ -100,8 +94,8 @@ def save_rule(rec_id: int, rule_id: int):
 def move_rule(rec_id: int, rule_id: int):
     """▲ / ▼: the priority of a rule, one place at a time."""
     ctx = db()
-    rec = rec_or_404(rec_id)
-    rule = _rule_or_404(rec, rule_id)
+    rec = reception_lookup.reception_number(db().session, current_user.tenant_id, rec_id)
+    rule = reception_lookup.rule_of(rec, rule_id)
     direction = request.form.get("direction", "")
     if direction not in ("up", "down"):
         abort(400)
@@ -114,7 +108,7 @@ def move_rule(rec_id: int, rule_id: int):
 @admin_required
 def delete_rule(rec_id: int, rule_id: int):
     ctx = db()
-    rec = rec_or_404(rec_id)
-    rules_edit.delete_rule(ctx, rec, _rule_or_404(rec, rule_id))
+    rec = reception_lookup.reception_number(db().session, current_user.tenant_id, rec_id)
+    rules_edit.delete_rule(ctx, rec, reception_lookup.rule_of(rec, rule_id))
     flash(_("The time rule has been deleted."), "ok")
     return redirect(url_for("reception.detail", rec_id=rec.id, _anchor="rules"))

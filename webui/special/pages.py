@@ -24,6 +24,7 @@ from orchestrator.domain.errors import ServiceError
 from orchestrator.services.special import numbers, pool, profile_edit, routings
 from orchestrator.services.special.active import profile_for, special_state
 from orchestrator.services.special.service import all_for
+from orchestrator.services.special import lookup as special_lookup
 
 from ..common.lineoptions import caller_price
 from ..common.formdata import FormErrors, field_errors
@@ -36,20 +37,6 @@ from .blueprint import bp
 NEW_FIELDS = ("number", "label", "destination")
 DETAIL_FIELDS = ("label", "name")
 MAX_ROUTINGS, MAX_DESTINATIONS = 10, 20
-
-
-def special_or_404(special_id: int) -> SpecialNumber:
-    sp = numbers.get(db().session, current_user.tenant_id, special_id)
-    if sp is None:
-        abort(404)
-    return sp
-
-
-def profile_or_404(special: SpecialNumber, profile_id: int) -> SpecialProfile:
-    prof = profile_edit.get_profile(special, profile_id)
-    if prof is None:
-        abort(404)
-    return prof
 
 
 def price(e164: str) -> str:
@@ -116,7 +103,7 @@ def create():
 @bp.post("/<int:special_id>/delete")
 @admin_required
 def delete(special_id: int):
-    special = special_or_404(special_id)
+    special = special_lookup.special_number(db().session, current_user.tenant_id, special_id)
     number = special.number
     numbers.remove(db(), special)
     return done(_("The special number %(number)s has been deleted.", number=phone_input(number)), "special.index")
@@ -159,19 +146,19 @@ def _detail(special: SpecialNumber, errors: FormErrors, values: dict[str, Any] |
 @bp.get("/<int:special_id>")
 @admin_required
 def detail(special_id: int):
-    return _detail(special_or_404(special_id), FormErrors(fields=DETAIL_FIELDS))
+    return _detail(special_lookup.special_number(db().session, current_user.tenant_id, special_id), FormErrors(fields=DETAIL_FIELDS))
 
 
 def _detail_failed(special_id: int, exc: ServiceError):
     discard_changes()
-    return _detail(special_or_404(special_id), FormErrors(field_errors(exc), DETAIL_FIELDS), dict(request.form), 422)
+    return _detail(special_lookup.special_number(db().session, current_user.tenant_id, special_id), FormErrors(field_errors(exc), DETAIL_FIELDS), dict(request.form), 422)
 
 
 @bp.post("/<int:special_id>/label")
 @admin_required
 def label(special_id: int):
     """« Intitulé : [Modifier] »."""
-    special = special_or_404(special_id)
+    special = special_lookup.special_number(db().session, current_user.tenant_id, special_id)
     try:
         numbers.set_label(db(), special, {"label": request.form.get("label", "").strip()})
     except ServiceError as exc:
@@ -183,9 +170,9 @@ def label(special_id: int):
 @admin_required
 def force(special_id: int):
     """§3.7.7.5 « Forcer » / « Ne plus forcer »."""
-    special = special_or_404(special_id)
+    special = special_lookup.special_number(db().session, current_user.tenant_id, special_id)
     raw = request.form.get("profile", "")
-    prof = profile_or_404(special, int(raw)) if raw.isdigit() else None
+    prof = special_lookup.profile_of(special, int(raw)) if raw.isdigit() else None
     if raw and prof is None:
         abort(404)
     profile_edit.force(db(), special, prof)
@@ -197,7 +184,7 @@ def force(special_id: int):
 @admin_required
 def create_profile(special_id: int):
     """§3.7.7.1 « Créer un nouveau profil »."""
-    special = special_or_404(special_id)
+    special = special_lookup.special_number(db().session, current_user.tenant_id, special_id)
     try:
         prof = profile_edit.create_profile(db(), special, {"name": request.form.get("name", "").strip()})
     except ServiceError as exc:
@@ -209,8 +196,8 @@ def create_profile(special_id: int):
 @bp.post("/<int:special_id>/profiles/<int:profile_id>/duplicate")
 @admin_required
 def duplicate_profile(special_id: int, profile_id: int):
-    special = special_or_404(special_id)
-    prof = profile_or_404(special, profile_id)
+    special = special_lookup.special_number(db().session, current_user.tenant_id, special_id)
+    prof = special_lookup.profile_of(special, profile_id)
     name = profile_edit.free_name(special, _("Copy of %(name)s", name=prof.name))
     copy = profile_edit.duplicate_profile(db(), prof, name)
     return done(_("The profile %(name)s has been created.", name=copy.name), "special.detail", special_id=special.id)
@@ -220,8 +207,8 @@ def duplicate_profile(special_id: int, profile_id: int):
 @admin_required
 def delete_profile(special_id: int, profile_id: int):
     """§3.7.7.3: not the default profile; its rules go with it."""
-    special = special_or_404(special_id)
-    prof = profile_or_404(special, profile_id)
+    special = special_lookup.special_number(db().session, current_user.tenant_id, special_id)
+    prof = special_lookup.profile_of(special, profile_id)
     name = prof.name
     try:
         profile_edit.delete_profile(db(), prof)
@@ -295,23 +282,23 @@ def _profile_page(special: SpecialNumber, prof: SpecialProfile, errors: FormErro
 @bp.get("/<int:special_id>/profiles/<int:profile_id>")
 @admin_required
 def profile(special_id: int, profile_id: int):
-    special = special_or_404(special_id)
-    return _profile_page(special, profile_or_404(special, profile_id), FormErrors(fields=("name", "routings")))
+    special = special_lookup.special_number(db().session, current_user.tenant_id, special_id)
+    return _profile_page(special, special_lookup.profile_of(special, profile_id), FormErrors(fields=("name", "routings")))
 
 
 @bp.post("/<int:special_id>/profiles/<int:profile_id>/rename")
 @admin_required
 def rename_profile(special_id: int, profile_id: int):
     """« Edition du profil » › « Renommer »."""
-    special = special_or_404(special_id)
-    prof = profile_or_404(special, profile_id)
+    special = special_lookup.special_number(db().session, current_user.tenant_id, special_id)
+    prof = special_lookup.profile_of(special, profile_id)
     name = request.form.get("name", "").strip()
     try:
         profile_edit.rename_profile(db(), prof, {"name": name})
     except ServiceError as exc:
         discard_changes()
-        special = special_or_404(special_id)
-        return _profile_page(special, profile_or_404(special, profile_id),
+        special = special_lookup.special_number(db().session, current_user.tenant_id, special_id)
+        return _profile_page(special, special_lookup.profile_of(special, profile_id),
                              FormErrors(field_errors(exc), ("name", "routings")), name=name, status=422)
     return done(_("The profile has been renamed."), "special.profile", special_id=special.id, profile_id=prof.id)
 
@@ -321,8 +308,8 @@ def rename_profile(special_id: int, profile_id: int):
 def save_routings(special_id: int, profile_id: int):
     """The routings form: the add/remove buttons redraw it, « Enregistrer »
     saves every routing at once (all or nothing)."""
-    special = special_or_404(special_id)
-    prof = profile_or_404(special, profile_id)
+    special = special_lookup.special_number(db().session, current_user.tenant_id, special_id)
+    prof = special_lookup.profile_of(special, profile_id)
     rows = _form_rows()
     op = request.form.get("op", "save")
     if op != "save":
@@ -332,8 +319,8 @@ def save_routings(special_id: int, profile_id: int):
         routings.set_routings_from_rows(db(), prof, rows)
     except ServiceError as exc:
         discard_changes()
-        special = special_or_404(special_id)
-        return _profile_page(special, profile_or_404(special, profile_id),
+        special = special_lookup.special_number(db().session, current_user.tenant_id, special_id)
+        return _profile_page(special, special_lookup.profile_of(special, profile_id),
                              FormErrors(field_errors(exc), ("name", "routings")), rows, pending=True, status=422)
     return done(_("The routings have been saved."), "special.profile", special_id=special.id, profile_id=prof.id)
 

@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, render_template, request
+from flask_login import current_user
 from flask_babel import gettext as _
 
 from orchestrator.db.models import SpecialNumber, SpecialRule
@@ -20,13 +21,14 @@ from orchestrator.services.special import rules as rule_service
 from orchestrator.services.special import stats
 from orchestrator.services.special.service import ORIGIN_ORDER
 from orchestrator.domain.timerules import WEEKDAYS
+from orchestrator.services.special import lookup as special_lookup
 
 from ..common.timewords import day_words, hour_words
 from ..common.formdata import FormErrors, field_errors
 from ..common.security import admin_required, db, tenant
 from ..common.uow import discard_changes
 from .blueprint import bp
-from .pages import done, price, special_or_404
+from .pages import done, price
 
 RULE_FIELDS = ("days", "hours", "origins", "profile")
 STEPS = [f"{m // 60:02d}:{m % 60:02d}" for m in range(0, 24 * 60, 10)]
@@ -43,19 +45,12 @@ def origin_words(origins: list[str]) -> str:
     return _("Callers from %(origins)s", origins=",".join(origin_label(o) for o in origins))
 
 
-def rule_or_404(special: SpecialNumber, rule_id: int) -> SpecialRule:
-    rule = rule_service.get_rule(special, rule_id)
-    if rule is None:
-        abort(404)
-    return rule
-
-
 # -- the list (Figure 74) --------------------------------------------------------------
 
 @bp.get("/<int:special_id>/rules")
 @admin_required
 def rules(special_id: int):
-    special = special_or_404(special_id)
+    special = special_lookup.special_number(db().session, current_user.tenant_id, special_id)
     rows = []
     for rule in special.rules:
         doc = rule_service.rule_doc(special, rule)
@@ -70,8 +65,8 @@ def rules(special_id: int):
 @bp.post("/<int:special_id>/rules/<int:rule_id>/move")
 @admin_required
 def move_rule(special_id: int, rule_id: int):
-    special = special_or_404(special_id)
-    rule = rule_or_404(special, rule_id)
+    special = special_lookup.special_number(db().session, current_user.tenant_id, special_id)
+    rule = special_lookup.rule_of(special, rule_id)
     direction = request.form.get("direction", "")
     if direction not in ("up", "down"):
         abort(400)
@@ -82,8 +77,8 @@ def move_rule(special_id: int, rule_id: int):
 @bp.post("/<int:special_id>/rules/<int:rule_id>/delete")
 @admin_required
 def delete_rule(special_id: int, rule_id: int):
-    special = special_or_404(special_id)
-    rule_service.delete_rule(db(), rule_or_404(special, rule_id))
+    special = special_lookup.special_number(db().session, current_user.tenant_id, special_id)
+    rule_service.delete_rule(db(), special_lookup.rule_of(special, rule_id))
     return done(_("The rule has been deleted."), "special.rules", special_id=special.id)
 
 
@@ -146,8 +141,8 @@ def _rule_page(special: SpecialNumber, rule: SpecialRule | None, values: dict[st
 
 
 def _save_rule(special_id: int, rule_id: int | None):
-    special = special_or_404(special_id)
-    rule = rule_or_404(special, rule_id) if rule_id is not None else None
+    special = special_lookup.special_number(db().session, current_user.tenant_id, special_id)
+    rule = special_lookup.rule_of(special, rule_id) if rule_id is not None else None
     values = _form_values()
     try:
         data = _rule_data(special, values)
@@ -157,8 +152,8 @@ def _save_rule(special_id: int, rule_id: int | None):
             rule_service.update_rule(db(), rule, data, require_origin=True)
     except ServiceError as exc:
         discard_changes()
-        special = special_or_404(special_id)
-        rule = rule_or_404(special, rule_id) if rule_id is not None else None
+        special = special_lookup.special_number(db().session, current_user.tenant_id, special_id)
+        rule = special_lookup.rule_of(special, rule_id) if rule_id is not None else None
         return _rule_page(special, rule, values, FormErrors(field_errors(exc), RULE_FIELDS), 422)
     return done(_("The rule has been saved."), "special.rules", special_id=special.id)
 
@@ -166,7 +161,7 @@ def _save_rule(special_id: int, rule_id: int | None):
 @bp.get("/<int:special_id>/rules/new")
 @admin_required
 def new_rule(special_id: int):
-    special = special_or_404(special_id)
+    special = special_lookup.special_number(db().session, current_user.tenant_id, special_id)
     return _rule_page(special, None, _values_of(special, None), FormErrors(fields=RULE_FIELDS))
 
 
@@ -179,8 +174,8 @@ def create_rule(special_id: int):
 @bp.get("/<int:special_id>/rules/<int:rule_id>")
 @admin_required
 def rule(special_id: int, rule_id: int):
-    special = special_or_404(special_id)
-    row = rule_or_404(special, rule_id)
+    special = special_lookup.special_number(db().session, current_user.tenant_id, special_id)
+    row = special_lookup.rule_of(special, rule_id)
     return _rule_page(special, row, _values_of(special, row), FormErrors(fields=RULE_FIELDS))
 
 
@@ -210,7 +205,7 @@ def _report(special: SpecialNumber):
 @bp.get("/<int:special_id>/calls")
 @admin_required
 def calls(special_id: int):
-    special = special_or_404(special_id)
+    special = special_lookup.special_number(db().session, current_user.tenant_id, special_id)
     args = {"from": request.args.get("from", ""), "to": request.args.get("to", "")}
     try:
         rep, errors, status = _report(special), FormErrors(fields=("from", "to")), 200
@@ -225,7 +220,7 @@ def calls(special_id: int):
 @bp.get("/<int:special_id>/calls.csv")
 @admin_required
 def calls_csv(special_id: int):
-    special = special_or_404(special_id)
+    special = special_lookup.special_number(db().session, current_user.tenant_id, special_id)
     try:
         rep = _report(special)
     except ServiceError:

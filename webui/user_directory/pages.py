@@ -17,6 +17,7 @@ from orchestrator.services.directory import contacts as book
 from orchestrator.services.directory import personal
 from orchestrator.services.directory.schema import ContactDoc
 from orchestrator.domain.errors import ServiceError
+from orchestrator.services.directory import lookup as directory_lookup
 
 from ..common.blueprints import me as bp
 from ..common.contactform import KINDS, TEXT_FIELDS, contact_form, form_values, remap_errors
@@ -77,13 +78,6 @@ def _personal_doc(form) -> tuple[dict[str, Any], list[int]]:
     return data, rows
 
 
-def _own_contact_or_404(contact_id: int) -> Contact:
-    row = personal.get_personal(db().session, _owner_or_403(), contact_id)
-    if row is None:
-        abort(404)
-    return row
-
-
 @bp.get("/contacts/new")
 @user_required
 def new_contact():
@@ -110,21 +104,21 @@ def create_contact():
 @bp.get("/contacts/<int:contact_id>")
 @user_required
 def contact(contact_id: int):
-    return _contact_page(_own_contact_or_404(contact_id), None, FormErrors(fields=PERSONAL_FIELDS))
+    return _contact_page(directory_lookup.personal_contact(db().session, _owner_or_403(), contact_id), None, FormErrors(fields=PERSONAL_FIELDS))
 
 
 @bp.post("/contacts/<int:contact_id>")
 @user_required
 def save_contact(contact_id: int):
     ctx = db()
-    row = _own_contact_or_404(contact_id)
+    row = directory_lookup.personal_contact(db().session, _owner_or_403(), contact_id)
     data, rows = _personal_doc(request.form)
     try:
         personal.update_personal(ctx, row, parse_doc(ContactDoc, data))  # type: ignore[arg-type]
     except ServiceError as exc:
         discard_changes()
         errors = FormErrors(remap_errors(field_errors(exc), rows), PERSONAL_FIELDS)
-        return _contact_page(_own_contact_or_404(contact_id), form_values(data, rows), errors, 422)
+        return _contact_page(directory_lookup.personal_contact(db().session, _owner_or_403(), contact_id), form_values(data, rows), errors, 422)
     flash(_("The contact has been saved."), "ok")
     return redirect(url_for("me.directory"))
 
@@ -133,6 +127,6 @@ def save_contact(contact_id: int):
 @user_required
 def delete_contact(contact_id: int):
     ctx = db()
-    personal.delete_personal(ctx, _own_contact_or_404(contact_id))
+    personal.delete_personal(ctx, directory_lookup.personal_contact(db().session, _owner_or_403(), contact_id))
     flash(_("The contact has been deleted."), "ok")
     return redirect(url_for("me.directory"))

@@ -12,12 +12,13 @@ from flask_login import current_user
 
 from orchestrator.domain.errors import ServiceError
 from orchestrator.services.lines import service as lines
+from orchestrator.services.lines import lookup as line_lookup
 
 from ..common import formdata
 from ..common.blueprints import me as bp
 from ..common.lineoptions import RING_TIMES
 from ..common.formdata import FormErrors, field_errors
-from ..common.security import db, own_line_or_404, own_lines, tenant, user_required
+from ..common.security import db, own_lines, tenant, user_required
 from ..common.uow import discard_changes
 
 # What a user may change on their line (A-2, §2 « Mode Utilisateur »): nothing else is read.
@@ -37,7 +38,7 @@ def index():
 
 
 def _render(line_id: int, errors: FormErrors, values: dict | None = None, status: int = 200):
-    row = own_line_or_404(current_user, line_id)
+    row = line_lookup.own_line(db().session, current_user, line_id)
     return render_template("me/line.html", line=row, doc=lines.to_doc(db(), row), lines=own_lines(current_user),
                            errors=errors, values=values, ring_times=RING_TIMES, tenant=tenant()), status
 
@@ -52,7 +53,7 @@ def line(line_id: int):
 @user_required
 def save_line(line_id: int):
     ctx = db()
-    row = own_line_or_404(current_user, line_id)
+    row = line_lookup.own_line(db().session, current_user, line_id)
     try:
         lines.update(ctx, row, formdata.changes(request.form, USER_FIELDS))
     except ServiceError as exc:

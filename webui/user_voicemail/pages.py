@@ -24,12 +24,13 @@ from orchestrator.services.audio import library
 from orchestrator.domain.errors import NotFound, ServiceError
 from orchestrator.services.lines import service as lines
 from orchestrator.domain.numbering import NumberError, normalize
+from orchestrator.services.lines import lookup as line_lookup
 
 from ..common import formdata
 from ..common.esl import connect
 from ..common.formdata import FormErrors, field_errors
 from ..common.i18n import phone
-from ..common.security import db, login_required, own_line_or_404, own_lines, tenant
+from ..common.security import db, login_required, own_lines, tenant
 from ..common.uow import discard_changes
 from .blueprint import bp
 
@@ -93,7 +94,7 @@ def index():
 @bp.get("/lines/<int:line_id>")
 @login_required
 def line(line_id: int):
-    return _page(own_line_or_404(current_user, line_id))
+    return _page(line_lookup.own_line(db().session, current_user, line_id))
 
 
 @bp.post("/lines/<int:line_id>")
@@ -101,13 +102,13 @@ def line(line_id: int):
 def save(line_id: int):
     """« Paramètres »: mode, greeting of each mode, e-mail (« Enregistrer »)."""
     ctx = db()
-    row = own_line_or_404(current_user, line_id)
+    row = line_lookup.own_line(db().session, current_user, line_id)
     changes = formdata.changes(request.form, SETTINGS_FIELDS).get("voicemail", {})
     try:
         library.set_greetings(ctx, row, changes)
     except ServiceError as exc:
         discard_changes()
-        row = own_line_or_404(current_user, line_id)
+        row = line_lookup.own_line(db().session, current_user, line_id)
         return _page(row, FormErrors(field_errors(exc), SETTINGS_FIELDS), values=dict(request.form),
                      status=422)
     flash(_("Your voicemail settings have been saved."), "ok")
@@ -119,7 +120,7 @@ def save(line_id: int):
 def upload_greeting(line_id: int):
     """§3.3.5.3 « Nouvelle annonce téléchargée »: added and chosen at once."""
     ctx = db()
-    row = own_line_or_404(current_user, line_id)
+    row = line_lookup.own_line(db().session, current_user, line_id)
     sent = request.files.get("file")
     mode = request.form.get("mode", "")
     try:
@@ -127,7 +128,7 @@ def upload_greeting(line_id: int):
                                         (sent.filename or "")[-255:] or None if sent else None)
     except ServiceError as exc:
         discard_changes()
-        row = own_line_or_404(current_user, line_id)
+        row = line_lookup.own_line(db().session, current_user, line_id)
         values = {k: v for k, v in request.form.items() if k != "csrf_token"}
         return _page(row, upload_errors=FormErrors(field_errors(exc), UPLOAD_FIELDS), values=values,
                      status=422)
@@ -139,7 +140,7 @@ def upload_greeting(line_id: int):
 @login_required
 def greeting_sound(line_id: int):
     """Listen to the greeting chosen for a mode: ``?mode=record|announce``."""
-    row = own_line_or_404(current_user, line_id)
+    row = line_lookup.own_line(db().session, current_user, line_id)
     audio_id = {"record": row.vm_greeting_record_id, "announce": row.vm_greeting_announce_id}.get(
         request.args.get("mode", ""))
     audio = library.get(db().session, row.tenant_id, audio_id) if audio_id else None
@@ -162,7 +163,7 @@ def message_sound(line_id: int, uuid: str):
     """« Écouter »: the recording, if this server can read it; a new message
     becomes a saved one."""
     ctx = db()
-    row = own_line_or_404(current_user, line_id)
+    row = line_lookup.own_line(db().session, current_user, line_id)
     if not vm.valid_uuid(uuid):
         abort(404)
 
@@ -188,7 +189,7 @@ def message_sound(line_id: int, uuid: str):
 @login_required
 def delete_message(line_id: int, uuid: str):
     ctx = db()
-    row = own_line_or_404(current_user, line_id)
+    row = line_lookup.own_line(db().session, current_user, line_id)
     if not vm.valid_uuid(uuid):
         abort(404)
     try:
