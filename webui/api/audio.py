@@ -14,7 +14,7 @@ from orchestrator.services.audio import library, service
 from orchestrator.domain.errors import ServiceError
 from orchestrator.services.audio import lookup as audio_lookup
 
-from . import body, ctx, principal, route
+from .base import body, ctx, principal, route
 from .schemas import AnnouncementIn, AudioOut, CatalogueTrackOut
 
 

@@ -16,7 +16,7 @@ from orchestrator.domain.errors import NotFound
 
 from ..common.esl import connect
 from ..common.security import own_lines_query
-from . import body, ctx, principal, route
+from .base import body, ctx, principal, route
 
 
 class ClickToCallIn(BaseModel):

@@ -15,7 +15,7 @@ from orchestrator.services.devices import service as devices
 from orchestrator.services.devices.schema import DeviceDoc
 from orchestrator.services.devices import lookup as device_lookup
 
-from . import body, ctx, principal, route
+from .base import body, ctx, principal, route
 from .schemas import MASK
 
 

@@ -15,7 +15,7 @@ from orchestrator.services.directory.service import contact_to_doc, tree_to_doc
 from orchestrator.domain.errors import FieldError, ValidationFailed
 from orchestrator.services.directory import lookup as directory_lookup
 
-from . import body, ctx, principal, route
+from .base import body, ctx, principal, route
 from .schemas import ContactIn, ContactOut, ImportReportOut
 
 

@@ -13,7 +13,7 @@ from orchestrator.services.logins import credentials
 from orchestrator.services.logins.accesses import accesses
 from orchestrator.services.directory import lookup as directory_lookup
 
-from . import body, ctx, principal, route
+from .base import body, ctx, principal, route
 
 
 class AccessOut(BaseModel):

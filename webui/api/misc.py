@@ -14,7 +14,7 @@ from orchestrator.domain.errors import FieldError, ValidationFailed
 
 from ..common.applystatus import compute_status
 from ..common.security import own_lines_query
-from . import ctx, principal, route
+from .base import ctx, principal, route
 from .schemas import ApplyStatusOut, MeOut, PlanOut
 
 

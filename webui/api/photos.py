@@ -9,7 +9,7 @@ from flask import abort, request, send_file
 
 from orchestrator.services.directory import photos
 
-from . import ctx, route
+from .base import ctx, route
 from .directory import _contact
 
 RULE = "/directory/contacts/<int:contact_id>/photo"

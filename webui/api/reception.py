@@ -14,7 +14,7 @@ from orchestrator.services.reception.schema import HuntGroupDoc
 from orchestrator.services.reception.service import force_profile, to_doc
 from orchestrator.services.reception import lookup as reception_lookup
 
-from . import body, ctx, principal, route
+from .base import body, ctx, principal, route
 from .schemas import ForceIn, MemberIn, ReceptionOut
 
 PROFILE_RULE = "/reception-numbers/<number>/profiles/<int:profile_id>"

@@ -17,7 +17,7 @@ from orchestrator.services.reception import ivr_edit, numbers_edit, profiles_edi
 from orchestrator.services.reception.schema import ProfileDoc, RuleDoc
 from orchestrator.services.reception.service import profile_to_doc
 
-from . import body, ctx, principal, route
+from .base import body, ctx, principal, route
 from .reception import PROFILE_RULE, _profile, _rec, rec_out
 from .schemas import ReceptionOut
 

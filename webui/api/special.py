@@ -23,7 +23,7 @@ from orchestrator.services.special.schema import DestinationDoc, SpecialRuleDoc
 from orchestrator.services.special.service import all_for
 from orchestrator.services.special import lookup as special_lookup
 
-from . import body, ctx, principal, route
+from .base import body, ctx, principal, route
 from .schemas import ForceIn
 
 TAG = "special numbers"

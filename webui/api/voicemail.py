@@ -17,7 +17,7 @@ from orchestrator.domain.errors import ServiceError
 from orchestrator.services.lines import service as lines
 
 from ..common.esl import connect
-from . import body, ctx, error, route
+from .base import body, ctx, error, route
 from .lines import _own
 from .schemas import VoicemailMessageOut, VoicemailSettingsIn, VoicemailSettingsOut
 from ..common.uow import discard_changes

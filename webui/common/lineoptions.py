@@ -13,6 +13,15 @@ from .i18n import current_language
 from .security import db
 
 RING_TIMES = list(range(5, 65, 5))
+# The fields of the line form (name → kind, see :func:`webui.common.formdata.changes`): the admin's
+# page reads them all, the user's page those :func:`orchestrator.services.lines.service.user_may_change`.
+LINE_FIELDS = {
+    "label": "text", "short_number": "opt", "ring_time": "raw",
+    "forwards.unconditional": "opt", "forwards.no_answer": "opt", "forwards.presented": "raw",
+    "backup_number": "opt", "clir": "bool", "department": "opt", "hold_music": "hold",
+    "voicemail.enabled": "bool", "voicemail.mode": "raw", "voicemail.email": "opt", "voicemail.pin": "secret",
+    "options.mobile_app": "bool", "options.mobile_number": "opt", "options.twin": "bool",
+}
 
 
 def hold_music_options(tenant_id: int) -> list[tuple[str, str]]:

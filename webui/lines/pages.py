@@ -26,18 +26,11 @@ from ..common import formdata
 from ..common.formdata import FormErrors, field_errors
 from ..common.i18n import phone
 from ..common.blueprints import lines as bp
-from ..common.lineoptions import RING_TIMES, caller_price, hold_music_options
+from ..common.lineoptions import LINE_FIELDS, RING_TIMES, caller_price, hold_music_options
 from ..common.security import admin_required, db, tenant
 from ..common.uow import discard_changes
 
 
-LINE_FIELDS = {
-    "label": "text", "short_number": "opt", "ring_time": "raw",
-    "forwards.unconditional": "opt", "forwards.no_answer": "opt", "forwards.presented": "raw",
-    "backup_number": "opt", "clir": "bool", "department": "opt", "hold_music": "hold",
-    "voicemail.enabled": "bool", "voicemail.mode": "raw", "voicemail.email": "opt", "voicemail.pin": "secret",
-    "options.mobile_app": "bool", "options.mobile_number": "opt", "options.twin": "bool",
-}
 DEPARTMENTS = ([f"{n:02d}" for n in range(1, 20)] + ["2A", "2B"] + [f"{n:02d}" for n in range(21, 96)]
                + [str(n) for n in range(971, 977)])
 

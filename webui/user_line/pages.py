@@ -16,16 +16,13 @@ from orchestrator.services.lines import lookup as line_lookup
 
 from ..common import formdata
 from ..common.blueprints import me as bp
-from ..common.lineoptions import RING_TIMES
+from ..common.lineoptions import LINE_FIELDS, RING_TIMES
 from ..common.formdata import FormErrors, field_errors
 from ..common.security import db, own_lines, tenant, user_required
 from ..common.uow import discard_changes
 
-# What a user may change on their line (A-2, §2 « Mode Utilisateur »): nothing else is read.
-USER_FIELDS = {
-    "label": "text", "ring_time": "raw", "forwards.unconditional": "opt", "forwards.no_answer": "opt",
-    "forwards.presented": "raw", "backup_number": "opt", "clir": "bool",
-}
+# What a user may change on their line (A-2, §2 « Mode Utilisateur »), as the service says: nothing else is read.
+USER_FIELDS = {name: kind for name, kind in LINE_FIELDS.items() if lines.user_may_change(name)}
 
 
 @bp.get("/")
@@ -52,10 +49,8 @@ def line(line_id: int):
 @bp.post("/lines/<int:line_id>")
 @user_required
 def save_line(line_id: int):
-    ctx = db()
-    row = line_lookup.own_line(db().session, current_user, line_id)
     try:
-        lines.update(ctx, row, formdata.changes(request.form, USER_FIELDS))
+        lines.update_as_user(db(), current_user, line_id, formdata.changes(request.form, USER_FIELDS))
     except ServiceError as exc:
         discard_changes()
         return _render(line_id, FormErrors(field_errors(exc), USER_FIELDS), dict(request.form), 422)
