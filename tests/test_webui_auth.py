@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from orchestrator.db.models import AuditEntry, Login
 from orchestrator.services.passwords import verify_password
-from webui.ratelimit import MemoryLimiter, RedisLimiter
+from webui.common.ratelimit import MemoryLimiter, RedisLimiter
 from webui_helpers import ADMIN, PIERRE, csrf, ids, load_demo, logged_in, login, make_app, post
 
 

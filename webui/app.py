@@ -14,19 +14,28 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, Response, jsonify, redirect, render_template, request, url_for
 from werkzeug.routing import IntegerConverter
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import text
 
+from orchestrator.domain.errors import NotFound
 from orchestrator.runtime import Runtime
 
-from . import i18n
-from .ratelimit import limiter_for
-from .security import close_db, login_manager
+from . import (
+    account, api, audio, auth, devices, directory, lines, reception, special, user_calls, user_directory, user_line,
+    user_voicemail,
+)
+from .common import applystatus, i18n, uow, xmlcurl
+from .common.ratelimit import limiter_for
+from .common.security import login_manager
 
 csrf = CSRFProtect()
+# The areas of the web UI (each a package with its blueprint, pages and forms).
+AREAS = (auth, account, lines, devices, directory, reception, special, audio, user_line, user_directory, user_calls,
+         user_voicemail)
 
 
 class RowIdConverter(IntegerConverter):
@@ -88,28 +97,24 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     csrf.init_app(app)
     login_manager.init_app(app)
     i18n.init_app(app)
-    app.teardown_appcontext(close_db)
     _register(app)
     _handlers(app, rt)
     return app
 
 
 def _register(app: Flask) -> None:
-    from . import account, admin_directory, admin_lines, admin_reception, applystatus, auth, user_calls, user_line
-    from .api import bp as api_bp
-    from .xmlcurl import bp as xmlcurl_bp
-
-    for module in (auth, account, admin_lines, admin_directory, admin_reception, user_line, user_calls, applystatus):
-        app.register_blueprint(module.bp)
-    from . import admin_special  # special 08xx numbers (§3.7.2, §3.7.7)
-    app.register_blueprint(admin_special.bp)
-    from . import admin_audio, user_voicemail  # audio files (§3.7.4), voicemail greetings and messages (§4.3)
-    app.register_blueprint(admin_audio.bp)
-    app.register_blueprint(user_voicemail.bp)
-    csrf.exempt(xmlcurl_bp)  # FreeSWITCH posts there, authenticated by its own rule
-    csrf.exempt(api_bp)  # bearer tokens, never cookies
-    app.register_blueprint(xmlcurl_bp)
-    app.register_blueprint(api_bp)
+    """Every area's blueprint once (``lines`` and ``me`` serve two areas each)."""
+    blueprints: list[Blueprint] = []
+    for area in AREAS:
+        if all(area.bp is not bp for bp in blueprints):
+            blueprints.append(area.bp)
+    for bp in blueprints:
+        app.register_blueprint(bp)
+    app.register_blueprint(applystatus.bp)
+    csrf.exempt(xmlcurl.bp)  # FreeSWITCH posts there, authenticated by its own rule
+    csrf.exempt(api.bp)  # bearer tokens, never cookies
+    app.register_blueprint(xmlcurl.bp)
+    app.register_blueprint(api.bp)
 
 
 def _handlers(app: Flask, rt: Runtime) -> None:
@@ -146,8 +151,13 @@ def _handlers(app: Flask, rt: Runtime) -> None:
             return jsonify(errors=[{"id": f"http.{code}", "field": "", "message": message}]), code
         return render_template("error.html", code=code, title=title, message=message), code
 
-    from flask_babel import gettext as _
+    def commit_failed() -> Response:
+        return app.make_response(page(500, _("Not saved"), _("The change could not be saved. Try again.")))
 
+    uow.init_app(app, commit_failed)  # after `headers`: runs first, its 500 still gets the headers
+
+    # a service's tenant-scoped getter found nothing (the API's blueprint answers its own 404 JSON first)
+    app.register_error_handler(NotFound, lambda e: page(404, _("Not found"), _("This page does not exist.")))
     app.register_error_handler(403, lambda e: page(403, _("Access denied"),
                                                    _("This page is not part of your space.")))
     app.register_error_handler(404, lambda e: page(404, _("Not found"), _("This page does not exist.")))

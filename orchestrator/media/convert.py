@@ -44,6 +44,13 @@ def _sox(args: list[str]) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(["sox", *args], capture_output=True, timeout=120)
 
 
+def output_paths(data: bytes, media_dir: Path) -> tuple[str, dict[int, Path]]:
+    """Where :func:`convert` writes ``data`` (by rate), named by its SHA-256."""
+    sha = hashlib.sha256(data).hexdigest()
+    out_dir = media_dir / "audio"
+    return sha, {8000: out_dir / f"{sha}.wav", 16000: out_dir / "16000" / f"{sha}.wav"}
+
+
 def convert(data: bytes, media_dir: Path) -> Converted:
     """Validate and convert an upload; files are named by the SHA-256 of the
     upload, so the same sound is stored once and named the same everywhere."""
@@ -53,9 +60,7 @@ def convert(data: bytes, media_dir: Path) -> Converted:
     kind = sniff(data)
     if kind is None:
         raise AudioError("this is not a WAV or MP3 file", error_id="audio.format", field="file")
-    sha = hashlib.sha256(data).hexdigest()
-    out_dir = media_dir / "audio"
-    paths = {8000: out_dir / f"{sha}.wav", 16000: out_dir / "16000" / f"{sha}.wav"}
+    sha, paths = output_paths(data, media_dir)
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / f"upload.{kind}"
         src.write_bytes(data)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from ..db import utcnow
 from ..db.models import ApiToken, Login
 from . import validation as v
+from .base import found
 from .context import ServiceContext
 from orchestrator.domain.errors import Errors
 
@@ -61,6 +62,13 @@ def verify(session: Session, token: str) -> ApiToken | None:
 
 def for_tenant(session: Session, tenant_id: int) -> list[ApiToken]:
     return list(session.scalars(select(ApiToken).where(ApiToken.tenant_id == tenant_id).order_by(ApiToken.id)))
+
+
+def token(session: Session, tenant_id: int, token_id: int) -> ApiToken:
+    """A token of this tenant (another tenant's is NotFound ``token.not_found``)."""
+    row = session.get(ApiToken, token_id)
+    return found(row if row is not None and row.tenant_id == tenant_id else None, "token.not_found",
+                 f"no token {token_id}", "token")
 
 
 def revoke(ctx: ServiceContext, token: ApiToken) -> None:

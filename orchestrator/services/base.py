@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from orchestrator.domain.errors import Errors, FieldError, ValidationFailed
+from orchestrator.domain.errors import Errors, FieldError, NotFound, ValidationFailed
 
 
 class Doc(BaseModel):
@@ -92,3 +92,15 @@ def merge_changes(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, An
         else:
             out[key] = value
     return out
+
+
+T = TypeVar("T")
+
+
+def found(row: T | None, error_id: str, message: str, field: str = "") -> T:
+    """``row``, or :class:`NotFound` with a stable ``error_id`` (the web UI
+    answers 404, the API its 404 JSON). The tenant-scoped getters of every
+    service package's ``lookup`` module end with it."""
+    if row is None:
+        raise NotFound(message, error_id=error_id, field=field)
+    return row

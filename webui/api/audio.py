@@ -12,8 +12,9 @@ from orchestrator.db.models import AudioFile
 from orchestrator.media.catalogue import CATALOGUE
 from orchestrator.services.audio import library, service
 from orchestrator.domain.errors import ServiceError
+from orchestrator.services.audio import lookup as audio_lookup
 
-from . import body, ctx, principal, route
+from .base import body, ctx, principal, route
 from .schemas import AnnouncementIn, AudioOut, CatalogueTrackOut
 
 
@@ -25,10 +26,7 @@ def audio_out(row: AudioFile) -> dict:
 
 
 def _audio(audio_id: int) -> AudioFile:
-    row = library.get(ctx().session, principal().tenant_id, audio_id)
-    if row is None:
-        abort(404)
-    return row
+    return audio_lookup.audio_file(ctx().session, principal().tenant_id, audio_id)
 
 
 @route("/audio", "GET", summary="The company's audio files (M-1)", tag="audio", response=AudioOut,
@@ -49,7 +47,6 @@ def upload_audio():
     row = library.upload(ctx(), ctx().tenant(principal().tenant_id), request.form.get("name", ""),
                          request.form.get("category", ""), sent.read() if sent else b"",
                          (sent.filename or "")[-255:] or None if sent else None)
-    ctx().commit()
     return jsonify(audio_out(row)), 201
 
 
@@ -64,7 +61,6 @@ def create_announcement():
     row = library.announce(ctx(), ctx().tenant(principal().tenant_id), str_or_empty("name"),
                            str_or_empty("category"), str_or_empty("text"), str_or_empty("voice") or "female",
                            str_or_empty("music") or None)
-    ctx().commit()
     return jsonify(audio_out(row)), 201
 
 
@@ -108,5 +104,4 @@ def delete_audio(audio_id: int):
     """Refused (422, ``audio.in_use``) while a line or a reception profile
     uses the file: the message says where."""
     library.delete(ctx(), _audio(audio_id))
-    ctx().commit()
     return "", 204

@@ -1,5 +1,5 @@
 """/api/v1/click-to-call, /api/v1/sms, /api/v1/calls: C-1, C-2, C-3 for the
-token's own lines (the phone system is reached through :mod:`webui.esl`)."""
+token's own lines (the phone system is reached through :mod:`webui.common.esl`)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from orchestrator.live import click_to_call, sms
 from orchestrator.services.base import parse_doc
 from orchestrator.domain.errors import NotFound
 
-from ..esl import connect
-from ..security import own_lines_query
-from . import body, ctx, principal, route
+from ..common.esl import connect
+from ..common.security import own_lines_query
+from .base import body, ctx, principal, route
 
 
 class ClickToCallIn(BaseModel):

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from flask import abort, jsonify
+from flask import jsonify
 from pydantic import Field
 
 from orchestrator.db.models import Device
 from orchestrator.services.base import parse_doc
 from orchestrator.services.devices import service as devices
 from orchestrator.services.devices.schema import DeviceDoc
+from orchestrator.services.devices import lookup as device_lookup
 
-from . import body, ctx, principal, route
+from .base import body, ctx, principal, route
 from .schemas import MASK
 
 
@@ -31,10 +32,7 @@ def device_out(device: Device) -> dict:
 
 
 def _device(mac: str) -> Device:
-    row = devices.by_mac(ctx(), principal().tenant_id, mac)
-    if row is None:
-        abort(404)
-    return row
+    return device_lookup.device_by_mac(ctx(), principal().tenant_id, mac)
 
 
 @route("/devices", "GET", summary="The company's devices", tag="devices", response=DeviceOut, list_response=True)
@@ -47,7 +45,6 @@ def list_devices():
 def create_device():
     doc = parse_doc(DeviceDoc, body())
     row = devices.create(ctx(), ctx().tenant(principal().tenant_id), doc)  # type: ignore[arg-type]
-    ctx().commit()
     return jsonify(device_out(row)), 201  # type: ignore[arg-type]
 
 
@@ -63,7 +60,6 @@ def patch_device(mac: str):
     lists. The whole device is checked again, as on creation."""
     row = _device(mac)
     devices.update(ctx(), row, body())
-    ctx().commit()
     return jsonify(device_out(row))
 
 
@@ -71,5 +67,4 @@ def patch_device(mac: str):
        status=204)
 def delete_device(mac: str):
     devices.delete(ctx(), _device(mac))
-    ctx().commit()
     return "", 204

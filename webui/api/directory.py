@@ -13,8 +13,9 @@ from orchestrator.services.base import parse_doc
 from orchestrator.services.directory.schema import ContactDoc, DirectoryDoc
 from orchestrator.services.directory.service import contact_to_doc, tree_to_doc
 from orchestrator.domain.errors import FieldError, ValidationFailed
+from orchestrator.services.directory import lookup as directory_lookup
 
-from . import body, ctx, principal, route
+from .base import body, ctx, principal, route
 from .schemas import ContactIn, ContactOut, ImportReportOut
 
 
@@ -27,10 +28,7 @@ def contact_out(contact: Contact) -> dict:
 
 
 def _contact(contact_id: int) -> Contact:
-    row = book.get_contact(ctx().session, principal().tenant_id, contact_id)
-    if row is None:
-        abort(404)
-    return row
+    return directory_lookup.contact(ctx().session, principal().tenant_id, contact_id)
 
 
 def _input() -> tuple[ContactIn, int | None]:
@@ -68,7 +66,6 @@ def create_contact():
     doc, list_id = _input()
     data = doc.model_dump(exclude={"list_id"})
     row = book.add_contact(ctx(), _tenant(), ContactDoc(**data), list_id)
-    ctx().commit()
     return jsonify(contact_out(row)), 201  # type: ignore[arg-type]
 
 
@@ -90,7 +87,6 @@ def put_contact(contact_id: int):
         login = ctx().session.get(Login, row.login_id)
         data["login"] = login.login if login else None
     book.update_contact(ctx(), row, ContactDoc(**data), list_id)
-    ctx().commit()
     return jsonify(contact_out(row))
 
 
@@ -98,7 +94,6 @@ def put_contact(contact_id: int):
        response=None, status=204)
 def delete_contact(contact_id: int):
     book.delete_contact(ctx(), _contact(contact_id))
-    ctx().commit()
     return "", 204
 
 
@@ -118,8 +113,6 @@ def import_csv():
     report = csv_io.import_company_directory(ctx(), _tenant(), request.get_data(), dry_run=dry)
     if not report.ok:
         return jsonify(errors=[p.as_dict() for p in report.problems]), 422
-    if report.applied:
-        ctx().commit()
     return jsonify(report.as_dict())
 
 
@@ -154,7 +147,6 @@ def list_my_contacts():
 def create_my_contact():
     """No list, line, login, photo or short number: those are the company directory's."""
     row = personal.add_personal(ctx(), _owner(), parse_doc(ContactDoc, body()))  # type: ignore[arg-type]
-    ctx().commit()
     return jsonify(personal_out(row)), 201
 
 
@@ -169,7 +161,6 @@ def get_my_contact(contact_id: int):
 def put_my_contact(contact_id: int):
     row = _personal(contact_id)
     personal.update_personal(ctx(), row, parse_doc(ContactDoc, body()))  # type: ignore[arg-type]
-    ctx().commit()
     return jsonify(personal_out(row))
 
 
@@ -177,5 +168,4 @@ def put_my_contact(contact_id: int):
        roles=("user",), response=None, status=204)
 def delete_my_contact(contact_id: int):
     personal.delete_personal(ctx(), _personal(contact_id))
-    ctx().commit()
     return "", 204

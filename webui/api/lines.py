@@ -4,25 +4,21 @@ deleting them on a number of the pool (/api/v1/numbers/available: §3.3.1,
 
 from __future__ import annotations
 
-from flask import abort, jsonify, request
+from flask import jsonify, request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from orchestrator.db.models import FaxLine, Line
 from orchestrator.services.base import parse_doc
-from orchestrator.domain.errors import FieldError, ValidationFailed
 from orchestrator.services.lines import numberchoice, removal
 from orchestrator.services.lines import service as lines
 from orchestrator.services.lines.schema import AddLineDoc, NewFaxDoc
-from orchestrator.domain.numbering import NumberError, normalize
+from orchestrator.services.lines import lookup as line_lookup
 
-from ..security import own_lines_query
-from . import ctx, principal, route, body
+from ..common.security import own_lines_query
+from .base import ctx, principal, route, body
 from .schemas import MASK, FaxLineOut, LineOut
 
-# What a user may change on their own line (the admin may change everything but the number).
-USER_KEYS = {"label": None, "ring_time": None, "backup_number": None, "clir": None,
-             "forwards": {"unconditional", "no_answer", "presented"}}
 
 
 def line_out(line: Line) -> dict:
@@ -33,14 +29,7 @@ def line_out(line: Line) -> dict:
 
 
 def _own(number: str) -> Line:
-    try:
-        e164 = normalize(number, ctx().settings.default_region)
-    except NumberError:
-        abort(404)
-    line = ctx().session.scalar(_scope().where(Line.number == e164))
-    if line is None:
-        abort(404)
-    return line
+    return line_lookup.own_line_by_number(ctx().session, principal(), number, ctx().settings.default_region)
 
 
 def _scope():
@@ -68,19 +57,10 @@ def patch_line(number: str):
     their own line; clearing a forward (null) removes it."""
     line = _own(number)
     changes = body()
-    if principal().role != "admin":
-        bad = []
-        for key, value in changes.items():
-            allowed = USER_KEYS.get(key)
-            if key not in USER_KEYS:
-                bad.append(FieldError("field.not_allowed", key, "a user cannot change this field"))
-            elif isinstance(allowed, set) and isinstance(value, dict):
-                bad += [FieldError("field.not_allowed", f"{key}.{k}", "a user cannot change this field")
-                        for k in value if k not in allowed]
-        if bad:
-            raise ValidationFailed(bad)
-    lines.update(ctx(), line, changes)
-    ctx().commit()
+    if principal().role == "admin":
+        lines.update(ctx(), line, changes)
+    else:  # what a user may change: the service's one list (lines.USER_FIELDS)
+        lines.update_as_user(ctx(), principal(), line.id, changes)
     return jsonify(line_out(line))
 
 
@@ -139,7 +119,6 @@ def add_line():
     ``fax``, the fax line takes the next number. All or nothing."""
     doc = parse_doc(AddLineDoc, body())
     line, fax = numberchoice.add_line(ctx(), _tenant(), doc)  # type: ignore[arg-type]
-    ctx().commit()
     return jsonify({**line_out(line), "fax_line": fax_out(fax) if fax else None}), 201
 
 
@@ -148,32 +127,21 @@ def add_line():
 def delete_line(number: str):
     """Its user login, device ports and hunt-group places go with it."""
     removal.remove_line(ctx(), _own(number))
-    ctx().commit()
     return "", 204
 
 
 def _fax(number: str) -> FaxLine:
-    try:
-        e164 = normalize(number, ctx().settings.default_region)
-    except NumberError:
-        abort(404)
-    fax = ctx().session.scalar(select(FaxLine).where(FaxLine.number == e164,
-                                                     FaxLine.tenant_id == principal().tenant_id))
-    if fax is None:
-        abort(404)
-    return fax
+    return line_lookup.fax_line_by_number(ctx().session, principal().tenant_id, number, ctx().settings.default_region)
 
 
 @route("/fax-lines", "POST", summary="Add a fax line on a free number (§3.4)", tag="lines", request=NewFaxDoc,
        response=FaxLineOut, status=201)
 def add_fax_line():
     fax = numberchoice.add_fax(ctx(), _tenant(), parse_doc(NewFaxDoc, body()))  # type: ignore[arg-type]
-    ctx().commit()
     return jsonify(fax_out(fax)), 201
 
 
 @route("/fax-lines/<number>", "DELETE", summary="Delete a fax line", tag="lines", response=None, status=204)
 def delete_fax_line(number: str):
     removal.remove_fax(ctx(), _fax(number))
-    ctx().commit()
     return "", 204

@@ -5,15 +5,15 @@ A generated password is returned once; passwords are stored hashed."""
 
 from __future__ import annotations
 
-from flask import abort, jsonify
+from flask import jsonify
 from pydantic import BaseModel, Field
 
 from orchestrator.services.base import parse_doc
-from orchestrator.services.directory import contacts as book
 from orchestrator.services.logins import credentials
 from orchestrator.services.logins.accesses import accesses
+from orchestrator.services.directory import lookup as directory_lookup
 
-from . import body, ctx, principal, route
+from .base import body, ctx, principal, route
 
 
 class AccessOut(BaseModel):
@@ -51,12 +51,9 @@ def list_logins():
 @route("/directory/contacts/<int:contact_id>/credentials", "POST", summary="Set a contact's user login password",
        tag="directory", request=CredentialsIn, response=CredentialsOut)
 def set_credentials(contact_id: int):
-    contact = book.get_contact(ctx().session, principal().tenant_id, contact_id)
-    if contact is None:
-        abort(404)
+    contact = directory_lookup.contact(ctx().session, principal().tenant_id, contact_id)
     data: CredentialsIn = parse_doc(CredentialsIn, body())  # type: ignore[arg-type,assignment]
     result = credentials.set_credentials(ctx(), contact, password=data.password, generate=data.generate,
                                          send=data.send, line=data.line)
-    ctx().commit()
     return jsonify(CredentialsOut(login=result.login.login, password=result.generated,
                                   mailed_to=result.mailed_to).model_dump())

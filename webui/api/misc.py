@@ -12,9 +12,9 @@ from orchestrator.render.snapshot import load_snapshot
 from orchestrator.routing.resolver import resolve
 from orchestrator.domain.errors import FieldError, ValidationFailed
 
-from ..applystatus import compute_status
-from ..security import own_lines_query
-from . import ctx, principal, route
+from ..common.applystatus import compute_status
+from ..common.security import own_lines_query
+from .base import ctx, principal, route
 from .schemas import ApplyStatusOut, MeOut, PlanOut
 
 

@@ -14,7 +14,7 @@ from pydantic.json_schema import models_json_schema
 from orchestrator.services.lines.schema import LineDoc
 from orchestrator.services.reception.schema import HuntGroupDoc
 
-from . import ROUTES, bp
+from .base import ROUTES, bp
 from .schemas import ErrorsOut
 
 PATCHES: dict[str, type[BaseModel]] = {"LinePatch": LineDoc, "HuntGroupPatch": HuntGroupDoc}

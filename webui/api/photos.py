@@ -9,7 +9,7 @@ from flask import abort, request, send_file
 
 from orchestrator.services.directory import photos
 
-from . import ctx, route
+from .base import ctx, route
 from .directory import _contact
 
 RULE = "/directory/contacts/<int:contact_id>/photo"
@@ -30,12 +30,10 @@ def put_contact_photo(contact_id: int):
     upload = request.files.get("file")
     data = upload.read() if upload is not None else request.get_data()
     photos.set_photo(ctx(), contact, data)
-    ctx().commit()
     return "", 204
 
 
 @route(RULE, "DELETE", summary="Remove a contact's photo", tag="directory", status=204)
 def delete_contact_photo(contact_id: int):
     photos.remove_photo(ctx(), _contact(contact_id))
-    ctx().commit()
     return "", 204

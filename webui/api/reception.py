@@ -12,30 +12,21 @@ from orchestrator.services.reception import hunt
 from orchestrator.services.reception.active import profile_state
 from orchestrator.services.reception.schema import HuntGroupDoc
 from orchestrator.services.reception.service import force_profile, to_doc
+from orchestrator.services.reception import lookup as reception_lookup
 
-from . import body, ctx, principal, route
+from .base import body, ctx, principal, route
 from .schemas import ForceIn, MemberIn, ReceptionOut
 
 PROFILE_RULE = "/reception-numbers/<number>/profiles/<int:profile_id>"
 
 
 def _rec(number: str) -> ReceptionNumber:
-    try:
-        e164 = normalize(number, ctx().settings.default_region)
-    except NumberError:
-        abort(404)
-    rec = ctx().session.scalar(select(ReceptionNumber).where(ReceptionNumber.number == e164,
-                                                             ReceptionNumber.tenant_id == principal().tenant_id))
-    if rec is None:
-        abort(404)
-    return rec
+    return reception_lookup.reception_by_number(ctx().session, principal().tenant_id, number,
+                                                ctx().settings.default_region)
 
 
 def _profile(number: str, profile_id: int) -> ReceptionProfile:
-    prof = next((p for p in _rec(number).profiles if p.id == profile_id), None)
-    if prof is None:
-        abort(404)
-    return prof
+    return reception_lookup.profile_of(_rec(number), profile_id)
 
 
 def rec_out(rec: ReceptionNumber) -> dict:
@@ -69,7 +60,6 @@ def force(number: str):
     rec = _rec(number)
     data = ForceIn.model_validate(body()) if body() else ForceIn()
     force_profile(ctx(), rec, data.profile)
-    ctx().commit()
     return jsonify(rec_out(rec))
 
 
@@ -86,7 +76,6 @@ def patch_hunt(number: str, profile_id: int):
     (this is how members are reordered)."""
     prof = _profile(number, profile_id)
     hunt.update_hunt(ctx(), prof, body())
-    ctx().commit()
     return jsonify(hunt.hunt_doc(ctx(), prof).model_dump(mode="json"))
 
 
@@ -97,7 +86,6 @@ def add_member(number: str, profile_id: int):
     data = body()
     line = data.get("line") if isinstance(data.get("line"), str) else ""
     hunt.add_member(ctx(), prof, line)
-    ctx().commit()
     return jsonify(hunt.hunt_doc(ctx(), prof).model_dump(mode="json"))
 
 
@@ -110,5 +98,4 @@ def remove_member(number: str, profile_id: int, line: str):
     except NumberError:
         abort(404)
     hunt.remove_member(ctx(), prof, e164)
-    ctx().commit()
     return jsonify(hunt.hunt_doc(ctx(), prof).model_dump(mode="json"))

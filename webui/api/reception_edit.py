@@ -17,7 +17,7 @@ from orchestrator.services.reception import ivr as ivr_edit, numbers as numbers_
 from orchestrator.services.reception.schema import ProfileDoc, RuleDoc
 from orchestrator.services.reception.service import profile_to_doc
 
-from . import body, ctx, principal, route
+from .base import body, ctx, principal, route
 from .reception import PROFILE_RULE, _profile, _rec, rec_out
 from .schemas import ReceptionOut
 
@@ -83,7 +83,6 @@ def create_reception():
     """On a free number of the pool, with its default profile: a
     simultaneous hunt group without members."""
     rec = numbers_edit.add_reception(ctx(), ctx().tenant(principal().tenant_id), body())
-    ctx().commit()
     return jsonify(rec_out(rec)), 201
 
 
@@ -91,7 +90,6 @@ def create_reception():
        request=numbers_edit.ReceptionPatch, response=ReceptionOut)
 def patch_reception(number: str):
     rec = numbers_edit.update_reception(ctx(), _rec(number), body())
-    ctx().commit()
     return jsonify(rec_out(rec))
 
 
@@ -100,7 +98,6 @@ def delete_reception(number: str):
     """Refused (422 ``reception.in_use``) while an IVR key of another
     reception number or a special number sends calls to it."""
     numbers_edit.delete_reception(ctx(), _rec(number))
-    ctx().commit()
     return "", 204
 
 
@@ -110,7 +107,6 @@ def delete_reception(number: str):
        tag="reception", request=profiles_edit.ReceptionProfileIn, response=ReceptionProfileOut, status=201)
 def create_reception_profile(number: str):
     prof = profiles_edit.create_profile(ctx(), _rec(number), body())
-    ctx().commit()
     return jsonify(profile_out(prof)), 201
 
 
@@ -123,7 +119,6 @@ def get_reception_profile(number: str, profile_id: int):
        tag="reception", request=profiles_edit.ReceptionProfilePatch, response=ReceptionProfileOut)
 def patch_reception_profile(number: str, profile_id: int):
     prof = profiles_edit.update_profile(ctx(), _profile(number, profile_id), body())
-    ctx().commit()
     return jsonify(profile_out(prof))
 
 
@@ -133,7 +128,6 @@ def duplicate_reception_profile(number: str, profile_id: int):
     """The copy is named ``<name> (2)``, ``(3)``… unless ``name`` is given."""
     data = request.get_json(silent=True)
     prof = profiles_edit.duplicate_profile(ctx(), _profile(number, profile_id), body() if data else {})
-    ctx().commit()
     return jsonify(profile_out(prof)), 201
 
 
@@ -142,7 +136,6 @@ def delete_reception_profile(number: str, profile_id: int):
     """Never the default profile (422 ``profile.default_undeletable``), nor
     one an IVR key forces (422 ``profile.in_use``)."""
     profiles_edit.delete_profile(ctx(), _profile(number, profile_id))
-    ctx().commit()
     return "", 204
 
 
@@ -159,7 +152,6 @@ def list_reception_rules(number: str):
 def replace_reception_rules(number: str):
     rec = _rec(number)
     rules_edit.replace_rules(ctx(), rec, body())
-    ctx().commit()
     return rules_out(rec)
 
 
@@ -169,7 +161,6 @@ def add_reception_rule(number: str):
     """Returns the whole list, in priority order."""
     rec = _rec(number)
     rules_edit.add_rule(ctx(), rec, body())
-    ctx().commit()
     return rules_out(rec), 201
 
 
@@ -178,7 +169,6 @@ def add_reception_rule(number: str):
 def put_reception_rule(number: str, rule_id: int):
     rec = _rec(number)
     rules_edit.update_rule(ctx(), rec, _rule(rec, rule_id), body())
-    ctx().commit()
     return rules_out(rec)
 
 
@@ -189,7 +179,6 @@ def move_reception_rule(number: str, rule_id: int):
     rule = _rule(rec, rule_id)
     move: rules_edit.RuleMoveIn = parse_doc(rules_edit.RuleMoveIn, body())  # type: ignore[assignment]
     rules_edit.move_rule(ctx(), rec, rule, move.direction)
-    ctx().commit()
     return rules_out(rec)
 
 
@@ -199,7 +188,6 @@ def delete_reception_rule(number: str, rule_id: int):
     """Returns the remaining rules."""
     rec = _rec(number)
     rules_edit.delete_rule(ctx(), rec, _rule(rec, rule_id))
-    ctx().commit()
     return rules_out(rec)
 
 
@@ -218,5 +206,4 @@ def put_ivr(number: str, profile_id: int):
     numbers are refused (422 ``reception.loop``)."""
     prof = _profile(number, profile_id)
     ivr_edit.update_ivr(ctx(), prof, body())
-    ctx().commit()
     return jsonify(ivr_edit.ivr_doc(ctx(), prof).model_dump(mode="json"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, jsonify, request
+from flask import Response, jsonify, request
 from pydantic import BaseModel, Field
 
 from orchestrator.db.models import SpecialNumber, SpecialProfile, SpecialRule
@@ -22,8 +22,9 @@ from orchestrator.services.special.active import special_state
 from orchestrator.services.special.inputs import LabelDoc, MoveDoc, NewSpecialDoc, ProfileNameDoc, RoutingsDoc, RuleInDoc
 from orchestrator.services.special.schema import DestinationDoc, SpecialRuleDoc
 from orchestrator.services.special.service import all_for
+from orchestrator.services.special import lookup as special_lookup
 
-from . import body, ctx, principal, route
+from .base import body, ctx, principal, route
 from .schemas import ForceIn
 
 TAG = "special numbers"
@@ -116,28 +117,15 @@ class StatisticsOut(BaseModel):
 # -- lookups: 404 outside the token's company ---------------------------------------------
 
 def _special(number: str) -> SpecialNumber:
-    try:
-        e164 = normalize(number, ctx().settings.default_region)
-    except NumberError:
-        abort(404)
-    sp = numbers.find(ctx().session, principal().tenant_id, e164)
-    if sp is None:
-        abort(404)
-    return sp
+    return special_lookup.special_by_number(ctx().session, principal().tenant_id, number, ctx().settings.default_region)
 
 
 def _profile(number: str, profile_id: int) -> SpecialProfile:
-    prof = profile_edit.get_profile(_special(number), profile_id)
-    if prof is None:
-        abort(404)
-    return prof
+    return special_lookup.profile_of(_special(number), profile_id)
 
 
 def _rule(number: str, rule_id: int) -> SpecialRule:
-    rule = rule_service.get_rule(_special(number), rule_id)
-    if rule is None:
-        abort(404)
-    return rule
+    return special_lookup.rule_of(_special(number), rule_id)
 
 
 def profile_out(prof: SpecialProfile, active: frozenset[int] | None = None) -> dict:
@@ -194,7 +182,6 @@ def available_specials():
 def create_special():
     """``destination`` (optional) becomes the only routing of the default profile."""
     special = numbers.add(ctx(), ctx().tenant(principal().tenant_id), body())
-    ctx().commit()
     return jsonify(special_out(special)), 201
 
 
@@ -208,14 +195,12 @@ def get_special(number: str):
 def patch_special(number: str):
     special = _special(number)
     numbers.set_label(ctx(), special, body())
-    ctx().commit()
     return jsonify(special_out(special))
 
 
 @route(NUMBER, "DELETE", summary="Delete a special number (it goes back to the pool)", tag=TAG, status=204)
 def delete_special(number: str):
     numbers.remove(ctx(), _special(number))
-    ctx().commit()
     return "", 204
 
 
@@ -228,7 +213,6 @@ def force_special(number: str):
     if data.profile is not None and prof is None:
         raise ValidationFailed([FieldError("profile.unknown", "profile", f"unknown profile {data.profile!r}")])
     profile_edit.force(ctx(), special, prof)
-    ctx().commit()
     return jsonify(special_out(special))
 
 
@@ -238,7 +222,6 @@ def force_special(number: str):
        response=SpecialProfileOut, status=201)
 def create_special_profile(number: str):
     prof = profile_edit.create_profile(ctx(), _special(number), body())
-    ctx().commit()
     return jsonify(profile_out(prof)), 201
 
 
@@ -250,7 +233,6 @@ def get_special_profile(number: str, profile_id: int):
 @route(PROFILE, "PATCH", summary="Rename a profile", tag=TAG, request=ProfileNameDoc, response=SpecialProfileOut)
 def rename_special_profile(number: str, profile_id: int):
     prof = profile_edit.rename_profile(ctx(), _profile(number, profile_id), body())
-    ctx().commit()
     return jsonify(profile_out(prof))
 
 
@@ -261,14 +243,12 @@ def duplicate_special_profile(number: str, profile_id: int):
     data = DuplicateIn.model_validate(body()) if body() else DuplicateIn()
     name = data.name if data.name is not None else profile_edit.free_name(prof.special, f"{prof.name} (copy)")
     copy = profile_edit.duplicate_profile(ctx(), prof, name)
-    ctx().commit()
     return jsonify(profile_out(copy)), 201
 
 
 @route(PROFILE, "DELETE", summary="Delete a profile and its rules (not the default profile)", tag=TAG, status=204)
 def delete_special_profile(number: str, profile_id: int):
     profile_edit.delete_profile(ctx(), _profile(number, profile_id))
-    ctx().commit()
     return "", 204
 
 
@@ -279,7 +259,6 @@ def put_special_routings(number: str, profile_id: int):
     not special, mobile nor international; or ``reception``: a reception
     number of the company) whose ``percent`` add up to 100."""
     prof = routings.set_routings(ctx(), _profile(number, profile_id), body())
-    ctx().commit()
     return jsonify(profile_out(prof))
 
 
@@ -296,7 +275,6 @@ def list_special_rules(number: str):
 def create_special_rule(number: str):
     special = _special(number)
     rule = rule_service.add_rule(ctx(), special, body())
-    ctx().commit()
     return jsonify(next(r for r in rules_out(special) if r["id"] == rule.id)), 201
 
 
@@ -304,14 +282,12 @@ def create_special_rule(number: str):
 def put_special_rule(number: str, rule_id: int):
     rule = _rule(number, rule_id)
     rule_service.update_rule(ctx(), rule, body())
-    ctx().commit()
     return jsonify(next(r for r in rules_out(rule.special) if r["id"] == rule.id))
 
 
 @route(RULE, "DELETE", summary="Delete a rule", tag=TAG, status=204)
 def delete_special_rule(number: str, rule_id: int):
     rule_service.delete_rule(ctx(), _rule(number, rule_id))
-    ctx().commit()
     return "", 204
 
 
@@ -320,7 +296,6 @@ def delete_special_rule(number: str, rule_id: int):
 def move_special_rule(number: str, rule_id: int):
     rule = _rule(number, rule_id)
     rule_service.move_rule(ctx(), rule, body())
-    ctx().commit()
     return jsonify(rules_out(rule.special))
 
 

@@ -16,10 +16,11 @@ from orchestrator.services.audio import library
 from orchestrator.domain.errors import ServiceError
 from orchestrator.services.lines import service as lines
 
-from ..esl import connect
-from . import body, ctx, error, route
+from ..common.esl import connect
+from .base import body, ctx, error, route
 from .lines import _own
 from .schemas import VoicemailMessageOut, VoicemailSettingsIn, VoicemailSettingsOut
+from ..common.uow import discard_changes
 
 BOTH = ("admin", "user")
 RULE = "/lines/<number>/voicemail"
@@ -58,7 +59,7 @@ def _esl(action):
     try:
         return action(esl)
     except vm.VoicemailUnavailable as exc:
-        ctx().rollback()
+        discard_changes()
         _stop(503, exc.error_id, exc.message)
     finally:
         esl.close()
@@ -78,7 +79,6 @@ def patch_voicemail(number: str):
     prompt) and ``email``."""
     line = _own(number)
     library.set_greetings(ctx(), line, body())
-    ctx().commit()
     return jsonify(settings_out(line))
 
 
@@ -91,7 +91,6 @@ def upload_greeting(number: str):
     sent = request.files.get("file")
     library.upload_greeting(ctx(), line, request.form.get("mode", ""), request.form.get("name", ""),
                             sent.read() if sent else b"", (sent.filename or "")[-255:] or None if sent else None)
-    ctx().commit()
     return jsonify(settings_out(line)), 201
 
 
@@ -132,6 +131,5 @@ def delete_voicemail_message(number: str, uuid: str):
     line = _own(number)
     _message_id(uuid)
     _esl(lambda esl: vm.delete_message(ctx(), line, uuid, esl))
-    ctx().commit()
     return "", 204
 

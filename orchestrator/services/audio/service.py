@@ -4,6 +4,9 @@ files and the rule that a file in use cannot be deleted."""
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 from sqlalchemy import or_, select
 
 from ...db.models import AudioFile, Line, ReceptionProfile, Tenant
@@ -12,6 +15,8 @@ from ..base import collecting
 from ..context import ServiceContext
 from orchestrator.domain.errors import Errors, ServiceError
 from .schema import AudioDoc
+
+log = logging.getLogger(__name__)
 
 
 def create(ctx: ServiceContext, tenant: Tenant, doc: AudioDoc, errors: Errors | None = None) -> AudioFile | None:
@@ -59,11 +64,21 @@ def to_doc(audio: AudioFile) -> AudioDoc:
                     duration_ms=audio.duration_ms)
 
 
+def _remove_on_rollback(ctx: ServiceContext, paths: list[Path]) -> None:
+    def remove() -> None:
+        for path in paths:
+            path.unlink(missing_ok=True)
+        if paths:
+            log.info("audio files removed after rollback", extra={"files": [str(p) for p in paths]})
+
+    ctx.on_rollback(remove)
+
+
 def upload(ctx: ServiceContext, tenant: Tenant, name: str, category: str, data: bytes,
            filename: str | None = None, errors: Errors | None = None) -> AudioFile | None:
     """M-2: check the upload by content, convert it with sox, store it under
     its SHA-256, and add it to the tenant's library."""
-    from ...media.convert import convert, publish_stream
+    from ...media.convert import convert, output_paths, publish_stream
     from orchestrator.config import platform_from_settings
     from ...render.views import stream_name
 
@@ -73,10 +88,16 @@ def upload(ctx: ServiceContext, tenant: Tenant, name: str, category: str, data: 
         if ctx.session.scalar(select(AudioFile).where(AudioFile.tenant_id == tenant.id, AudioFile.name == name)):
             step.errors.add("audio.name_taken", "name", f"an audio file named {name!r} already exists")
             return None
+        # files this upload adds (not those of the same sound already stored) go if the unit of work rolls back
+        _remove_on_rollback(ctx, [p for p in output_paths(data, media_dir)[1].values() if not p.exists()])
         converted = convert(data, media_dir)
         doc = doc.model_copy(update={"sha256": converted.sha256, "size_bytes": len(data),
                                      "duration_ms": converted.duration_ms})
         row = create(ctx, tenant, doc, step.errors)
         if row is not None and category == "hold_music":
-            publish_stream(media_dir, stream_name(None, row) or "", converted.paths[8000])
+            stream = stream_name(None, row) or ""
+            published = media_dir / "streams" / stream / converted.paths[8000].name
+            if not published.exists():
+                _remove_on_rollback(ctx, [published])
+            publish_stream(media_dir, stream, converted.paths[8000])
         return row

@@ -11,11 +11,20 @@ from .. import inventory
 from ..audio.schema import HoldMusicDoc
 from ..base import collecting, merge_changes, parse_doc
 from ..context import ServiceContext
-from orchestrator.domain.errors import Errors
+from orchestrator.domain.errors import Errors, FieldError, ValidationFailed
 from orchestrator.domain.numbering import national
 from ..passwords import random_password
 from .schema import FaxLineDoc, ForwardsDoc, LineDoc, OptionsDoc, SipDoc, VoicemailDoc
+from .lookup import Owner, own_line
 from .validator import LineValues, validate, validate_fax
+
+# What a user may change on their own line (A-2, §2 « Mode Utilisateur »): a
+# top-level key, or (a set) some keys of a nested object. The admin may change
+# everything but the number. The one list: the user's page and the API read it.
+USER_FIELDS: dict[str, frozenset[str] | None] = {
+    "label": None, "ring_time": None, "backup_number": None, "clir": None,
+    "forwards": frozenset({"unconditional", "no_answer", "presented"}),
+}
 
 
 def _store(line: Line, doc: LineDoc, vals: LineValues) -> None:
@@ -80,6 +89,40 @@ def update(ctx: ServiceContext, line: Line, changes: dict[str, Any], errors: Err
         ctx.audit(line.tenant_id, "update", "line", line.number, **changes)
         ctx.changed(line.tenant_id)
         return line
+
+
+def user_may_change(path: str) -> bool:
+    """``label``, ``forwards.no_answer``...: may a user change this field?"""
+    key, _, sub = path.partition(".")
+    if key not in USER_FIELDS:
+        return False
+    allowed = USER_FIELDS[key]
+    return not sub if allowed is None else (not sub or sub in allowed)
+
+
+def refused_for_user(changes: dict[str, Any]) -> list[FieldError]:
+    """The fields of ``changes`` a user may not change (``field.not_allowed``)."""
+    bad = []
+    for key, value in changes.items():
+        allowed = USER_FIELDS.get(key)
+        if key not in USER_FIELDS:
+            bad.append(FieldError("field.not_allowed", key, "a user cannot change this field"))
+        elif isinstance(allowed, frozenset) and isinstance(value, dict):
+            bad += [FieldError("field.not_allowed", f"{key}.{k}", "a user cannot change this field")
+                    for k in value if k not in allowed]
+    return bad
+
+
+def update_as_user(ctx: ServiceContext, owner: Owner, line_id: int, changes: dict[str, Any]) -> Line:
+    """A user changes their own line: only :data:`USER_FIELDS` (anything else
+    is refused before anything changes: :class:`ValidationFailed`); another
+    user's line, or another company's, is :class:`NotFound`."""
+    line = own_line(ctx.session, owner, line_id)
+    bad = refused_for_user(changes)
+    if bad:
+        raise ValidationFailed(bad)
+    update(ctx, line, changes)
+    return line
 
 
 def delete(ctx: ServiceContext, line: Line) -> None:

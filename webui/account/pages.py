@@ -1,0 +1,98 @@
+"""« Mes infos » (A-4): change one's password; for admins, the API tokens
+of the company (P-9). An admin acting as a user changes nothing here."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from orchestrator.db.models import Login
+from orchestrator.services import apitokens
+from orchestrator.domain.errors import FieldError, ServiceError
+from orchestrator.services.logins import service as logins
+from orchestrator.services.passwords import verify_password
+
+from ..common.formdata import FormErrors, field_errors
+from ..common.security import admin_required, db, login_required
+from ..common.uow import discard_changes
+from .blueprint import bp
+
+
+
+def _own_login() -> Login:
+    if current_user.impersonator is not None or current_user.login_id is None:
+        abort(403)
+    row = db().session.get(Login, current_user.login_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    row = _own_login()
+    errors = FormErrors(fields=("old", "new", "confirm", "password"))
+    if request.method == "POST":
+        ctx = db()
+        old, new, confirm = (request.form.get(k, "") for k in ("old", "new", "confirm"))
+        problems = []
+        if not verify_password(old, row.password_hash):
+            problems.append(FieldError("password.wrong", "old", "the current password is not this one"))
+        if new != confirm:
+            problems.append(FieldError("password.mismatch", "confirm", "the two passwords differ"))
+        if not problems:
+            try:
+                logins.set_password(ctx, row, new)
+            except ServiceError as exc:
+                problems = [FieldError(e.error_id, "new", e.message) for e in field_errors(exc)]
+        if problems:
+            discard_changes()
+            errors = FormErrors(problems, errors.fields)
+        else:
+            flash(_("Your password has been changed."), "ok")
+            return redirect(url_for("account.password"))
+    return render_template("account/password.html", login=row, errors=errors,
+                           minimum=logins.MIN_PASSWORD[row.role])
+
+
+@bp.get("/tokens")
+@admin_required
+def tokens():
+    _own_login()
+    ctx = db()
+    rows = apitokens.for_tenant(ctx.session, current_user.tenant_id)
+    owners = {r.id: ctx.session.get(Login, r.login_id).login for r in rows}  # type: ignore[union-attr]
+    return render_template("account/tokens.html", tokens=rows, owners=owners, new_token=None,
+                           errors=FormErrors(fields=("name",)))
+
+
+@bp.post("/tokens")
+@admin_required
+def create_token():
+    row = _own_login()
+    ctx = db()
+    try:
+        _, token = apitokens.create(ctx, row, request.form.get("name", ""))
+    except ServiceError as exc:
+        discard_changes()
+        rows = apitokens.for_tenant(ctx.session, current_user.tenant_id)
+        owners = {r.id: ctx.session.get(Login, r.login_id).login for r in rows}  # type: ignore[union-attr]
+        return render_template("account/tokens.html", tokens=rows, owners=owners, new_token=None,
+                               errors=FormErrors(field_errors(exc), ("name",))), 422
+    rows = apitokens.for_tenant(ctx.session, current_user.tenant_id)
+    owners = {r.id: ctx.session.get(Login, r.login_id).login for r in rows}  # type: ignore[union-attr]
+    return render_template("account/tokens.html", tokens=rows, owners=owners, new_token=token,
+                           errors=FormErrors(fields=("name",)))
+
+
+@bp.post("/tokens/<int:token_id>/delete")
+@admin_required
+def delete_token(token_id: int):
+    _own_login()
+    ctx = db()
+    row = apitokens.token(ctx.session, current_user.tenant_id, token_id)
+    apitokens.revoke(ctx, row)
+    flash(_("The token has been revoked."), "ok")
+    return redirect(url_for("account.tokens"))

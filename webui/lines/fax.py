@@ -1,0 +1,32 @@
+"""A fax line's page and its deletion (§3.4); adding one is :mod:`.add`."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from orchestrator.services.lines import removal
+from orchestrator.services.lines import lookup as line_lookup
+
+from ..common.blueprints import lines as bp
+from ..common.i18n import phone
+from ..common.security import admin_required, db, tenant
+
+
+@bp.get("/fax/<int:fax_id>")
+@admin_required
+def fax(fax_id: int):
+    return render_template("lines/fax.html", fax=line_lookup.fax_line(db().session, current_user.tenant_id, fax_id), tenant=tenant())
+
+
+@bp.post("/fax/<int:fax_id>/delete")
+@admin_required
+def delete_fax(fax_id: int):
+    ctx = db()
+    row = line_lookup.fax_line(db().session, current_user.tenant_id, fax_id)
+    number = row.number
+    removal.remove_fax(ctx, row)
+    flash(_("The fax line %(number)s has been deleted; its number is kept among your reserved numbers.",
+            number=phone(number)), "ok")
+    return redirect(url_for("lines.index"))
