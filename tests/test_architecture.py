@@ -98,7 +98,10 @@ def _imports(mod: str, path: Path) -> list[tuple[str, int, bool]]:
                 target = ".".join(base + ([node.module] if node.module else []))
             else:
                 target = node.module or ""
-            names = [target] + [f"{target}.{a.name}" for a in node.names]
+            subs = [f"{target}.{a.name}" for a in node.names]
+            # ``from pkg import mod``: the submodule only (a package's
+            # ``__init__`` runs before any of its modules, whoever imports it)
+            names = subs if all(n in MODULES for n in subs) else [target, *subs]
         for name in names:
             resolved = _resolve(name)
             if resolved and resolved != mod:

@@ -21,6 +21,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import text
 
+from orchestrator.apply.jobs import notifier_for
 from orchestrator.domain.errors import NotFound
 from orchestrator.runtime import Runtime
 
@@ -87,8 +88,6 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _secret_key(rt)
     if app.config["APPLY_ON_SAVE"]:
-        from orchestrator.apply.jobs import notifier_for
-
         rt.notifier = notifier_for(rt, rt.settings.config_file or None)
     app.extensions["runtime"] = rt
     app.extensions["login_limiter"] = app.config.get("LOGIN_LIMITER") or limiter_for(

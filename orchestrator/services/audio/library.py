@@ -14,6 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...db.models import AudioFile, Line, Tenant
+from ...config import platform_from_settings
+from ...media import announce as tts
+from ...render.views import audio_path
+from ..lines import service as lines
 from ..base import parse_doc
 from ..context import ServiceContext
 from orchestrator.domain.errors import FieldError, ServiceError, ValidationFailed
@@ -69,9 +73,6 @@ def announce(ctx: ServiceContext, tenant: Tenant, name: str, category: str, text
              music: str | None) -> AudioFile:
     """M-4: the text spoken (espeak-ng) over a catalogue track (sox), added to
     the library like an upload."""
-    from ...media import announce as tts
-    from orchestrator.config import platform_from_settings
-
     problems = _check(ctx.session, tenant.id, name or "", category or "")
     try:
         tts.check(text, voice, music)
@@ -90,19 +91,13 @@ def announce(ctx: ServiceContext, tenant: Tenant, name: str, category: str, text
 
 def sound_path(ctx: ServiceContext, audio: AudioFile) -> Path | None:
     """The converted sound (8 kHz wav) of a library file, if present here."""
-    from orchestrator.config import platform_from_settings
-    from ...render.views import audio_path
-
     path = Path(audio_path(platform_from_settings(ctx.settings), audio))
     return path if path.is_file() else None
 
 
 def catalogue_path(ctx: ServiceContext, track: str) -> Path:
     """The sound of a catalogue track (synthesised on first use)."""
-    from ...media.announce import catalogue_track
-    from orchestrator.config import platform_from_settings
-
-    return catalogue_track(platform_from_settings(ctx.settings).media_dir, track)
+    return tts.catalogue_track(platform_from_settings(ctx.settings).media_dir, track)
 
 
 def delete(ctx: ServiceContext, audio: AudioFile) -> None:
@@ -120,8 +115,6 @@ def greeting_options(session: Session, tenant_id: int) -> dict[str, list[str]]:
 def set_greetings(ctx: ServiceContext, line: Line, changes: dict) -> Line:
     """Mode, greeting per mode (a file name, or None: back to the default
     prompt) and e-mail; checked by the line service's rules."""
-    from ..lines import service as lines
-
     allowed = {"mode", "greeting_record", "greeting_announce", "email"}
     unknown = [k for k in changes if k not in allowed]
     if unknown:

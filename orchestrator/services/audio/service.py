@@ -9,7 +9,10 @@ from pathlib import Path
 
 from sqlalchemy import or_, select
 
+from ...config import platform_from_settings
 from ...db.models import AudioFile, Line, ReceptionProfile, Tenant
+from ...media.convert import convert, output_paths, publish_stream
+from ...render.views import stream_name
 from .. import validation as v
 from ..base import collecting
 from ..context import ServiceContext
@@ -78,10 +81,6 @@ def upload(ctx: ServiceContext, tenant: Tenant, name: str, category: str, data: 
            filename: str | None = None, errors: Errors | None = None) -> AudioFile | None:
     """M-2: check the upload by content, convert it with sox, store it under
     its SHA-256, and add it to the tenant's library."""
-    from ...media.convert import convert, output_paths, publish_stream
-    from orchestrator.config import platform_from_settings
-    from ...render.views import stream_name
-
     media_dir = platform_from_settings(ctx.settings).media_dir
     with collecting(errors) as step:
         doc = AudioDoc(name=name, category=category, original_filename=filename)  # type: ignore[arg-type]

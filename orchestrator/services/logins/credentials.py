@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from sqlalchemy import select
 
 from ...db.models import Contact, Login
+from ... import mail
 from ..context import ServiceContext
 from orchestrator.domain.errors import Errors
 from ..inventory import parse
@@ -106,8 +107,6 @@ def set_credentials(ctx: ServiceContext, contact: Contact, *, password: str | No
 
 
 def _mail(ctx: ServiceContext, contact: Contact, login: str, password: str, company: str) -> None:
-    from ...mail import send
-
     msg = EmailMessage()
     msg["From"] = ctx.settings.smtp_from
     msg["To"] = contact.email
@@ -119,4 +118,4 @@ def _mail(ctx: ServiceContext, contact: Contact, login: str, password: str, comp
         "Vous pourrez changer ce mot de passe dans « Mes infos » après vous être connecté(e).\n\n"
         f"Hello {contact.first_name},\n\nYour administrator opened your user space.\n"
         f"Login: {login}\nPassword: {password}\n")
-    send(ctx.settings, msg, [contact.email])  # type: ignore[list-item]
+    mail.send(ctx.settings, msg, [contact.email])  # type: ignore[list-item]

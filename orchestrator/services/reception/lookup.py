@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from ...db.models import ReceptionNumber, ReceptionProfile, ReceptionRule
 from ..base import found
+from ..inventory import parse
+from orchestrator.domain.errors import Errors
 from orchestrator.domain.numbering import NumberError, normalize
 
 
@@ -26,6 +28,20 @@ def reception_by_number(session: Session, tenant_id: int, number: str, region: s
     rec = session.scalar(select(ReceptionNumber).where(ReceptionNumber.number == e164,
                                                        ReceptionNumber.tenant_id == tenant_id)) if e164 else None
     return found(rec, "reception.not_found", f"no reception number {number}", "reception")
+
+
+def checked_reception(session: Session, errors: Errors, tenant_id: int, raw: str | None,
+                      region: str) -> ReceptionNumber | None:
+    """For a validator: the tenant's reception number typed in the
+    ``reception`` field, or None with the field's error recorded."""
+    e164 = parse(errors, "reception", raw, region)
+    if e164 is None:
+        return None
+    rec = session.scalar(select(ReceptionNumber).where(ReceptionNumber.number == e164,
+                                                       ReceptionNumber.tenant_id == tenant_id))
+    if rec is None:
+        errors.add("reception.unknown", "reception", f"unknown reception number {e164}")
+    return rec
 
 
 def profile_of(rec: ReceptionNumber, profile_id: int) -> ReceptionProfile:

@@ -12,6 +12,7 @@ from orchestrator.domain.errors import Errors
 from ..inventory import parse
 from ..lines.validator import check_own_number
 from orchestrator.domain.profiles import check_profiles
+from .lookup import checked_reception
 from .schema import HuntGroupDoc, IvrTargetDoc, ReceptionDoc
 
 DIGITS = tuple("0123456789")
@@ -79,13 +80,8 @@ def resolve_target(session: Session, errors: Errors, tenant: Tenant, target: Ivr
         if line is not None and action == "voicemail" and not line.vm_enabled:
             errors.add("ivr.voicemail_off", action, f"line {line.number} has no voicemail")
         return IvrKey(action=action, line_id=line.id) if line else None
-    e164 = parse(errors, "reception", target.reception, region)
-    if e164 is None:
-        return None
-    rec = session.scalar(select(ReceptionNumber).where(ReceptionNumber.number == e164,
-                                                        ReceptionNumber.tenant_id == tenant.id))
+    rec = checked_reception(session, errors, tenant.id, target.reception, region)
     if rec is None:
-        errors.add("reception.unknown", "reception", f"unknown reception number {e164}")
         return None
     mode = target.mode or "dynamic"
     key = IvrKey(action="reception", target_reception_id=rec.id, target_mode=mode)
@@ -93,7 +89,7 @@ def resolve_target(session: Session, errors: Errors, tenant: Tenant, target: Ivr
         prof = session.scalar(select(ReceptionProfile).where(ReceptionProfile.reception_id == rec.id,
                                                              ReceptionProfile.name == target.profile))
         if prof is None:
-            errors.add("profile.unknown", "profile", f"reception number {e164} has no profile {target.profile!r}")
+            errors.add("profile.unknown", "profile", f"reception number {rec.number} has no profile {target.profile!r}")
             return None
         key.target_profile_id = prof.id
     elif target.profile is not None:

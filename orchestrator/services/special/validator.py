@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...db.models import ReceptionNumber, Tenant
+from ...db.models import Tenant
 from .. import validation as v
 from orchestrator.domain.errors import Errors
 from ..inventory import parse
 from orchestrator.domain.numbering import french_class, special_prefix
 from orchestrator.domain.profiles import check_profiles
+from ..reception.lookup import checked_reception
 from .schema import DestinationDoc, SpecialDoc
 
 
@@ -43,12 +43,5 @@ def resolve_destination(session: Session, errors: Errors, tenant: Tenant, dest: 
                        f"{french_class(e164).replace('_', ' ')} number")
             return None
         return (e164, None) if e164 else None
-    e164 = parse(errors, "reception", dest.reception, region)
-    if e164 is None:
-        return None
-    rec = session.scalar(select(ReceptionNumber).where(ReceptionNumber.number == e164,
-                                                        ReceptionNumber.tenant_id == tenant.id))
-    if rec is None:
-        errors.add("reception.unknown", "reception", f"unknown reception number {e164}")
-        return None
-    return None, rec.id
+    rec = checked_reception(session, errors, tenant.id, dest.reception, region)
+    return (None, rec.id) if rec is not None else None
