@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from freeswitch_real import free_ports, platform_with_ports, running_freeswitch  # noqa: E402
+
 from orchestrator.apply.engine import esl_reloader  # noqa: E402
 from orchestrator.apply.service import apply  # noqa: E402
 from orchestrator.config import Settings  # noqa: E402
@@ -170,7 +171,7 @@ def main() -> int:
             for name, target in PATHS.items():
                 before = cpu_seconds(fs.pid), cpu_seconds(hunt_pid)
                 times, ok, failed = run_sipp(work, platform.external_port, target, 20, calls)
-                fs_cpu, hunt_cpu = (cpu_seconds(pid) - b for pid, b in zip((fs.pid, hunt_pid), before))
+                fs_cpu, hunt_cpu = (cpu_seconds(pid) - b for pid, b in zip((fs.pid, hunt_pid), before, strict=False))
                 setup[name] = times
                 print(f"{name:22} at 20 calls/s: setup median {statistics.median(times):.0f} ms, "
                       f"p95 {p95(times):.0f} ms ({ok} ok, {failed} failed); CPU per call: FreeSWITCH "

@@ -33,16 +33,20 @@ from sqlalchemy import insert  # noqa: E402
 from orchestrator.apply.engine import esl_reloader  # noqa: E402
 from orchestrator.apply.service import apply  # noqa: E402
 from orchestrator.config import Settings  # noqa: E402
-from orchestrator.db import make_engine, migrate  # noqa: E402
+from orchestrator.db import migrate  # noqa: E402
 from orchestrator.db.models import (  # noqa: E402
-    HuntMember, Line, PhoneNumber, ReceptionNumber, ReceptionProfile, Tenant,
+    HuntMember,
+    Line,
+    PhoneNumber,
+    ReceptionNumber,
+    ReceptionProfile,
+    Tenant,
 )
-from orchestrator.render.freeswitch import render_tree  # noqa: E402
 from orchestrator.domain.topology import Gateway, Node, Platform  # noqa: E402
+from orchestrator.render.freeswitch import render_tree  # noqa: E402
 from orchestrator.render.snapshot import load_snapshot  # noqa: E402
 from orchestrator.runtime import Runtime  # noqa: E402
 from orchestrator.services import lines  # noqa: E402
-import orchestrator.services.lines.service
 
 
 def generate(rt: Runtime, tenants: int, per_tenant: int) -> None:

@@ -13,8 +13,9 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import getaddresses
 
-from .config import Settings, load_settings
 from orchestrator.domain.errors import ServiceError
+
+from .config import Settings, load_settings
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ import time.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from sqlalchemy import Engine
@@ -26,7 +26,7 @@ class Runtime:
     notifier: Notifier = field(default_factory=RecordingNotifier)
 
     @classmethod
-    def from_environment(cls, config_path: str | None = None) -> "Runtime":
+    def from_environment(cls, config_path: str | None = None) -> Runtime:
         return cls(load_settings(config_path))
 
     @cached_property

@@ -43,7 +43,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import gevent
-
 from freeswitch_real import free_ports
 
 BARESIP = shutil.which("baresip") or ""

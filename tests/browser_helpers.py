@@ -15,16 +15,16 @@ from typing import Any, NamedTuple
 
 import pytest
 from fake_freeswitch.server import FakeFreeSWITCH
+from webui_helpers import load_demo
 from werkzeug.serving import make_server
 
 from orchestrator.apply.jobs import run_apply
 from orchestrator.config import Settings
 from orchestrator.db import migrate
+from orchestrator.domain.errors import Errors
 from orchestrator.runtime import Runtime
 from orchestrator.services import inventory
-from orchestrator.domain.errors import Errors
 from webui import create_app
-from webui_helpers import load_demo
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

@@ -17,8 +17,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from orchestrator.config import Settings
-from orchestrator.db import Base, make_engine
-from orchestrator.db import migrate
+from orchestrator.db import Base, make_engine, migrate
 from orchestrator.runtime import Runtime
 from orchestrator.services.notifier import RecordingNotifier
 

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
 from typing import Any
+
+import pytest
 
 from orchestrator.db.models import Line, Tenant
 from orchestrator.services import lines, reception, special, tenants
-import orchestrator.services.lines.schema
-import orchestrator.services.lines.service
-import orchestrator.services.reception.schema
-import orchestrator.services.reception.service
-import orchestrator.services.special.schema
-import orchestrator.services.special.service
-import orchestrator.services.tenants.schema
-import orchestrator.services.tenants.service
 from orchestrator.services.base import parse_doc
 from orchestrator.services.context import ServiceContext
 from orchestrator.services.lines.schema import LineDoc

@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from orchestrator.db.models import Line
-from orchestrator.render.freeswitch import render_tree
 from orchestrator.domain.topology import Gateway, Node, Platform
+from orchestrator.render.freeswitch import render_tree
 from orchestrator.render.snapshot import load_snapshot
 from orchestrator.render.walker import Scenario, Walker, load_contexts
 

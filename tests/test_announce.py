@@ -9,14 +9,14 @@ import subprocess
 import wave
 
 import pytest
+from helpers import make_tenant
 from sqlalchemy import select
 
-from helpers import make_tenant
 from orchestrator.db.models import AudioFile
+from orchestrator.domain.errors import ValidationFailed
 from orchestrator.media import announce
 from orchestrator.media.convert import AudioError
 from orchestrator.services.audio import library
-from orchestrator.domain.errors import ValidationFailed
 
 TEXT = "Bonjour, vous êtes bien chez Bauer. Merci de patienter, nous allons prendre votre appel."
 

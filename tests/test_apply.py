@@ -9,14 +9,13 @@ from pathlib import Path
 
 import pytest
 from fake_freeswitch.server import FakeFreeSWITCH
-
 from helpers import make_line, make_tenant
+from render_helpers import PLATFORM
+
 from orchestrator.apply.engine import esl_reloader, reload_commands
 from orchestrator.apply.service import apply, is_live, node_states
 from orchestrator.apply.tree import STATE_DIR, read_tree
 from orchestrator.services import lines
-import orchestrator.services.lines.service
-from render_helpers import PLATFORM
 
 PASSWORD = "S3cret-esl"
 
@@ -174,7 +173,6 @@ def test_several_nodes_each_with_its_state(ctx, tmp_path):
 
 def test_deleted_tenant_files_are_removed(ctx, fs, tmp_path):
     from orchestrator.services import tenants
-    import orchestrator.services.tenants.service
 
     tenant = make_tenant(ctx, "Acme")
     make_line(ctx, tenant, "+33175000001")

@@ -3,17 +3,14 @@ enqueues one job per tenant, coalesced, and the job puts it live."""
 
 from __future__ import annotations
 
-
+from conftest import REDIS_URL
 from fake_freeswitch.server import FakeFreeSWITCH
+from helpers import make_line, make_tenant
 from rq import Queue, SimpleWorker
 
-from helpers import make_line, make_tenant
 from orchestrator.apply.jobs import QUEUE, RQNotifier, pending_key
 from orchestrator.apply.service import node_states
 from orchestrator.services import lines
-import orchestrator.services.lines.service
-
-from conftest import REDIS_URL
 
 
 def test_changes_enqueue_one_coalesced_job_that_applies(rt, migrated_engine, redis_conn, tmp_path):

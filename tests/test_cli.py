@@ -16,10 +16,9 @@ def db_env(request, tmp_path, monkeypatch):
     else:
         import uuid
 
+        from conftest import PG_ADMIN_URL
         from sqlalchemy import create_engine, text
         from sqlalchemy.engine import make_url
-
-        from conftest import PG_ADMIN_URL
         admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         name = f"centrex_cli_{uuid.uuid4().hex[:8]}"
         with admin.connect() as conn:

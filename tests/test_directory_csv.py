@@ -4,11 +4,11 @@ separators, merged rows, errors by row and column, all or nothing, export."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from webui_helpers import load_demo
 
 from orchestrator.db.models import Contact, ContactNumber, DirectoryList, Line
 from orchestrator.services.directory import contacts as book
 from orchestrator.services.directory import csv_io
-from webui_helpers import load_demo
 
 HEADER = "Numéro;Nom;Prénom;Email;Tél. Mobile;N° abrégé;Groupe / Service;Tél. Domicile;Société;Fonction;Adresse;Code Postal;Ville;Pays\n"
 

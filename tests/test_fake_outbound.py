@@ -21,8 +21,8 @@ from urllib.parse import unquote
 import pytest
 from fake_freeswitch import transcript
 from fake_freeswitch.outbound import FakeOutboundCall, Outcome, dial_target, parse_dial_string
-
 from fake_outbound_peer import GOODBYE, M1, M2, M4, REPLIES, UUID, Peer, Server, names, start_session
+
 from orchestrator.esl import ESLParser, Message, parse_event, parse_frames
 
 # Hunt scenarios: test_fake_outbound_hunt.py; sync (static) mode: test_fake_outbound_sync.py.

@@ -9,8 +9,8 @@ from urllib.parse import unquote
 
 import pytest
 from fake_freeswitch.outbound import Outcome
-
 from fake_outbound_peer import M1, Server
+
 from orchestrator.esl import parse_event
 
 

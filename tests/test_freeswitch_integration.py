@@ -7,16 +7,15 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
-
 from freeswitch_real import needs_freeswitch, platform_with_ports, running_freeswitch
+from helpers import sqlite_migrated_engine  # noqa: E402,F401  (SQLite only here)
+from render_helpers import PLATFORM
+
 from orchestrator.apply.engine import esl_reloader
 from orchestrator.apply.service import apply
 from orchestrator.cli.demo_cmds import demo_yaml
 from orchestrator.services import lines
-import orchestrator.services.lines.service
 from orchestrator.tenantdoc import importer
-from render_helpers import PLATFORM
-from helpers import sqlite_migrated_engine  # noqa: E402,F401  (SQLite only here)
 
 pytestmark = [pytest.mark.freeswitch, needs_freeswitch]
 DOMAIN = "bauer.centrex.test"

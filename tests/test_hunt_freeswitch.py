@@ -9,15 +9,15 @@ from dataclasses import replace
 
 import gevent
 import pytest
+from freeswitch_real import free_ports, needs_freeswitch, platform_with_ports, running_freeswitch
+from helpers import sqlite_migrated_engine  # noqa: E402,F401  (SQLite only here)
+from render_helpers import PLATFORM
 
 from esl_handlers.hunt_server import HuntServer
-from freeswitch_real import free_ports, needs_freeswitch, platform_with_ports, running_freeswitch
 from orchestrator.apply.engine import esl_reloader
 from orchestrator.apply.service import apply
 from orchestrator.live.hunt import MemoryOrder
 from orchestrator.tenantdoc import importer
-from render_helpers import PLATFORM
-from helpers import sqlite_migrated_engine  # noqa: E402,F401  (SQLite only here)
 
 pytestmark = [pytest.mark.freeswitch, needs_freeswitch]
 D = "succ.centrex.test"

@@ -7,11 +7,11 @@ import threading
 
 import pytest
 import redis
-
-from helpers import make_line, make_reception, make_tenant
-from orchestrator.live.hunt import CallerGone, MemoryOrder, RedisOrder, hunt, load_group
 from conftest import REDIS_URL
+from helpers import make_line, make_reception, make_tenant
 from render_helpers import PLATFORM
+
+from orchestrator.live.hunt import CallerGone, MemoryOrder, RedisOrder, hunt, load_group
 
 D = "hunt.centrex.test"
 USERS = [f"017530000{i}@{D}" for i in range(1, 5)]

@@ -37,18 +37,18 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 
 import pytest
+from baresip_phone import Phone, baresip_phone, wait_until
+from freeswitch_real import free_ports, needs_freeswitch, platform_with_ports, running_freeswitch
+from helpers import sqlite_migrated_engine  # noqa: E402,F401  (SQLite only here)
+from render_helpers import PLATFORM
 from sqlalchemy import select
 
-from baresip_phone import Phone, baresip_phone, wait_until
 from esl_handlers.hunt_server import HuntServer
-from freeswitch_real import free_ports, needs_freeswitch, platform_with_ports, running_freeswitch
 from orchestrator.apply.engine import esl_reloader
 from orchestrator.apply.service import apply
 from orchestrator.db.models import Line
 from orchestrator.live.hunt import MemoryOrder
 from orchestrator.tenantdoc import importer
-from render_helpers import PLATFORM
-from helpers import sqlite_migrated_engine  # noqa: E402,F401  (SQLite only here)
 
 pytestmark = [
     pytest.mark.freeswitch, needs_freeswitch,

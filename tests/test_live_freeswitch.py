@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import gevent
 import pytest
+from freeswitch_real import needs_freeswitch, platform_with_ports, running_freeswitch
+from helpers import sqlite_migrated_engine  # noqa: E402,F401  (SQLite only here)
+from render_helpers import PLATFORM
 from sqlalchemy import select
 
 from esl_handlers.events_service import EventService
-from freeswitch_real import needs_freeswitch, platform_with_ports, running_freeswitch
 from orchestrator.apply.engine import esl_reloader
 from orchestrator.apply.service import apply
 from orchestrator.cli.demo_cmds import demo_yaml
@@ -17,8 +19,6 @@ from orchestrator.db.models import CallRecord, ClickToCall, Login
 from orchestrator.esl import ESLClient
 from orchestrator.live import click_to_call, sms
 from orchestrator.tenantdoc import importer
-from render_helpers import PLATFORM
-from helpers import sqlite_migrated_engine  # noqa: E402,F401  (SQLite only here)
 
 pytestmark = [pytest.mark.freeswitch, needs_freeswitch]
 D = "bauer.centrex.test"

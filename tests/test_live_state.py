@@ -9,15 +9,13 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import make_line, make_tenant
 from sqlalchemy import func, select
 
-from helpers import make_line, make_tenant
 from orchestrator.db.models import CallRecord, Registration, SmsMessage, VoicemailCounter
+from orchestrator.domain.errors import ServiceError, ValidationFailed
 from orchestrator.live import calllog, click_to_call, registrations, sms, voicemail
 from orchestrator.services import logins
-import orchestrator.services.logins.schema
-import orchestrator.services.logins.service
-from orchestrator.domain.errors import ServiceError, ValidationFailed
 from orchestrator.services.logins.schema import LoginDoc
 
 FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "json_cdr_voicemail.json").read_text())

@@ -10,17 +10,14 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-
 from helpers import make_line, make_tenant
+from smtp_sink import smtp_sink
+
 from orchestrator.media.catalogue import CATALOGUE, build
 from orchestrator.media.convert import AudioError, sniff
 from orchestrator.services import audio, lines
-import orchestrator.services.audio.service
-import orchestrator.services.lines.schema
-import orchestrator.services.lines.service
 from orchestrator.services.base import parse_doc
 from orchestrator.services.lines.schema import FaxLineDoc
-from smtp_sink import smtp_sink
 
 
 def sox(*args: str) -> None:
@@ -100,7 +97,6 @@ def make_tiff(path: Path) -> None:
 
 
 def test_fax_is_mailed_as_pdf(rt, tmp_path):
-    from orchestrator.fax.deliver import deliver
 
     with rt.context() as ctx:
         tenant = make_tenant(ctx)
@@ -127,7 +123,6 @@ def deliver_with(rt, number, tiff):
 
 
 def test_fax_delivery_errors(rt, tmp_path):
-    from orchestrator.fax.deliver import deliver
     from orchestrator.domain.errors import ServiceError
 
     with pytest.raises(ServiceError) as exc:

@@ -7,8 +7,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from orchestrator.db import Base, make_engine, migrate
 import orchestrator.db.models  # noqa: F401
+from orchestrator.db import Base, make_engine, migrate
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

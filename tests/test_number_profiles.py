@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from helpers import error_fields, error_ids, hunt, make_line, make_reception, make_special, make_tenant
 from sqlalchemy import select
 
-from helpers import error_fields, error_ids, hunt, make_line, make_reception, make_special, make_tenant
 from orchestrator.db.models import AuditEntry, ReceptionNumber, SpecialNumber
 from orchestrator.domain.errors import ServiceError, ValidationFailed
 from orchestrator.services.numberprofiles import profiles, rules

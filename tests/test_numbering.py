@@ -2,7 +2,15 @@ from __future__ import annotations
 
 import pytest
 
-from orchestrator.domain.numbering import NumberError, check_short_number, french_class, national, normalize, origin_class, special_prefix
+from orchestrator.domain.numbering import (
+    NumberError,
+    check_short_number,
+    french_class,
+    national,
+    normalize,
+    origin_class,
+    special_prefix,
+)
 from orchestrator.domain.timerules import RuleSyntaxError, format_days, format_hours, parse_days, parse_hours
 
 

@@ -14,25 +14,25 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import gevent
 import gevent.queue
 import pytest
+from baresip_phone import baresip_phone, wait_until
+from freeswitch_real import needs_freeswitch, platform_with_ports, running_freeswitch
+from helpers import sqlite_migrated_engine  # noqa: E402,F401  (SQLite only here)
+from render_helpers import PLATFORM
 from sqlalchemy import select
 
-from baresip_phone import baresip_phone, wait_until
 from esl_handlers.events_service import EventService
-from freeswitch_real import needs_freeswitch, platform_with_ports, running_freeswitch
 from orchestrator.apply.engine import esl_reloader
 from orchestrator.apply.service import apply
 from orchestrator.cli.demo_cmds import demo_yaml
 from orchestrator.db.models import AuditEntry, CallRecord, ClickToCall, Line, Login, Registration, VoicemailCounter
 from orchestrator.live import click_to_call
 from orchestrator.tenantdoc import importer
-from render_helpers import PLATFORM
-from helpers import sqlite_migrated_engine  # noqa: E402,F401  (SQLite only here)
 
 pytestmark = [
     pytest.mark.freeswitch, needs_freeswitch,
@@ -109,7 +109,7 @@ def state_now(live: Live, read: Callable[[object], object]):
 
 
 def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def test_a_phone_registers_and_unregisters(live):
@@ -141,7 +141,7 @@ def test_a_phone_registers_and_unregisters(live):
         assert f"@127.0.0.1:{phone.sip_port}" in contact and "0175000101" in contact
         assert agent and agent.startswith("baresip")
         assert ip == "127.0.0.1" and node == "fs1"
-        ahead = (_aware(expires) - datetime.now(timezone.utc)).total_seconds()
+        ahead = (_aware(expires) - datetime.now(UTC)).total_seconds()
         assert 30 < ahead <= 61
         with live.rt.context() as ctx:
             assert ctx.session.scalar(select(AuditEntry.id).where(

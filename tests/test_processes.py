@@ -12,9 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-from fake_freeswitch.server import FakeFreeSWITCH
-
 from conftest import REDIS_URL
+from fake_freeswitch.server import FakeFreeSWITCH
 from freeswitch_real import free_ports
 
 BIN = Path(sys.executable).parent

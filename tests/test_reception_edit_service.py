@@ -9,19 +9,28 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
-
 from helpers import error_fields, error_ids
+from sqlalchemy import select
+from webui_helpers import load_demo
+
 from orchestrator.db.models import (
-    AudioFile, Device, DeviceKey, PhoneNumber, ReceptionNumber, ReceptionRule, Tenant,
+    AudioFile,
+    Device,
+    DeviceKey,
+    PhoneNumber,
+    ReceptionNumber,
+    ReceptionRule,
+    Tenant,
 )
+from orchestrator.domain.errors import Errors, ServiceError, ValidationFailed
 from orchestrator.render.snapshot import load_snapshot
 from orchestrator.routing.resolver import resolve
 from orchestrator.services import inventory
-from orchestrator.domain.errors import Errors, ServiceError, ValidationFailed
-from orchestrator.services.reception import ivr as ivr_edit, numbers as numbers_edit, profiles as profiles_edit, rules as rules_edit
+from orchestrator.services.reception import ivr as ivr_edit
+from orchestrator.services.reception import numbers as numbers_edit
+from orchestrator.services.reception import profiles as profiles_edit
+from orchestrator.services.reception import rules as rules_edit
 from orchestrator.services.reception.active import profile_state
-from webui_helpers import load_demo
 
 PARIS = ZoneInfo("Europe/Paris")
 ACCUEIL1, ACCUEIL2 = "+33175000120", "+33974762328"

@@ -8,14 +8,14 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-
 from helpers import make_line, make_tenant
+from render_helpers import PLATFORM, canonical, fix_secrets, render, walker
+
 from orchestrator.cli.demo_cmds import demo_yaml
 from orchestrator.db.models import EmergencyRoute
 from orchestrator.render.freeswitch import render_tree
 from orchestrator.render.snapshot import load_snapshot
 from orchestrator.tenantdoc import importer
-from render_helpers import PLATFORM, canonical, fix_secrets, render, walker
 
 GOLDEN = Path(__file__).parent / "golden" / "freeswitch"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"

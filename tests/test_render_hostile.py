@@ -7,14 +7,12 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
+from helpers import sqlite_migrated_engine  # noqa: E402,F401  (SQLite only here)
+from render_helpers import fix_secrets, render
 
 from orchestrator.cli.demo_cmds import demo_yaml
 from orchestrator.domain.errors import ValidationFailed
 from orchestrator.tenantdoc import importer
-from render_helpers import fix_secrets, render
-from helpers import sqlite_migrated_engine  # noqa: E402,F401  (SQLite only here)
-
-
 
 PAYLOADS = [
     '"/><action application="bridge" data="sofia/gateway/x/1"/>',
@@ -75,7 +73,6 @@ def baseline(rt):
     files = load(rt, demo_data())
     with rt.context() as ctx:
         from orchestrator.services import tenants
-        import orchestrator.services.tenants.service
         tenants.service.delete_tenant(ctx, ctx.tenant("Bauer SA"))
         ctx.commit()
     return structure(files)

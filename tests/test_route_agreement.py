@@ -8,13 +8,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from helpers import sqlite_migrated_engine  # noqa: E402,F401  (SQLite only here)
+from render_helpers import render
 
 from orchestrator.render.snapshot import load_snapshot
 from orchestrator.render.walker import Scenario, Walker, load_contexts
 from orchestrator.routing.resolver import Conditions, resolve
 from orchestrator.tenantdoc import importer
-from render_helpers import render
-from helpers import sqlite_migrated_engine  # noqa: E402,F401  (SQLite only here)
 
 D = "agree.centrex.test"
 A, B, C, DAN, EVE = (f"017510000{i}@{D}" for i in range(1, 6))
@@ -248,8 +248,8 @@ def test_there_are_enough_scenarios():
 
 
 def test_golden_files_cover_every_routing_feature(ctx):
-    from test_render_freeswitch import check_golden
     from render_helpers import fix_secrets
+    from test_render_freeswitch import check_golden
 
     importer.import_document(ctx, TENANT)
     fix_secrets(ctx)

@@ -4,18 +4,18 @@ for caller origins, is the one the resolver predicts."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from freeswitch_real import needs_freeswitch, platform_with_ports, running_freeswitch
+from helpers import sqlite_migrated_engine  # noqa: E402,F401  (SQLite only here)
+from render_helpers import PLATFORM
+
 from orchestrator.apply.engine import esl_reloader
 from orchestrator.apply.service import apply
 from orchestrator.render.snapshot import load_snapshot
 from orchestrator.routing.resolver import Conditions, resolve
 from orchestrator.tenantdoc import importer
-from render_helpers import PLATFORM
-from helpers import sqlite_migrated_engine  # noqa: E402,F401  (SQLite only here)
 
 pytestmark = [pytest.mark.freeswitch, needs_freeswitch]
 D = "live.centrex.test"
@@ -57,7 +57,7 @@ def tenant_doc(now_paris: datetime) -> dict:
 def test_freeswitch_picks_the_predicted_profile(ctx, tmp_path):
     from zoneinfo import ZoneInfo
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if now.astimezone(ZoneInfo("Europe/Paris")).hour in (0, 22, 23):
         pytest.skip(reason="rule windows around midnight would wrap; run again outside 22:00-01:00 Paris time")
     importer.import_document(ctx, tenant_doc(now.astimezone(ZoneInfo("Europe/Paris"))))
@@ -69,7 +69,7 @@ def test_freeswitch_picks_the_predicted_profile(ctx, tmp_path):
     with running_freeswitch(tmp_path, platform.esl_port) as (proc, esl):
         esl.events("plain", ["CHANNEL_EXECUTE"])
         for number, caller in cases:
-            expected = resolve(snap, number, caller, datetime.now(timezone.utc), Conditions()).outcome.profile
+            expected = resolve(snap, number, caller, datetime.now(UTC), Conditions()).outcome.profile
             esl.api(f"originate {{origination_caller_id_number={caller}}}loopback/{number}/public &park()")
             ev = esl.wait_for_event(lambda e: e.get("Application") == "transfer"
                                     and (e.get("Application-Data") or "").startswith(f"P~{number}~"), timeout=15)

@@ -61,7 +61,6 @@ def test_round_trip_is_byte_identical(rt, migrated_engine):
     # empty the database, import the export, export again
     with rt.context() as ctx:
         from orchestrator.services import tenants
-        import orchestrator.services.tenants.service
         tenants.service.delete_tenant(ctx, ctx.tenant("Bauer SA"))
         ctx.commit()
         assert ctx.session.scalar(select(func.count()).select_from(Tenant)) == 0

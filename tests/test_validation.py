@@ -6,23 +6,15 @@ from __future__ import annotations
 import json
 
 import pytest
+from helpers import error_fields, error_ids, hunt, make_line, make_reception, make_special, make_tenant
 from sqlalchemy import func, select
 
-from helpers import error_fields, error_ids, hunt, make_line, make_reception, make_special, make_tenant
 from orchestrator.db.models import AuditEntry, Device, Line, Login, ReceptionProfile
+from orchestrator.domain.errors import ServiceError, ValidationFailed
 from orchestrator.services import devices, directory, lines, logins, reception
-import orchestrator.services.devices.schema
-import orchestrator.services.devices.service
-import orchestrator.services.directory.schema
-import orchestrator.services.directory.service
-import orchestrator.services.lines.service
-import orchestrator.services.logins.schema
-import orchestrator.services.logins.service
-import orchestrator.services.reception.service
 from orchestrator.services.base import parse_doc
 from orchestrator.services.devices.schema import DeviceDoc
 from orchestrator.services.directory.schema import ContactDoc
-from orchestrator.domain.errors import ServiceError, ValidationFailed
 from orchestrator.services.logins.schema import LoginDoc
 from orchestrator.services.passwords import verify_password
 
@@ -370,8 +362,6 @@ def test_commit_bumps_revision_and_notifies(ctx):
 def test_tenant_name_and_domain_unique(ctx):
     make_tenant(ctx, "Alpha", domain="alpha.test")
     from orchestrator.services import tenants
-    import orchestrator.services.tenants.schema
-    import orchestrator.services.tenants.service
     from orchestrator.services.tenants.schema import TenantDoc
     with pytest.raises(ValidationFailed) as exc:
         tenants.service.create(ctx, TenantDoc(name="Alpha", sip_domain="ALPHA..test", timezone="Mars/Olympus"))

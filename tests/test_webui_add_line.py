@@ -10,16 +10,25 @@ import re
 
 import pytest
 from sqlalchemy import func, select
-
-from orchestrator.db.models import FaxLine, HuntMember, Line, Login, PhoneNumber, Tenant
-from orchestrator.services import inventory
-from orchestrator.domain.errors import Errors, ValidationFailed
-from orchestrator.services.lines import numberchoice
-from orchestrator.services.lines.schema import AddLineDoc
 from webui_helpers import (
-    ADMIN, OTHER_ADMIN, PIERRE, field_error, ids, load_demo, load_other_tenant, logged_in, make_app, post,
+    ADMIN,
+    OTHER_ADMIN,
+    PIERRE,
+    field_error,
+    ids,
+    load_demo,
+    load_other_tenant,
+    logged_in,
+    make_app,
+    post,
     token_for,
 )
+
+from orchestrator.db.models import FaxLine, HuntMember, Line, Login, PhoneNumber, Tenant
+from orchestrator.domain.errors import Errors, ValidationFailed
+from orchestrator.services import inventory
+from orchestrator.services.lines import numberchoice
+from orchestrator.services.lines.schema import AddLineDoc
 
 ZONE1 = [f"+331750010{n:02d}" for n in range(10)]  # 01 75 00 10 00 .. 09
 GOLD = "+33175007777"

@@ -8,12 +8,21 @@ import re
 import pytest
 from openapi_spec_validator import validate
 from sqlalchemy import select
+from webui_helpers import (
+    ADMIN,
+    OTHER_ADMIN,
+    PIERRE,
+    ids,
+    load_demo,
+    load_other_tenant,
+    logged_in,
+    make_app,
+    post,
+    token_for,
+)
 
 from orchestrator.db.models import ApiToken, Contact, Line, ReceptionNumber
 from webui.api import ROUTES
-from webui_helpers import (
-    ADMIN, OTHER_ADMIN, PIERRE, ids, load_demo, load_other_tenant, logged_in, make_app, post, token_for,
-)
 
 HEADER = "Numéro;Nom;Prénom;Email;Tél. Mobile;N° abrégé;Groupe / Service;Tél. Domicile;Société;Fonction;Adresse;Code Postal;Ville;Pays\n"
 

@@ -14,14 +14,22 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from webui_helpers import (
+    ADMIN,
+    OTHER_ADMIN,
+    PIERRE,
+    field_error,
+    load_demo,
+    load_other_tenant,
+    logged_in,
+    make_app,
+    post,
+    token_for,
+)
 
 from orchestrator.db.models import AudioFile, Line
 from orchestrator.services.audio import library
 from orchestrator.services.lines import service as lines
-from webui_helpers import (
-    ADMIN, OTHER_ADMIN, PIERRE, field_error, load_demo, load_other_tenant, logged_in, make_app, post, token_for,
-)
-
 
 
 def wav_bytes(seconds: float = 0.5, rate: int = 16000) -> bytes:

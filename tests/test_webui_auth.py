@@ -7,11 +7,11 @@ import json
 
 import pytest
 from sqlalchemy import select
+from webui_helpers import ADMIN, PIERRE, csrf, ids, load_demo, logged_in, login, make_app, post
 
 from orchestrator.db.models import AuditEntry, Login
 from orchestrator.services.passwords import verify_password
 from webui.common.ratelimit import MemoryLimiter, RedisLimiter
-from webui_helpers import ADMIN, PIERRE, csrf, ids, load_demo, logged_in, login, make_app, post
 
 
 @pytest.fixture

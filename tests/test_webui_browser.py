@@ -9,12 +9,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_helpers import browser_fixture, page_fixture  # noqa: F401  (the browser and page fixtures)
-from browser_helpers import log_in, served_demo, shot
+from browser_helpers import browser_fixture, log_in, page_fixture, served_demo, shot  # noqa: F401  (the browser and page fixtures)
 from sqlalchemy import select
+from webui_helpers import ADMIN
 
 from orchestrator.db.models import Contact, Line, ReceptionNumber
-from webui_helpers import ADMIN
 
 pytestmark = pytest.mark.browser
 

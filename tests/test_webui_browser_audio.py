@@ -12,15 +12,14 @@ import wave
 from pathlib import Path
 
 import pytest
-from browser_helpers import browser_fixture, page_fixture  # noqa: F401  (the browser and page fixtures)
-from browser_helpers import log_in, served_demo, shot
+from browser_helpers import browser_fixture, log_in, page_fixture, served_demo, shot  # noqa: F401  (the browser and page fixtures)
 from sqlalchemy import select
+from webui_helpers import ADMIN
 
+from orchestrator.config import platform_from_settings
 from orchestrator.db.models import AudioFile, Line
 from orchestrator.live import voicemail_messages as vm
-from orchestrator.config import platform_from_settings
 from orchestrator.services.lines import service as lines
-from webui_helpers import ADMIN
 
 pytestmark = pytest.mark.browser
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_helpers import browser_fixture, page_fixture  # noqa: F401  (the browser and page fixtures)
-from browser_helpers import add_to_pool, log_in, served_demo, shot
+from browser_helpers import add_to_pool, browser_fixture, log_in, page_fixture, served_demo, shot  # noqa: F401  (the browser and page fixtures)
 from sqlalchemy import select
+from webui_helpers import ADMIN, PIERRE
 
 from orchestrator.db.models import Contact, Line, Login
 from orchestrator.services.passwords import verify_password
-from webui_helpers import ADMIN, PIERRE
 
 pytestmark = pytest.mark.browser
 

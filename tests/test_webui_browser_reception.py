@@ -12,14 +12,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_helpers import browser_fixture, page_fixture  # noqa: F401  (the browser and page fixtures)
-from browser_helpers import add_to_pool, log_in, served_demo, shot
+from browser_helpers import add_to_pool, browser_fixture, log_in, page_fixture, served_demo, shot  # noqa: F401  (the browser and page fixtures)
 from playwright.sync_api import expect
 from sqlalchemy import select
+from webui_helpers import ADMIN
 
 from orchestrator.db.models import ReceptionNumber, ReceptionProfile
 from orchestrator.services.reception import rules as rules_edit
-from webui_helpers import ADMIN
 
 pytestmark = pytest.mark.browser
 

@@ -7,15 +7,13 @@ test-artifacts/special-*.png."""
 
 from __future__ import annotations
 
-
 import pytest
-from browser_helpers import browser_fixture, page_fixture  # noqa: F401  (the browser and page fixtures)
-from browser_helpers import log_in, served_demo
+from browser_helpers import browser_fixture, log_in, page_fixture, served_demo  # noqa: F401  (the browser and page fixtures)
 from browser_helpers import shot as browser_shot
 from sqlalchemy import select
+from webui_helpers import ADMIN
 
 from orchestrator.db.models import SpecialNumber
-from webui_helpers import ADMIN
 
 pytestmark = pytest.mark.browser
 

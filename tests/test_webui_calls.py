@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from fake_freeswitch.server import FakeFreeSWITCH
 from sqlalchemy import select
+from webui_helpers import ADMIN, PIERRE, esl_to, load_demo, logged_in, make_app, post
 
 from orchestrator.db.models import ClickToCall, SmsMessage
 from orchestrator.live import calllog
-from webui_helpers import ADMIN, PIERRE, esl_to, load_demo, logged_in, make_app, post
 
 
 @pytest.fixture

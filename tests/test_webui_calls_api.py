@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 from fake_freeswitch.server import FakeFreeSWITCH
+from webui_helpers import ADMIN, PIERRE, esl_to, load_demo, load_other_tenant, make_app, token_for
 
 from orchestrator.live import calllog
-from webui_helpers import ADMIN, PIERRE, esl_to, load_demo, load_other_tenant, make_app, token_for
 
 
 @pytest.fixture

@@ -9,14 +9,23 @@ import re
 
 import pytest
 from sqlalchemy import func, select
-
-from orchestrator.db.models import AuditEntry, Device, Line
-from orchestrator.services.devices import service as devices
-from orchestrator.domain.errors import ValidationFailed
 from webui_helpers import (
-    ADMIN, OTHER_ADMIN, PIERRE, field_error, ids, load_demo, load_other_tenant, logged_in, make_app, post,
+    ADMIN,
+    OTHER_ADMIN,
+    PIERRE,
+    field_error,
+    ids,
+    load_demo,
+    load_other_tenant,
+    logged_in,
+    make_app,
+    post,
     token_for,
 )
+
+from orchestrator.db.models import AuditEntry, Device, Line
+from orchestrator.domain.errors import ValidationFailed
+from orchestrator.services.devices import service as devices
 
 PIERRE_MAC = "000e08aa0101"
 BOND_MAC = "000e08aa0102"

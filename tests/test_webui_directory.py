@@ -8,9 +8,9 @@ import re
 
 import pytest
 from sqlalchemy import func, select
+from webui_helpers import ADMIN, PIERRE, csrf, field_error, ids, load_demo, logged_in, make_app, post
 
 from orchestrator.db.models import AuditEntry, Contact, DirectoryList, Line
-from webui_helpers import ADMIN, PIERRE, csrf, field_error, ids, load_demo, logged_in, make_app, post
 
 HEADER = "Numéro;Nom;Prénom;Email;Tél. Mobile;N° abrégé;Groupe / Service;Tél. Domicile;Société;Fonction;Adresse;Code Postal;Ville;Pays\n"
 

@@ -10,7 +10,6 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
-
 from webui_helpers import ADMIN, PIERRE, ids, load_demo, logged_in, make_app
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,15 +9,24 @@ import re
 from dataclasses import replace
 
 import pytest
+from smtp_sink import smtp_sink
 from sqlalchemy import select
+from webui_helpers import (
+    ADMIN,
+    OTHER_ADMIN,
+    PIERRE,
+    field_error,
+    ids,
+    load_demo,
+    load_other_tenant,
+    logged_in,
+    make_app,
+    post,
+    token_for,
+)
 
 from orchestrator.db.models import AuditEntry, Contact, Login
 from orchestrator.services.passwords import verify_password
-from smtp_sink import smtp_sink
-from webui_helpers import (
-    ADMIN, OTHER_ADMIN, PIERRE, field_error, ids, load_demo, load_other_tenant, logged_in, make_app, post,
-    token_for,
-)
 
 
 @pytest.fixture

@@ -8,13 +8,13 @@ import json
 import pytest
 from fake_freeswitch.server import FakeFreeSWITCH
 from sqlalchemy import select
+from webui_helpers import ADMIN, PIERRE, field_error, ids, load_demo, logged_in, make_app, post
 
 from orchestrator.config import Settings
 from orchestrator.db.models import AuditEntry, Line, NodeState
 from orchestrator.runtime import Runtime
 from orchestrator.services.notifier import RecordingNotifier
 from webui import create_app
-from webui_helpers import ADMIN, PIERRE, field_error, ids, load_demo, logged_in, make_app, post
 
 FORM = {"label": "Pierre", "short_number": "201", "ring_time": "20", "forwards.unconditional": "",
         "forwards.no_answer": "", "forwards.presented": "caller", "backup_number": "", "department": "",

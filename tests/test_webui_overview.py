@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from webui_helpers import ADMIN, PIERRE, load_demo, logged_in, make_app
 
 from orchestrator.db.models import Line
-from webui_helpers import ADMIN, PIERRE, load_demo, logged_in, make_app
 
 
 def test_health_and_home(rt):

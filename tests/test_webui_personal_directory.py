@@ -10,11 +10,21 @@ import re
 import pytest
 from fake_freeswitch.server import FakeFreeSWITCH
 from sqlalchemy import select
+from webui_helpers import (
+    ADMIN,
+    PIERRE,
+    esl_to,
+    field_error,
+    ids,
+    load_demo,
+    load_other_tenant,
+    logged_in,
+    make_app,
+    post,
+    token_for,
+)
 
 from orchestrator.db.models import ClickToCall, Contact, Login
-from webui_helpers import (
-    ADMIN, PIERRE, esl_to, field_error, ids, load_demo, load_other_tenant, logged_in, make_app, post, token_for,
-)
 
 PAUL = ("+33175000102", "paul1")
 FORM = {"first_name": "Léa", "last_name": "Roux", "email": "", "company": "", "function": "", "address": "",

@@ -10,11 +10,20 @@ import zlib
 
 import pytest
 from sqlalchemy import select
+from webui_helpers import (
+    ADMIN,
+    OTHER_ADMIN,
+    PIERRE,
+    ids,
+    load_demo,
+    load_other_tenant,
+    logged_in,
+    make_app,
+    post,
+    token_for,
+)
 
 from orchestrator.db.models import AuditEntry, Contact
-from webui_helpers import (
-    ADMIN, OTHER_ADMIN, PIERRE, ids, load_demo, load_other_tenant, logged_in, make_app, post, token_for,
-)
 
 
 def png(width: int = 2, height: int = 2) -> bytes:

@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from webui_helpers import ADMIN, PIERRE, field_error, ids, load_demo, logged_in, make_app, post
 
 from orchestrator.db.models import ReceptionNumber
 from orchestrator.domain.errors import ServiceError, ValidationFailed
 from orchestrator.services.reception import hunt
 from orchestrator.services.reception.active import profile_state
-from webui_helpers import ADMIN, PIERRE, field_error, ids, load_demo, logged_in, make_app, post
 
 PARIS = ZoneInfo("Europe/Paris")
 HUNT = {"strategy": "sequential", "ring_time": "15", "cycles": "3", "forwards_allowed": "no",

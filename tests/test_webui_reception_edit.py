@@ -16,17 +16,26 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from webui_helpers import (
+    ADMIN,
+    OTHER_ADMIN,
+    PIERRE,
+    field_error,
+    ids,
+    load_demo,
+    load_other_tenant,
+    logged_in,
+    make_app,
+    post,
+    token_for,
+)
 
 from orchestrator.db.models import AudioFile, ReceptionNumber, ReceptionProfile, Tenant
+from orchestrator.domain.errors import Errors
 from orchestrator.render.snapshot import load_snapshot
 from orchestrator.routing.resolver import resolve
 from orchestrator.services import inventory
-from orchestrator.domain.errors import Errors
 from orchestrator.services.reception import rules as rules_edit
-from webui_helpers import (
-    ADMIN, OTHER_ADMIN, PIERRE, field_error, ids, load_demo, load_other_tenant, logged_in, make_app, post,
-    token_for,
-)
 
 PARIS = ZoneInfo("Europe/Paris")
 ACCUEIL1, ACCUEIL2 = "+33175000120", "+33974762328"

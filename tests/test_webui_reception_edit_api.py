@@ -9,14 +9,22 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from test_webui_reception_edit import (  # noqa: F401  (app: the fixture)
+    ACCUEIL1,
+    ACCUEIL2,
+    PARIS,
+    app,
+    errors_of,
+    profile_id,
+    profile_names,
+    rec_of,
+    rule_rows,
+)
+from webui_helpers import ADMIN, OTHER_ADMIN, PIERRE, token_for
 
 from orchestrator.render.snapshot import load_snapshot
 from orchestrator.routing.resolver import resolve
-from test_webui_reception_edit import (  # noqa: F401  (app: the fixture)
-    ACCUEIL1, ACCUEIL2, PARIS, app, errors_of, profile_id, profile_names, rec_of, rule_rows,
-)
 from webui.api import ROUTES
-from webui_helpers import ADMIN, OTHER_ADMIN, PIERRE, token_for
 
 
 def auth(token):

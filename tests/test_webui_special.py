@@ -7,18 +7,27 @@ their CSV; bad input shown next to each field; another company gets 404."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from webui_helpers import (
+    ADMIN,
+    OTHER_ADMIN,
+    PIERRE,
+    field_error,
+    load_demo,
+    load_other_tenant,
+    logged_in,
+    make_app,
+    post,
+    token_for,
+)
 
 from orchestrator.db.models import CallRecord, PhoneNumber, SpecialNumber
-from orchestrator.services import inventory
 from orchestrator.domain.errors import Errors
-from webui_helpers import (
-    ADMIN, OTHER_ADMIN, PIERRE, field_error, load_demo, load_other_tenant, logged_in, make_app, post, token_for,
-)
+from orchestrator.services import inventory
 
 SAV = "+33811000120"
 
@@ -307,7 +316,7 @@ def test_rule_form_shows_each_error_next_to_its_field(rt, app):
 
 def test_statistics_table_and_csv(rt, app):
     special_id, _ = sav_ids(rt)
-    day = datetime.now(timezone.utc).replace(hour=12, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    day = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0) - timedelta(days=1)
     with rt.context() as ctx:
         tid = sav(ctx).tenant_id
         for i, (disp, secs) in enumerate((("answered", 90), ("answered", 30), ("missed", 0))):
@@ -437,7 +446,7 @@ def test_api_rules_statistics_and_the_resolver_follows_the_changes(rt, app):
                                                             "hours": "08:00-18:00", "origins": ["mobile"],
                                                             "profile": "Mobiles"}
     # the route simulator sees the change at once: a mobile caller on Monday at 10:00 gets "Mobiles"
-    sim = api(client, "GET", f"/simulate?to=0811000120&from=0612345678&at=2026-11-30T10:00", token).get_json()
+    sim = api(client, "GET", "/simulate?to=0811000120&from=0612345678&at=2026-11-30T10:00", token).get_json()
     assert sim["steps"][1].startswith('profile "Mobiles": rule 1 matched (mon-fri, 08:00-18:00, callers mobile)')
     assert sim["choices"] == [{"routing": 1, "destinations": [
         {"to": "+33145000000", "percent": 25, "probability": 0.25},

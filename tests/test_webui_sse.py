@@ -9,13 +9,13 @@ import json
 import pytest
 from fake_freeswitch.server import FakeFreeSWITCH
 from sqlalchemy import select
+from webui_helpers import ADMIN, OTHER_USER, PIERRE, load_demo, load_other_tenant, logged_in, make_app
 
 from orchestrator.apply.jobs import run_apply
 from orchestrator.config import Settings
 from orchestrator.db.models import ClickToCall, Line
 from orchestrator.runtime import Runtime
 from webui import create_app
-from webui_helpers import ADMIN, OTHER_USER, PIERRE, load_demo, load_other_tenant, logged_in, make_app
 
 FAST = {"SSE_INTERVAL": 0.01, "SSE_LIFETIME": 30}
 

@@ -9,15 +9,31 @@ import re
 
 import pytest
 from sqlalchemy import select
+from webui_helpers import (
+    ADMIN,
+    OTHER_ADMIN,
+    PIERRE,
+    csrf,
+    ids,
+    load_demo,
+    load_other_tenant,
+    login,
+    make_app,
+    token_for,
+)
 
-from orchestrator.db.models import ApiToken, ClickToCall, DirectoryList, FaxLine, Line, ReceptionRule
-from orchestrator.db.models import SpecialNumber
-from orchestrator.db.models import Device
+from orchestrator.db.models import (
+    ApiToken,
+    ClickToCall,
+    Device,
+    DirectoryList,
+    FaxLine,
+    Line,
+    ReceptionRule,
+    SpecialNumber,
+)
 from orchestrator.services.special import profiles as special_edit
 from orchestrator.services.special import rules as special_rules
-from webui_helpers import (
-    ADMIN, OTHER_ADMIN, PIERRE, csrf, ids, load_demo, load_other_tenant, login, make_app, token_for,
-)
 
 # Anyone may reach these: they show no company's data.
 PUBLIC = {"static", "auth.login", "auth.language", "healthz", "api.openapi", "home"}

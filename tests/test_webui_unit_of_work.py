@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from webui_helpers import ADMIN, PIERRE, ids, load_demo, load_other_tenant, logged_in, make_app, post, token_for
 
 from orchestrator.config import platform_from_settings
 from orchestrator.db.models import AudioFile, Line
@@ -20,7 +21,6 @@ from orchestrator.services.lines import lookup as line_lookup
 from orchestrator.services.lines import service as lines
 from webui.common.security import db
 from webui.common.uow import discard_changes
-from webui_helpers import ADMIN, PIERRE, ids, load_demo, load_other_tenant, logged_in, make_app, post, token_for
 
 WEBUI = Path(__file__).resolve().parent.parent / "webui"
 
@@ -234,8 +234,8 @@ def test_update_as_user_in_the_service(rt, world):
     client = logged_in(world[0], PIERRE)
     client.get("/")
     with rt.context() as ctx:
-        from webui.common.security import Principal
         from orchestrator.db.models import Login
+        from webui.common.security import Principal
         login = ctx.session.scalar(select(Login).where(Login.login == PIERRE[0]))
         me = Principal(key=f"L:{login.id}", tenant_id=login.tenant_id, role="user", name=login.login,
                        login_id=login.id)

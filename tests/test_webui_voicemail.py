@@ -14,17 +14,26 @@ from pathlib import Path
 import pytest
 from fake_freeswitch.server import FakeFreeSWITCH
 from sqlalchemy import select
+from webui_helpers import (
+    ADMIN,
+    OTHER_ADMIN,
+    PIERRE,
+    esl_to,
+    field_error,
+    load_demo,
+    load_other_tenant,
+    logged_in,
+    make_app,
+    post,
+    token_for,
+)
 
-from orchestrator.db.models import AuditEntry, AudioFile, Line
-from orchestrator.live import voicemail_messages as vm
 from orchestrator.config import platform_from_settings
+from orchestrator.db.models import AudioFile, AuditEntry, Line
+from orchestrator.live import voicemail_messages as vm
 from orchestrator.render.snapshot import load_snapshot
 from orchestrator.render.views import line_view
 from orchestrator.services.audio import library
-from webui_helpers import (
-    ADMIN, OTHER_ADMIN, PIERRE, esl_to, field_error, load_demo, load_other_tenant, logged_in, make_app, post,
-    token_for,
-)
 
 PIERRE_LINE, PAUL_LINE = "+33175000101", "+33175000102"
 EPOCH = 1795725000  # 2026-11-26 21:30 in Paris

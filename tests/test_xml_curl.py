@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 
 import pytest
+from render_helpers import PLATFORM
 
 from orchestrator.cli.demo_cmds import demo_yaml
 from orchestrator.render.freeswitch import render_tree
@@ -13,7 +14,6 @@ from orchestrator.render.ondemand import answer
 from orchestrator.render.snapshot import load_snapshot
 from orchestrator.render.walker import Scenario, Walker
 from orchestrator.tenantdoc import importer
-from render_helpers import PLATFORM
 from webui import create_app
 
 DOMAIN = "bauer.centrex.test"

@@ -7,9 +7,9 @@ import re
 from typing import Any
 
 from flask.testing import FlaskClient
+from helpers import make_line, make_tenant
 from sqlalchemy import select
 
-from helpers import make_line, make_tenant
 from orchestrator.cli.demo_cmds import demo_yaml
 from orchestrator.db.models import Contact, Line, Login, ReceptionNumber
 from orchestrator.services import apitokens

@@ -15,18 +15,29 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, redirect, render_template, request, url_for
-from werkzeug.routing import IntegerConverter
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import text
+from werkzeug.routing import IntegerConverter
 
 from orchestrator.apply.jobs import notifier_for
 from orchestrator.domain.errors import NotFound
 from orchestrator.runtime import Runtime
 
 from . import (
-    account, api, audio, auth, devices, directory, lines, reception, special, user_calls, user_directory, user_line,
+    account,
+    api,
+    audio,
+    auth,
+    devices,
+    directory,
+    lines,
+    reception,
+    special,
+    user_calls,
+    user_directory,
+    user_line,
     user_voicemail,
 )
 from .common import applystatus, i18n, uow, xmlcurl

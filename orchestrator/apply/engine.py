@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+from orchestrator.domain.topology import Node
+
 from ..esl import ESLClient, ESLError
 from ..render.freeswitch import LOCAL_STREAM_FILES, SOFIA_FILES
-from orchestrator.domain.topology import Node
 
 
 class Reloader(Protocol):

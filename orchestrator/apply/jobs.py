@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from orchestrator.config import platform_from_settings
+
 from ..runtime import Runtime
 from .engine import esl_reloader
 from .service import apply

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from orchestrator.domain.topology import Node, Platform
+
 from ..db import utcnow
 from ..db.models import NodeState, Tenant
 from ..render.freeswitch import PlatformData, load_platform_data, platform_data, render_tenants, render_tree
-from orchestrator.domain.topology import Node, Platform
 from ..render.snapshot import Snapshot, load_snapshot
-from .engine import NodeUnreachable, ReloadRejected, Reloader, reload_commands
+from .engine import NodeUnreachable, Reloader, ReloadRejected, reload_commands
 from .tree import Change, Transaction, compare, read_tree, tree_hash, validate_tree
 
 log = logging.getLogger(__name__)

@@ -8,10 +8,11 @@ import sys
 import click
 from sqlalchemy import select
 
+from orchestrator.config import platform_from_settings
+
 from ..apply.engine import esl_reloader
 from ..apply.jobs import QUEUE
 from ..apply.service import apply, node_states
-from orchestrator.config import platform_from_settings
 from ..db.models import Tenant
 from ..runtime import Runtime
 

@@ -9,11 +9,12 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
+from orchestrator.domain.errors import FieldError, NotFound, ValidationFailed
+
 from ..db.models import Login
 from ..runtime import Runtime
 from ..services import apitokens
 from ..services.directory import csv_io
-from orchestrator.domain.errors import FieldError, NotFound, ValidationFailed
 
 
 @click.group("directory")

@@ -7,10 +7,11 @@ import re
 import click
 from sqlalchemy import select
 
+from orchestrator.domain.errors import FieldError, ValidationFailed
+
 from ..db.models import EmergencyRoute
 from ..render.snapshot import EMERGENCY
 from ..runtime import Runtime
-from orchestrator.domain.errors import FieldError, ValidationFailed
 
 
 @click.group("emergency")

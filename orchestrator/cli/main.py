@@ -6,11 +6,23 @@ import sys
 
 import click
 
-from ..runtime import Runtime, configure_logging
 from orchestrator.domain.errors import ServiceError, ValidationFailed
+
+from ..runtime import Runtime, configure_logging
 from . import (
-    apply_cmds, db_cmds, demo_cmds, directory_cmds, emergency_cmds, fax_cmds, live_cmds, media_cmds, numbers_cmds,
-    render_cmds, simulate_cmds, tenant_cmds, web_cmds,
+    apply_cmds,
+    db_cmds,
+    demo_cmds,
+    directory_cmds,
+    emergency_cmds,
+    fax_cmds,
+    live_cmds,
+    media_cmds,
+    numbers_cmds,
+    render_cmds,
+    simulate_cmds,
+    tenant_cmds,
+    web_cmds,
 )
 
 MODULES = (db_cmds, tenant_cmds, demo_cmds, numbers_cmds, render_cmds, apply_cmds, simulate_cmds, media_cmds,

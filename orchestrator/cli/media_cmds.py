@@ -7,8 +7,9 @@ from typing import get_args
 
 import click
 
-from ..media.catalogue import build
 from orchestrator.config import platform_from_settings
+
+from ..media.catalogue import build
 from ..runtime import Runtime
 from ..services.audio import service as audio_service
 from ..services.audio.schema import AudioCategory

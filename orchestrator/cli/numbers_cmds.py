@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import click
 
+from orchestrator.domain.errors import Errors
+
 from ..runtime import Runtime
 from ..services import inventory
-from orchestrator.domain.errors import Errors
 
 
 @click.group("numbers")

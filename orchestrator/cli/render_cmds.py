@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..render.freeswitch import render_tree
 from orchestrator.config import platform_from_settings
+
+from ..render.freeswitch import render_tree
 from ..render.snapshot import load_snapshot
 from ..runtime import Runtime
 

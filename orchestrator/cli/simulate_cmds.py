@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 import click
 from sqlalchemy import select
 
+from orchestrator.domain.errors import NotFound, ServiceError
+from orchestrator.domain.numbering import NumberError, normalize
+
 from ..db.models import Line, ReceptionNumber, SpecialNumber, Tenant
 from ..render.snapshot import load_snapshot
 from ..routing.resolver import resolve
 from ..runtime import Runtime
-from orchestrator.domain.errors import NotFound, ServiceError
-from orchestrator.domain.numbering import NumberError, normalize
 
 
 def owner_of(session, number: str, region: str) -> Tenant | None:

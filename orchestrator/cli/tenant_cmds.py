@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 
 from ..db.models import Line, Tenant
 from ..runtime import Runtime
-from ..services.tenants import schema as tenants_schema
 from ..services.tenants import service as tenants_service
 from ..services.tenants.schema import TenantDoc, TenantKind
 from ..tenantdoc import export, importer

@@ -82,7 +82,7 @@ class Errors:
         return f"{self.prefix}{fld}" if fld.startswith("[") else f"{self.prefix}.{fld}"
 
     @contextmanager
-    def at(self, fld: str) -> Iterator["Errors"]:
+    def at(self, fld: str) -> Iterator[Errors]:
         """Errors added inside the block are reported under ``fld``."""
         saved = self.prefix
         self.prefix = self.join(fld)

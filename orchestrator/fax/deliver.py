@@ -17,10 +17,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from orchestrator.domain.errors import NotFound, ServiceError
+
+from ..config import Settings
 from ..db.models import FaxLine
 from ..mail import send
-from ..config import Settings
-from orchestrator.domain.errors import NotFound, ServiceError
 
 log = logging.getLogger(__name__)
 

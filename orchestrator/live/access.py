@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..db.models import Contact, Line, Login
 from orchestrator.domain.errors import ServiceError
 from orchestrator.domain.numbering import NumberError, normalize
+
+from ..db.models import Contact, Line, Login
 
 
 def own_line(session: Session, login: Login, line_number: str, region: str = "FR") -> Line:

@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Mapping
 from urllib.parse import unquote
 
 from sqlalchemy import select
@@ -78,7 +78,7 @@ def from_json_cdr(doc: Mapping) -> CallFacts:
 
 
 def _dt(epoch: float) -> datetime | None:
-    return datetime.fromtimestamp(epoch, tz=timezone.utc) if epoch else None
+    return datetime.fromtimestamp(epoch, tz=UTC) if epoch else None
 
 
 def is_call_leg(facts: CallFacts) -> bool:
@@ -128,7 +128,7 @@ def classify(session: Session, facts: CallFacts) -> dict | None:
     return dict(tenant_id=tenant.id, call_uuid=facts.uuid, direction=direction,
                 caller=facts.caller[:40], callee=callee[:40], line_id=line.id if line else None,
                 reception_number=v.get("centrex_route") if not v.get("centrex_special") else None,
-                special_number=v.get("centrex_special"), started_at=_dt(facts.start) or datetime.now(timezone.utc),
+                special_number=v.get("centrex_special"), started_at=_dt(facts.start) or datetime.now(UTC),
                 answered_at=_dt(facts.answer), ended_at=_dt(facts.end), duration_s=facts.billsec,
                 disposition=disposition, hangup_cause=facts.cause or None)
 

@@ -9,16 +9,17 @@ import logging
 import re
 import uuid
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..db.models import ClickToCall, Login
-from ..services.context import ServiceContext
 from orchestrator.domain.errors import ServiceError
 from orchestrator.domain.numbering import NumberError, normalize
+
+from ..db.models import ClickToCall, Login
+from ..services.context import ServiceContext
 from .access import own_line
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ def start(ctx: ServiceContext, login: Login, line_number: str, target: str, esl:
         ctx.session.commit()
         return call
     call.status = "ringing_you"
-    call.updated_at = datetime.now(timezone.utc)
+    call.updated_at = datetime.now(UTC)
     ctx.audit(tenant.id, "click_to_call", "line", line.number, target=dial)
     ctx.session.commit()
     log.info("click-to-call", extra={"line": line.number, "target": dial, "id": call.id})
@@ -134,5 +135,5 @@ def on_event(session: Session, headers: Mapping[str, str], body: str | None = No
                 call.status, call.cause = "failed", reason(cause)
     else:
         return call
-    call.updated_at = datetime.now(timezone.utc)
+    call.updated_at = datetime.now(UTC)
     return call

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -41,7 +41,7 @@ def on_register(session: Session, headers: Mapping[str, str], node: str | None =
         row = Registration(line_id=line.id, contact=contact)
         session.add(row)
     expires = int(headers.get("expires") or 0)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     row.expires_at = now + timedelta(seconds=expires) if expires else None
     row.user_agent = (headers.get("user-agent") or "")[:255] or None
     row.network_ip = headers.get("network-ip") or None
@@ -76,7 +76,7 @@ def parse_show_registrations(text: str) -> list[dict[str, str]]:
         if row.endswith("total."):
             break
         values = row.split(",", len(keys) - 1)
-        out.append(dict(zip(keys, values)))
+        out.append(dict(zip(keys, values, strict=False)))
     return out
 
 
@@ -91,9 +91,9 @@ def reconcile(session: Session, node: str, show_output: str) -> int:
             continue
         expires = int(reg.get("expires") or 0)
         session.add(Registration(line_id=line.id, contact=(reg.get("url") or reg.get("contact") or "")[:255],
-                                 expires_at=datetime.fromtimestamp(expires, tz=timezone.utc) if expires else None,
+                                 expires_at=datetime.fromtimestamp(expires, tz=UTC) if expires else None,
                                  network_ip=reg.get("network_ip"), node=node, user_agent=None,
-                                 updated_at=datetime.now(timezone.utc)))
+                                 updated_at=datetime.now(UTC)))
         _activate(session, line)
         count += 1
     return count

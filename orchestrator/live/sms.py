@@ -9,11 +9,12 @@ from typing import Protocol
 
 from sqlalchemy import select
 
-from ..db.models import Line, Login, SmsMessage
 from orchestrator.config import platform_from_settings
-from ..services.context import ServiceContext
 from orchestrator.domain.errors import FieldError, ValidationFailed
 from orchestrator.domain.numbering import NumberError, normalize
+
+from ..db.models import Line, Login, SmsMessage
+from ..services.context import ServiceContext
 from .access import own_line
 
 log = logging.getLogger(__name__)

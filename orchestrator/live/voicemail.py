@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
@@ -27,7 +27,7 @@ def on_message_waiting(session: Session, headers: Mapping[str, str]) -> Voicemai
     if row is None:
         row = VoicemailCounter(line_id=line.id)
         session.add(row)
-    row.new_messages, row.saved_messages, row.updated_at = new, saved, datetime.now(timezone.utc)
+    row.new_messages, row.saved_messages, row.updated_at = new, saved, datetime.now(UTC)
     return row
 
 
@@ -44,5 +44,5 @@ def on_maintenance(session: Session, headers: Mapping[str, str]) -> VoicemailCou
         row = VoicemailCounter(line_id=line.id, new_messages=0, saved_messages=0)
         session.add(row)
     row.new_messages = (row.new_messages or 0) + 1
-    row.updated_at = datetime.now(timezone.utc)
+    row.updated_at = datetime.now(UTC)
     return row

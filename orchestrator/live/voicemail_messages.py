@@ -23,16 +23,17 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from ..db.models import Line, Tenant
 from orchestrator.config import platform_from_settings
-from ..services.context import ServiceContext
 from orchestrator.domain.errors import NotFound, ServiceError
+
+from ..db.models import Line, Tenant
+from ..services.context import ServiceContext
 
 PROFILE = "default"
 UUID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{7,63}$")
@@ -92,7 +93,7 @@ def parse_list(output: str) -> list[Message]:
         raise VoicemailUnavailable(f"the voicemail system did not answer the list: {text.strip()[:200] or 'no reply'}")
     out = []
     for block in _MESSAGE.findall(text):
-        created = datetime.fromtimestamp(_int(_field(block, "created_epoch")), tz=timezone.utc)
+        created = datetime.fromtimestamp(_int(_field(block, "created_epoch")), tz=UTC)
         out.append(Message(
             uuid=_field(block, "uuid"), created=created, read=_int(_field(block, "read_epoch")) > 0,
             folder=_field(block, "folder"), caller_number=_field(block, "cid-number"),

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from orchestrator.domain.errors import FieldError, ValidationFailed
+
 from .catalogue import CATALOGUE, build
 from .convert import AudioError
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import pool
 
-from orchestrator.db import Base, make_engine
 import orchestrator.db.models  # noqa: F401  (registers every table)
+from orchestrator.db import Base, make_engine
 
 config = context.config
 target_metadata = Base.metadata

@@ -8,19 +8,19 @@ change re-renders one tenant.
 
 from __future__ import annotations
 
-from typing import Any
-
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from orchestrator.domain.topology import Node, Platform
+
 from ..db.models import AudioFile, Line, Tenant
 from .jinja import TEMPLATES, environment
-from orchestrator.domain.topology import Node, Platform
 from .routes import route_extensions
-from .timezones import posix_tz
 from .snapshot import Snapshot, TenantSnap
+from .timezones import posix_tz
 from .views import Stream, did_pattern, fax_view, line_view, reception_view, streams
 
 MODULES = (

@@ -9,9 +9,10 @@ from collections.abc import Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from orchestrator.domain.topology import Node, Platform
+
 from ..db.models import Tenant
 from .freeswitch import platform_data, platform_files, tenant_files
-from orchestrator.domain.topology import Node, Platform
 from .snapshot import load_snapshot
 from .walker import load_contexts
 

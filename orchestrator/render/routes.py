@@ -15,19 +15,26 @@ routing k of a special number's profile p.
 
 from __future__ import annotations
 
-import re
 import dataclasses
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..db.models import (
-    IvrKey, Line, ReceptionNumber, ReceptionProfile, RoutingDestination, SpecialNumber, SpecialProfile,
-)
+from orchestrator.domain.profiles import ProfileRow, RuleRow, selection
+from orchestrator.domain.topology import Platform
 from orchestrator.domain.weights import buckets, uuid_regex
 from orchestrator.render.fstime import fs_conditions
-from orchestrator.domain.profiles import ProfileRow, RuleRow, selection
+
+from ..db.models import (
+    IvrKey,
+    Line,
+    ReceptionNumber,
+    ReceptionProfile,
+    RoutingDestination,
+    SpecialNumber,
+    SpecialProfile,
+)
 from .jinja import fs_value
-from orchestrator.domain.topology import Platform
 from .snapshot import Snapshot, TenantSnap
 from .views import LineView, audio_path, hold_music_url, line_view
 
@@ -269,7 +276,7 @@ class RouteBuilder:
         for k, routing in enumerate(prof.routings):
             nxt = f"S~{n}~{p}~{k + 1}" if k + 1 < len(prof.routings) else f"S~{n}~{p}~end"
             dests = routing.destinations
-            for d, (low, high) in zip(dests, buckets([x.percent for x in dests])):
+            for d, (low, high) in zip(dests, buckets([x.percent for x in dests]), strict=False):
                 self.ext(f"{n} routing {k + 1} → {d.number or self.receptions[_ref(d.reception_id)].number}",
                          f"S~{n}~{p}~{k}", Cond("${uuid}", uuid_regex(k, low, high),
                                                 actions=self.destination(d, nxt)))

@@ -17,8 +17,23 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.orm.attributes import set_committed_value  # attach children without lazy loads
 
 from ..db.models import (
-    AudioFile, Contact, ContactNumber, EmergencyRoute, FaxLine, HuntMember, IvrKey, Line, ReceptionNumber,
-    ReceptionProfile, ReceptionRule, Routing, RoutingDestination, SpecialNumber, SpecialProfile, SpecialRule, Tenant,
+    AudioFile,
+    Contact,
+    ContactNumber,
+    EmergencyRoute,
+    FaxLine,
+    HuntMember,
+    IvrKey,
+    Line,
+    ReceptionNumber,
+    ReceptionProfile,
+    ReceptionRule,
+    Routing,
+    RoutingDestination,
+    SpecialNumber,
+    SpecialProfile,
+    SpecialRule,
+    Tenant,
 )
 
 EMERGENCY = ("15", "17", "18", "112", "115", "119")

@@ -12,10 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..db.models import AudioFile, FaxLine, Line, ReceptionNumber, SpecialNumber
-from ..domain.catalogue import CATALOGUE
 from orchestrator.domain.numbering import national
 from orchestrator.domain.topology import Platform
+
+from ..db.models import AudioFile, FaxLine, Line, ReceptionNumber, SpecialNumber
+from ..domain.catalogue import CATALOGUE
 from .snapshot import Snapshot, TenantSnap
 
 SILENCE = "silence_stream://-1"

@@ -18,7 +18,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 MAX_TRANSFERS = 70  # FreeSWITCH's default max_session_transfers
@@ -50,7 +50,7 @@ class Scenario:
     answers: Mapping[str, str] = field(default_factory=dict)
     digits: list[str] = field(default_factory=list)
     apis: Mapping[str, Callable[[str], str]] = field(default_factory=dict)
-    now: datetime = field(default_factory=lambda: datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc))
+    now: datetime = field(default_factory=lambda: datetime(2026, 11, 26, 10, 0, tzinfo=UTC))
     socket_reachable: bool = False
 
 

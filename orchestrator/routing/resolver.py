@@ -15,10 +15,11 @@ from datetime import datetime
 from typing import Any, Protocol, TypedDict
 from zoneinfo import ZoneInfo
 
-from ..db.models import IvrKey, Line, ReceptionNumber, ReceptionProfile, SpecialNumber, SpecialProfile, Tenant
 from orchestrator.domain.numbering import NumberError, national, normalize, origin_class
 from orchestrator.domain.profiles import ProfileRow, RuleRow, choose_profile, selection
 from orchestrator.domain.weights import buckets, pick
+
+from ..db.models import IvrKey, Line, ReceptionNumber, ReceptionProfile, SpecialNumber, SpecialProfile, Tenant
 
 MAX_DEPTH = 12  # transfers followed; FreeSWITCH itself stops at 70
 
@@ -397,8 +398,8 @@ class Resolver:
         spans = buckets(percents)
         self.plan.choices.append({"routing": k + 1, "destinations": [
             {"to": n, "percent": pc, "probability": round((hi - lo + 1) / 4096, 4)}
-            for n, pc, (lo, hi) in zip(names, percents, spans)]})
-        self.plan.steps.append(f"routing {k + 1}: one of " + ", ".join(f"{n} ({pc} %)" for n, pc in zip(names, percents))
+            for n, pc, (lo, hi) in zip(names, percents, spans, strict=False)]})
+        self.plan.steps.append(f"routing {k + 1}: one of " + ", ".join(f"{n} ({pc} %)" for n, pc in zip(names, percents, strict=False))
                                + "; if it fails (busy, no answer, unreachable), routing "
                                + (str(k + 2) if k + 1 < len(prof.routings) else "none: the call ends"))
         d = dests[pick(self.cond.uuid, k, percents)]

@@ -15,12 +15,13 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from orchestrator.domain.errors import Errors
+
 from ..db import utcnow
 from ..db.models import ApiToken, Login
 from . import validation as v
 from .base import found
 from .context import ServiceContext
-from orchestrator.domain.errors import Errors
 
 _FORMAT = re.compile(r"^ctk_([0-9a-f]{12})_[A-Za-z0-9_-]{20,100}$")
 

@@ -12,9 +12,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from orchestrator.domain.errors import NotFound
+
 from ..config import Settings
 from ..db.models import AuditEntry, Tenant
-from orchestrator.domain.errors import NotFound
 from .notifier import Notifier, RecordingNotifier
 
 log = logging.getLogger(__name__)
@@ -133,7 +134,7 @@ class ServiceContext:
         self.rollback()
         self.session.close()
 
-    def __enter__(self) -> "ServiceContext":
+    def __enter__(self) -> ServiceContext:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..db.models import PhoneNumber, Tenant
 from orchestrator.domain.errors import Errors
 from orchestrator.domain.numbering import NumberError, french_class, normalize, zone
+
+from ..db.models import PhoneNumber, Tenant
 
 USAGE_LABEL = {"line": "a line", "fax": "a fax line", "reception": "a reception number", "special": "a special number"}
 

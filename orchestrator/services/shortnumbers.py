@@ -6,9 +6,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..db.models import Contact, ContactNumber, Line, ReceptionNumber
 from orchestrator.domain.errors import Errors
 from orchestrator.domain.numbering import check_short_number
+
+from ..db.models import Contact, ContactNumber, Line, ReceptionNumber
 
 
 def owner_of(session: Session, tenant_id: int, short: str) -> str | None:

@@ -38,7 +38,7 @@ def diff(old: Any, new: Any, path: str = "") -> list[str]:
         if old and new and None not in okeys and None not in nkeys and len(set(okeys)) == len(okeys) \
                 and len(set(nkeys)) == len(nkeys):
             out = []
-            omap, nmap = dict(zip(okeys, old)), dict(zip(nkeys, new))
+            omap, nmap = dict(zip(okeys, old, strict=False)), dict(zip(nkeys, new, strict=False))
             for k in okeys:
                 if k not in nmap:
                     out.append(f"- {path}[{k}]")

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ..db.models import AudioFile, FaxLine, Line, Login, Tenant
 from ..services.audio import service as audio_service
+from ..services.context import ServiceContext
 from ..services.devices import service as devices_service
 from ..services.directory import service as directory_service
 from ..services.lines import service as lines_service
@@ -16,7 +17,6 @@ from ..services.logins import service as logins_service
 from ..services.reception import service as reception_service
 from ..services.special import service as special_service
 from ..services.tenants import service as tenants_service
-from ..services.context import ServiceContext
 from .schema import TenantDocument
 
 

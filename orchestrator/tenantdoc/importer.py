@@ -10,8 +10,12 @@ import yaml
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from orchestrator.domain.errors import Errors, FieldError, ValidationFailed
+
 from ..db.models import Tenant
 from ..services.audio import service as audio_service
+from ..services.base import pydantic_errors
+from ..services.context import ServiceContext
 from ..services.devices import service as devices_service
 from ..services.directory import service as directory_service
 from ..services.lines import service as lines_service
@@ -19,9 +23,6 @@ from ..services.logins import service as logins_service
 from ..services.reception import service as reception_service
 from ..services.special import service as special_service
 from ..services.tenants import service as tenants_service
-from ..services.base import pydantic_errors
-from ..services.context import ServiceContext
-from orchestrator.domain.errors import Errors, FieldError, ValidationFailed
 from . import export
 from .diff import diff
 from .schema import TenantDocument
@@ -110,7 +111,7 @@ def _apply(ctx: ServiceContext, doc: TenantDocument, replace: bool) -> ImportRes
     each("personal_directories", doc.personal_directories,
          lambda c, t, d, e: directory_service.import_personal(c, t, d, e))
     recs = each("reception_numbers", doc.reception_numbers, reception_service.create_base)
-    for i, (rec, rdoc) in enumerate(zip(recs, doc.reception_numbers)):
+    for i, (rec, rdoc) in enumerate(zip(recs, doc.reception_numbers, strict=False)):
         if rec is not None:
             with errors.at(f"reception_numbers[{i}]"):
                 reception_service.create_keys(ctx, tenant, rec, rdoc, errors)

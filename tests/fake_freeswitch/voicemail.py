@@ -146,7 +146,7 @@ class FakeVoicemail:
             if xml:
                 tags = ("created_epoch", "read_epoch", "username", "domain", "folder", "path", "uuid",
                         "cid-name", "cid-number", "message-len")
-                out.append(" <message>\n" + "".join(f"  <{t}>{v}</{t}>\n" for t, v in zip(tags, values))
+                out.append(" <message>\n" + "".join(f"  <{t}>{v}</{t}>\n" for t, v in zip(tags, values, strict=False))
                            + " </message>\n")
             else:
                 out.append(":".join(str(v) for v in values) + "\n")

@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from orchestrator.db.models import Login
-from orchestrator.services import apitokens
 from orchestrator.domain.errors import FieldError, ServiceError
+from orchestrator.services import apitokens
 from orchestrator.services.logins import service as logins
 from orchestrator.services.passwords import verify_password
 
@@ -17,7 +17,6 @@ from ..common.formdata import FormErrors, field_errors
 from ..common.security import admin_required, db, login_required
 from ..common.uow import discard_changes
 from .blueprint import bp
-
 
 
 def _own_login() -> Login:

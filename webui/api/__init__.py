@@ -3,7 +3,18 @@
 routes."""
 
 from . import (  # noqa: F401  (register the routes)
-    audio, calls, devices, directory, lines, logins, misc, openapi, photos, reception, reception_edit, special,
+    audio,
+    calls,
+    devices,
+    directory,
+    lines,
+    logins,
+    misc,
+    openapi,
+    photos,
+    reception,
+    reception_edit,
+    special,
     voicemail,
 )
 from .base import ROUTES, ApiRoute, body, bp, ctx, error, errors_response, principal, route

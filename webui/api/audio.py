@@ -9,9 +9,9 @@ from pathlib import Path
 from flask import abort, jsonify, request, send_file
 
 from orchestrator.db.models import AudioFile
+from orchestrator.domain.errors import ServiceError
 from orchestrator.media.catalogue import CATALOGUE
 from orchestrator.services.audio import library, service
-from orchestrator.domain.errors import ServiceError
 from orchestrator.services.audio import lookup as audio_lookup
 
 from .base import body, ctx, principal, route

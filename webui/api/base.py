@@ -23,11 +23,11 @@ from flask import Blueprint, g, jsonify, request
 from pydantic import BaseModel
 
 from orchestrator.db.models import Login
-from orchestrator.services import apitokens
 from orchestrator.domain.errors import FieldError, NotFound, ServiceError, ValidationFailed
+from orchestrator.services import apitokens
 
-from ..common.uow import discard_changes, request_context
 from ..common.security import Principal, principal_for_login
+from ..common.uow import discard_changes, request_context
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PUBLIC = {"api.openapi"}

@@ -10,9 +10,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from orchestrator.db.models import CallRecord, ClickToCall, Line, Login
+from orchestrator.domain.errors import NotFound
 from orchestrator.live import click_to_call, sms
 from orchestrator.services.base import parse_doc
-from orchestrator.domain.errors import NotFound
 
 from ..common.esl import connect
 from ..common.security import own_lines_query

@@ -11,9 +11,9 @@ from pydantic import Field
 
 from orchestrator.db.models import Device
 from orchestrator.services.base import parse_doc
+from orchestrator.services.devices import lookup as device_lookup
 from orchestrator.services.devices import service as devices
 from orchestrator.services.devices.schema import DeviceDoc
-from orchestrator.services.devices import lookup as device_lookup
 
 from .base import body, ctx, principal, route
 from .schemas import MASK

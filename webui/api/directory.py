@@ -7,13 +7,13 @@ from __future__ import annotations
 from flask import Response, abort, jsonify, request
 
 from orchestrator.db.models import Contact, Login
+from orchestrator.domain.errors import FieldError, ValidationFailed
+from orchestrator.services.base import parse_doc
 from orchestrator.services.directory import contacts as book
 from orchestrator.services.directory import csv_io, personal
-from orchestrator.services.base import parse_doc
+from orchestrator.services.directory import lookup as directory_lookup
 from orchestrator.services.directory.schema import ContactDoc, DirectoryDoc
 from orchestrator.services.directory.service import contact_to_doc, tree_to_doc
-from orchestrator.domain.errors import FieldError, ValidationFailed
-from orchestrator.services.directory import lookup as directory_lookup
 
 from .base import body, ctx, principal, route
 from .schemas import ContactIn, ContactOut, ImportReportOut

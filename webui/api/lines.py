@@ -10,15 +10,14 @@ from sqlalchemy import select
 
 from orchestrator.db.models import FaxLine, Line
 from orchestrator.services.base import parse_doc
+from orchestrator.services.lines import lookup as line_lookup
 from orchestrator.services.lines import numberchoice, removal
 from orchestrator.services.lines import service as lines
 from orchestrator.services.lines.schema import AddLineDoc, NewFaxDoc
-from orchestrator.services.lines import lookup as line_lookup
 
 from ..common.security import own_lines_query
-from .base import ctx, principal, route, body
+from .base import body, ctx, principal, route
 from .schemas import MASK, FaxLineOut, LineOut
-
 
 
 def line_out(line: Line) -> dict:

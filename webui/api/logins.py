@@ -9,9 +9,9 @@ from flask import jsonify
 from pydantic import BaseModel, Field
 
 from orchestrator.services.base import parse_doc
+from orchestrator.services.directory import lookup as directory_lookup
 from orchestrator.services.logins import credentials
 from orchestrator.services.logins.accesses import accesses
-from orchestrator.services.directory import lookup as directory_lookup
 
 from .base import body, ctx, principal, route
 

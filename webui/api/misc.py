@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 from flask import jsonify, request
 
 from orchestrator.db.models import Line, Login
+from orchestrator.domain.errors import FieldError, ValidationFailed
 from orchestrator.render.snapshot import load_snapshot
 from orchestrator.routing.resolver import resolve
-from orchestrator.domain.errors import FieldError, ValidationFailed
 
 from ..common.applystatus import compute_status
 from ..common.security import own_lines_query

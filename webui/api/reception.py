@@ -9,10 +9,10 @@ from sqlalchemy import select
 from orchestrator.db.models import ReceptionNumber, ReceptionProfile
 from orchestrator.domain.numbering import NumberError, normalize
 from orchestrator.services.reception import hunt
+from orchestrator.services.reception import lookup as reception_lookup
 from orchestrator.services.reception.active import profile_state
 from orchestrator.services.reception.schema import HuntGroupDoc
 from orchestrator.services.reception.service import force_profile, to_doc
-from orchestrator.services.reception import lookup as reception_lookup
 
 from .base import body, ctx, principal, route
 from .schemas import ForceIn, MemberIn, ReceptionOut

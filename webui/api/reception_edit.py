@@ -13,7 +13,10 @@ from pydantic import BaseModel, Field
 
 from orchestrator.db.models import ReceptionNumber, ReceptionProfile, ReceptionRule
 from orchestrator.services.base import parse_doc
-from orchestrator.services.reception import ivr as ivr_edit, numbers as numbers_edit, profiles as profiles_edit, rules as rules_edit
+from orchestrator.services.reception import ivr as ivr_edit
+from orchestrator.services.reception import numbers as numbers_edit
+from orchestrator.services.reception import profiles as profiles_edit
+from orchestrator.services.reception import rules as rules_edit
 from orchestrator.services.reception.schema import ProfileDoc, RuleDoc
 from orchestrator.services.reception.service import profile_to_doc
 

@@ -15,14 +15,21 @@ from pydantic import BaseModel, Field
 
 from orchestrator.db.models import SpecialNumber, SpecialProfile, SpecialRule
 from orchestrator.domain.errors import FieldError, ValidationFailed
-from orchestrator.domain.numbering import NumberError, normalize
-from orchestrator.services.special import numbers, pool, profiles as profile_edit, routings, stats
+from orchestrator.services.special import lookup as special_lookup
+from orchestrator.services.special import numbers, pool, routings, stats
+from orchestrator.services.special import profiles as profile_edit
 from orchestrator.services.special import rules as rule_service
 from orchestrator.services.special.active import special_state
-from orchestrator.services.special.inputs import LabelDoc, MoveDoc, NewSpecialDoc, ProfileNameDoc, RoutingsDoc, RuleInDoc
+from orchestrator.services.special.inputs import (
+    LabelDoc,
+    MoveDoc,
+    NewSpecialDoc,
+    ProfileNameDoc,
+    RoutingsDoc,
+    RuleInDoc,
+)
 from orchestrator.services.special.schema import DestinationDoc, SpecialRuleDoc
 from orchestrator.services.special.service import all_for
-from orchestrator.services.special import lookup as special_lookup
 
 from .base import body, ctx, principal, route
 from .schemas import ForceIn
@@ -135,8 +142,8 @@ def profile_out(prof: SpecialProfile, active: frozenset[int] | None = None) -> d
     doc = routings.routings_doc(ctx().session, prof)
     odds = routings.odds(doc)
     out = [RoutingOut(destinations=[DestinationOut(**d.model_dump(), probability=o.probability)
-                                    for d, o in zip(r.destinations, ro)])
-           for r, ro in zip(doc.routings, odds.routings)]
+                                    for d, o in zip(r.destinations, ro, strict=False)])
+           for r, ro in zip(doc.routings, odds.routings, strict=False)]
     return SpecialProfileOut(id=prof.id, name=prof.name, default=prof.is_default, forced=prof.forced,
                              active_now=prof.id in active, has_rules=any(r.profile_id == prof.id for r in special.rules),
                              routings=out, reach=odds.reach).model_dump(mode="json")

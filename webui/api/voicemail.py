@@ -11,16 +11,16 @@ from pathlib import Path
 from flask import abort, jsonify, request, send_file
 
 from orchestrator.db.models import Line
+from orchestrator.domain.errors import ServiceError
 from orchestrator.live import voicemail_messages as vm
 from orchestrator.services.audio import library
-from orchestrator.domain.errors import ServiceError
 from orchestrator.services.lines import service as lines
 
 from ..common.esl import connect
+from ..common.uow import discard_changes
 from .base import body, ctx, error, route
 from .lines import _own
 from .schemas import VoicemailMessageOut, VoicemailSettingsIn, VoicemailSettingsOut
-from ..common.uow import discard_changes
 
 BOTH = ("admin", "user")
 RULE = "/lines/<number>/voicemail"

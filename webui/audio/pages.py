@@ -13,18 +13,17 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from orchestrator.domain.errors import ServiceError
 from orchestrator.media.announce import MAX_WORDS, VOICES
 from orchestrator.media.catalogue import CATALOGUE
 from orchestrator.media.convert import MAX_UPLOAD
 from orchestrator.services.audio import library, service
-from orchestrator.domain.errors import ServiceError
 from orchestrator.services.audio import lookup as audio_lookup
 
 from ..common.formdata import FormErrors, field_errors
 from ..common.security import admin_required, db, tenant
 from ..common.uow import discard_changes
 from .blueprint import bp
-
 
 TABS = ("uploaded", "custom", "standard")
 UPLOAD_FIELDS = ("name", "category", "file")

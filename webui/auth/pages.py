@@ -15,14 +15,20 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from orchestrator.db.models import Login
+from orchestrator.services.directory import lookup as directory_lookup
 from orchestrator.services.passwords import hash_password, verify_password
 
 from ..common.i18n import LANGUAGES
 from ..common.security import (
-    IMPERSONATOR, admin_required, db, principal_for_contact, principal_for_login, find_login, login_required,
+    IMPERSONATOR,
+    admin_required,
+    db,
+    find_login,
+    login_required,
+    principal_for_contact,
+    principal_for_login,
 )
 from .blueprint import bp
-from orchestrator.services.directory import lookup as directory_lookup
 
 _DUMMY_HASH: list[str] = []
 

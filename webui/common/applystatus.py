@@ -11,9 +11,8 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from orchestrator.apply.service import is_live, node_states
-from orchestrator.config import ConfigError, Settings
+from orchestrator.config import ConfigError, Settings, platform_from_settings
 from orchestrator.db.models import Tenant
-from orchestrator.config import platform_from_settings
 
 from .security import db, login_required, tenant
 from .sse import stream

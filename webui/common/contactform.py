@@ -50,6 +50,6 @@ def remap_errors(errors: list[FieldError], rows: list[int]) -> list[FieldError]:
 def form_values(data: dict[str, Any], rows: list[int]) -> dict[str, Any]:
     values = dict(data)
     values["numbers"] = [{"kind": "work", "number": "", "short_number": ""} for _ in range(max(rows or [-1]) + 1)]
-    for num, row in zip(data["numbers"], rows):
+    for num, row in zip(data["numbers"], rows, strict=False):
         values["numbers"][row] = {**num, "short_number": num["short_number"] or ""}
     return values

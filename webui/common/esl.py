@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from orchestrator.esl import ESLClient
 from orchestrator.config import platform_from_settings
+from orchestrator.esl import ESLClient
 
 
 class Unreachable:

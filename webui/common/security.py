@@ -10,9 +10,10 @@ Every lookup of a view is tenant-scoped (the services' ``lookup`` getters, the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from flask import abort, current_app, session
 from flask_login import LoginManager, UserMixin, current_user
@@ -20,10 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orchestrator.db.models import Contact, Line, Login, Tenant
-from orchestrator.runtime import Runtime
-from orchestrator.services.lines import lookup as line_lookup
-from orchestrator.services.context import ServiceContext
 from orchestrator.domain.numbering import NumberError, normalize
+from orchestrator.runtime import Runtime
+from orchestrator.services.context import ServiceContext
+from orchestrator.services.lines import lookup as line_lookup
 
 from .uow import request_context
 

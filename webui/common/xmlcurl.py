@@ -11,8 +11,8 @@ import hmac
 
 from flask import Blueprint, Response, current_app, request
 
-from orchestrator.render.ondemand import answer
 from orchestrator.config import platform_from_settings
+from orchestrator.render.ondemand import answer
 
 bp = Blueprint("xmlcurl", __name__)
 

@@ -1,6 +1,6 @@
 """Admin area « Mes équipements » (routes of the ``lines`` blueprint)."""
 
-from . import pages  # noqa: F401  (the routes)
 from ..common.blueprints import lines as bp
+from . import pages  # noqa: F401  (the routes)
 
 __all__ = ["bp"]

@@ -17,12 +17,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from orchestrator.db.models import Device, Line
+from orchestrator.domain.errors import FieldError, ServiceError
 from orchestrator.services.base import parse_doc
+from orchestrator.services.devices import lookup as device_lookup
 from orchestrator.services.devices import service as devices
 from orchestrator.services.devices.models import MODELS
 from orchestrator.services.devices.schema import DeviceDoc
-from orchestrator.domain.errors import FieldError, ServiceError
-from orchestrator.services.devices import lookup as device_lookup
 
 from ..common.blueprints import lines as bp
 from ..common.formdata import FormErrors, field_errors

@@ -17,20 +17,19 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from orchestrator.db.models import Contact, Line, Login, ReceptionNumber
+from orchestrator.domain.errors import ServiceError
 from orchestrator.services.base import parse_doc
 from orchestrator.services.directory import contacts as book
 from orchestrator.services.directory import csv_io
-from orchestrator.services.directory.schema import ContactDoc
-from orchestrator.domain.errors import ServiceError
-from orchestrator.services.logins import credentials
 from orchestrator.services.directory import lookup as directory_lookup
+from orchestrator.services.directory.schema import ContactDoc
+from orchestrator.services.logins import credentials
 
 from ..common.contactform import KINDS, TEXT_FIELDS, contact_form, form_values, remap_errors
 from ..common.formdata import FormErrors, field_errors
 from ..common.security import admin_required, db, tenant
 from ..common.uow import discard_changes
 from .blueprint import bp
-
 
 CONTACT_FIELDS = ("list", "first_name", "last_name", *TEXT_FIELDS, "numbers", "lines", "login")
 IMPORT_KEY = "directory_import_sha256"

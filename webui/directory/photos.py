@@ -5,12 +5,12 @@ picture itself for the card (tenant-scoped)."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, send_file, url_for
-from flask_login import current_user
 from flask_babel import gettext as _
+from flask_login import current_user
 
-from orchestrator.services.directory import photos
 from orchestrator.domain.errors import ServiceError
 from orchestrator.services.directory import lookup as directory_lookup
+from orchestrator.services.directory import photos
 
 from ..common.formdata import field_errors
 from ..common.i18n import error_text

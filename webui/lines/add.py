@@ -18,8 +18,8 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from orchestrator.db.models import Line
-from orchestrator.services.base import parse_doc
 from orchestrator.domain.errors import FieldError, ServiceError
+from orchestrator.services.base import parse_doc
 from orchestrator.services.lines import numberchoice
 from orchestrator.services.lines.schema import AddLineDoc, NewFaxDoc
 

@@ -6,8 +6,8 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from orchestrator.services.lines import removal
 from orchestrator.services.lines import lookup as line_lookup
+from orchestrator.services.lines import removal
 
 from ..common.blueprints import lines as bp
 from ..common.i18n import phone

@@ -16,20 +16,19 @@ from sqlalchemy import select
 
 from orchestrator.db.models import FaxLine, Line, SpecialNumber
 from orchestrator.domain.errors import ServiceError
+from orchestrator.domain.numbering import SPECIAL_PRICES, national
+from orchestrator.services.lines import lookup as line_lookup
 from orchestrator.services.lines import removal
 from orchestrator.services.lines import service as lines
 from orchestrator.services.logins.accesses import accesses as company_accesses
-from orchestrator.domain.numbering import SPECIAL_PRICES, national
-from orchestrator.services.lines import lookup as line_lookup
 
 from ..common import formdata
+from ..common.blueprints import lines as bp
 from ..common.formdata import FormErrors, field_errors
 from ..common.i18n import phone
-from ..common.blueprints import lines as bp
 from ..common.lineoptions import LINE_FIELDS, RING_TIMES, caller_price, hold_music_options
 from ..common.security import admin_required, db, tenant
 from ..common.uow import discard_changes
-
 
 DEPARTMENTS = ([f"{n:02d}" for n in range(1, 20)] + ["2A", "2B"] + [f"{n:02d}" for n in range(21, 96)]
                + [str(n) for n in range(971, 977)])

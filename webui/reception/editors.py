@@ -10,8 +10,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from orchestrator.db.models import AudioFile, Line, ReceptionNumber, ReceptionProfile
-from orchestrator.domain.errors import Errors, ServiceError
-from orchestrator.services.reception import hunt, ivr as ivr_edit
+from orchestrator.services.reception import hunt
+from orchestrator.services.reception import ivr as ivr_edit
 
 from ..common import formdata
 from ..common.formdata import FormErrors

@@ -12,19 +12,19 @@ Routes of the ``reception`` blueprint; the writes go through
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
-from flask_login import current_user
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from orchestrator.domain.errors import Errors, ServiceError
 from orchestrator.services.reception import ivr as ivr_edit
 from orchestrator.services.reception import lookup as reception_lookup
 
-from .blueprint import bp
-from .editors import ivr_page
-from .forms import IVR_FIELDS
 from ..common.formdata import FormErrors, field_errors
 from ..common.security import admin_required, db
 from ..common.uow import discard_changes
+from .blueprint import bp
+from .editors import ivr_page
+from .forms import IVR_FIELDS
 
 
 @bp.get("/<int:rec_id>/profiles/<int:profile_id>/ivr")

@@ -8,20 +8,20 @@ Routes of the ``reception`` blueprint; the writes go through
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from orchestrator.domain.errors import ServiceError
-from orchestrator.services.reception import numbers as numbers_edit
 from orchestrator.services.reception import lookup as reception_lookup
+from orchestrator.services.reception import numbers as numbers_edit
 
 from ..common import formdata
-from .blueprint import bp
-from .pages import detail_page
 from ..common.formdata import FormErrors, field_errors
 from ..common.i18n import phone
 from ..common.security import admin_required, db, tenant
 from ..common.uow import discard_changes
+from .blueprint import bp
+from .pages import detail_page
 
 NEW_FIELDS = ("number", "label", "short_number")
 SETTINGS_FIELDS = {"label": "text", "short_number": "opt"}

@@ -19,19 +19,19 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from orchestrator.db.models import ReceptionNumber, ReceptionProfile
-from orchestrator.render.snapshot import load_snapshot
-from orchestrator.routing.resolver import resolve
 from orchestrator.domain.errors import FieldError, ServiceError, ValidationFailed
 from orchestrator.domain.profiles import rule_strings
+from orchestrator.render.snapshot import load_snapshot
+from orchestrator.routing.resolver import resolve
 from orchestrator.services.reception import hunt
+from orchestrator.services.reception import lookup as reception_lookup
 from orchestrator.services.reception.active import profile_state
 from orchestrator.services.reception.service import force_profile
-from orchestrator.services.reception import lookup as reception_lookup
 
 from ..common import formdata
-from ..common.timewords import day_words, hour_words
 from ..common.formdata import FormErrors, field_errors
 from ..common.security import admin_required, db, tenant
+from ..common.timewords import day_words, hour_words
 from ..common.uow import discard_changes
 from .blueprint import bp
 from .editors import profile_page

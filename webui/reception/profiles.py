@@ -10,19 +10,19 @@ Routes of the ``reception`` blueprint; the writes go through
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
-from flask_login import current_user
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from orchestrator.domain.errors import ServiceError
-from orchestrator.services.reception import profiles as profiles_edit
 from orchestrator.services.reception import lookup as reception_lookup
+from orchestrator.services.reception import profiles as profiles_edit
 
-from .blueprint import bp
-from .editors import profile_page
-from .pages import detail_page
 from ..common.formdata import FormErrors, field_errors
 from ..common.security import admin_required, db
 from ..common.uow import discard_changes
+from .blueprint import bp
+from .editors import profile_page
+from .pages import detail_page
 
 NEW_FIELDS = ("name", "kind")
 

@@ -11,26 +11,26 @@ Routes of the ``reception`` blueprint; the writes go through
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from orchestrator.db.models import ReceptionNumber, ReceptionRule
 from orchestrator.domain.errors import Errors, ServiceError
-from orchestrator.services.reception import rules as rules_edit
 from orchestrator.domain.timerules import WEEKDAYS
 from orchestrator.services.reception import lookup as reception_lookup
+from orchestrator.services.reception import rules as rules_edit
 
-from .blueprint import bp
 from ..common.formdata import FormErrors, field_errors
 from ..common.security import admin_required, db, tenant
 from ..common.uow import discard_changes
+from .blueprint import bp
 
 RULE_FIELDS = ("days", "hours", "profile")
 
 
 def weekday_options() -> list[tuple[str, str]]:
     names = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday")]
-    return list(zip(WEEKDAYS, names))
+    return list(zip(WEEKDAYS, names, strict=False))
 
 
 def _rule_page(rec: ReceptionNumber, rule: ReceptionRule | None, errors: FormErrors,

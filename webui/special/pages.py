@@ -18,21 +18,21 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from orchestrator.db.models import ReceptionNumber, SpecialNumber, SpecialProfile
+from orchestrator.domain.errors import ServiceError
 from orchestrator.render.snapshot import load_snapshot
 from orchestrator.routing.resolver import resolve
-from orchestrator.domain.errors import ServiceError
-from orchestrator.services.special import numbers, pool, profiles as profile_edit, routings
+from orchestrator.services.special import lookup as special_lookup
+from orchestrator.services.special import numbers, pool, routings
+from orchestrator.services.special import profiles as profile_edit
 from orchestrator.services.special.active import profile_for, special_state
 from orchestrator.services.special.service import all_for
-from orchestrator.services.special import lookup as special_lookup
 
-from ..common.lineoptions import caller_price
 from ..common.formdata import FormErrors, field_errors
 from ..common.i18n import phone_input
+from ..common.lineoptions import caller_price
 from ..common.security import admin_required, db, tenant
 from ..common.uow import discard_changes
 from .blueprint import bp
-
 
 NEW_FIELDS = ("number", "label", "destination")
 DETAIL_FIELDS = ("label", "name")

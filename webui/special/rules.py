@@ -12,20 +12,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, render_template, request
-from flask_login import current_user
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from orchestrator.db.models import SpecialNumber, SpecialRule
 from orchestrator.domain.errors import ServiceError
+from orchestrator.domain.timerules import WEEKDAYS
+from orchestrator.services.special import lookup as special_lookup
 from orchestrator.services.special import rules as rule_service
 from orchestrator.services.special import stats
 from orchestrator.services.special.service import ORIGIN_ORDER
-from orchestrator.domain.timerules import WEEKDAYS
-from orchestrator.services.special import lookup as special_lookup
 
-from ..common.timewords import day_words, hour_words
 from ..common.formdata import FormErrors, field_errors
 from ..common.security import admin_required, db, tenant
+from ..common.timewords import day_words, hour_words
 from ..common.uow import discard_changes
 from .blueprint import bp
 from .pages import done, price
@@ -134,7 +134,7 @@ def _rule_page(special: SpecialNumber, rule: SpecialRule | None, values: dict[st
     return render_template(
         "special/rule.html", special=special, rule=rule, price=price(special.number), values=values, errors=errors,
         weekdays=[(d, w) for d, w in zip(WEEKDAYS, (_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"),
-                                                     _("Friday"), _("Saturday"), _("Sunday")))],
+                                                     _("Friday"), _("Saturday"), _("Sunday")), strict=False)],
         starts=STEPS, ends=STEPS[1:] + ["24:00"], origins=[(o, origin_label(o)) for o in ORIGIN_ORDER],
         tab="rules", tenant=tenant(),
     ), status

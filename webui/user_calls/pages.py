@@ -9,8 +9,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from orchestrator.db.models import CallRecord, ClickToCall, Login
-from orchestrator.live import click_to_call, sms
 from orchestrator.domain.errors import ServiceError
+from orchestrator.live import click_to_call, sms
 
 from ..common.esl import connect
 from ..common.formdata import field_errors
@@ -18,7 +18,6 @@ from ..common.security import db, own_lines, tenant, user_required
 from ..common.sse import stream
 from ..common.uow import discard_changes
 from .blueprint import bp
-
 
 
 def _login() -> Login:

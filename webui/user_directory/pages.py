@@ -12,12 +12,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from orchestrator.db.models import Contact, Login
+from orchestrator.domain.errors import ServiceError
 from orchestrator.services.base import parse_doc
 from orchestrator.services.directory import contacts as book
+from orchestrator.services.directory import lookup as directory_lookup
 from orchestrator.services.directory import personal
 from orchestrator.services.directory.schema import ContactDoc
-from orchestrator.domain.errors import ServiceError
-from orchestrator.services.directory import lookup as directory_lookup
 
 from ..common.blueprints import me as bp
 from ..common.contactform import KINDS, TEXT_FIELDS, contact_form, form_values, remap_errors

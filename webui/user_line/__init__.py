@@ -1,6 +1,6 @@
 """User area « Ma ligne » (routes of the ``me`` blueprint)."""
 
-from . import pages  # noqa: F401  (the routes)
 from ..common.blueprints import me as bp
+from . import pages  # noqa: F401  (the routes)
 
 __all__ = ["bp"]

@@ -5,19 +5,18 @@ only. Routes of the ``me`` blueprint; the personal directory is
 
 from __future__ import annotations
 
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from orchestrator.domain.errors import ServiceError
-from orchestrator.services.lines import service as lines
 from orchestrator.services.lines import lookup as line_lookup
+from orchestrator.services.lines import service as lines
 
 from ..common import formdata
 from ..common.blueprints import me as bp
-from ..common.lineoptions import LINE_FIELDS, RING_TIMES
 from ..common.formdata import FormErrors, field_errors
+from ..common.lineoptions import LINE_FIELDS, RING_TIMES
 from ..common.security import db, own_lines, tenant, user_required
 from ..common.uow import discard_changes
 

@@ -11,7 +11,6 @@ A user reaches their own lines only; an admin any line of the company (from
 from __future__ import annotations
 
 from pathlib import Path
-
 from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
@@ -19,12 +18,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from orchestrator.db.models import Line
+from orchestrator.domain.errors import NotFound, ServiceError
+from orchestrator.domain.numbering import NumberError, normalize
 from orchestrator.live import voicemail_messages as vm
 from orchestrator.services.audio import library
-from orchestrator.domain.errors import NotFound, ServiceError
-from orchestrator.services.lines import service as lines
-from orchestrator.domain.numbering import NumberError, normalize
 from orchestrator.services.lines import lookup as line_lookup
+from orchestrator.services.lines import service as lines
 
 from ..common import formdata
 from ..common.esl import connect
@@ -33,7 +32,6 @@ from ..common.i18n import phone
 from ..common.security import db, login_required, own_lines, tenant
 from ..common.uow import discard_changes
 from .blueprint import bp
-
 
 SETTINGS_FIELDS = {"voicemail.mode": "raw", "voicemail.greeting_record": "opt",
                    "voicemail.greeting_announce": "opt", "voicemail.email": "opt"}

@@ -28,7 +28,7 @@ class Tenant(Base):
     revision: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    logins: Mapped[list["Login"]] = relationship(back_populates="tenant", cascade="all, delete-orphan")
+    logins: Mapped[list[Login]] = relationship(back_populates="tenant", cascade="all, delete-orphan")
 
 
 class Login(Base):

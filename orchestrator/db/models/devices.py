@@ -26,10 +26,10 @@ class Device(Base):
     consoles: Mapped[int] = mapped_column(Integer, default=0)
     provisioning_password: Mapped[str | None] = mapped_column(String(64))
 
-    ports: Mapped[list["DevicePort"]] = relationship(
+    ports: Mapped[list[DevicePort]] = relationship(
         back_populates="device", cascade="all, delete-orphan", order_by="DevicePort.port"
     )
-    keys: Mapped[list["DeviceKey"]] = relationship(
+    keys: Mapped[list[DeviceKey]] = relationship(
         back_populates="device", cascade="all, delete-orphan", order_by="[DeviceKey.console, DeviceKey.position]"
     )
 

@@ -43,7 +43,7 @@ class Contact(Base):
     country: Mapped[str | None] = mapped_column(String(80))
     photo_path: Mapped[str | None] = mapped_column(String(255))
 
-    numbers: Mapped[list["ContactNumber"]] = relationship(
+    numbers: Mapped[list[ContactNumber]] = relationship(
         back_populates="contact", cascade="all, delete-orphan", order_by="ContactNumber.position"
     )
     lines = relationship("Line", back_populates="contact")

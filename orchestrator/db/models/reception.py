@@ -19,13 +19,13 @@ class ReceptionNumber(Base):
     label: Mapped[str] = mapped_column(String(80))
     short_number: Mapped[str | None] = mapped_column(String(6))
 
-    profiles: Mapped[list["ReceptionProfile"]] = relationship(
+    profiles: Mapped[list[ReceptionProfile]] = relationship(
         back_populates="reception",
         cascade="all, delete-orphan",
         order_by="ReceptionProfile.position",
         foreign_keys="ReceptionProfile.reception_id",
     )
-    rules: Mapped[list["ReceptionRule"]] = relationship(
+    rules: Mapped[list[ReceptionRule]] = relationship(
         back_populates="reception", cascade="all, delete-orphan", order_by="ReceptionRule.priority"
     )
 
@@ -56,10 +56,10 @@ class ReceptionProfile(Base):
     menu_audio_id: Mapped[int | None] = mapped_column(ForeignKey("audio_files.id", ondelete="RESTRICT"))
 
     reception: Mapped[ReceptionNumber] = relationship(back_populates="profiles", foreign_keys=[reception_id])
-    members: Mapped[list["HuntMember"]] = relationship(
+    members: Mapped[list[HuntMember]] = relationship(
         back_populates="profile", cascade="all, delete-orphan", order_by="HuntMember.position"
     )
-    keys: Mapped[list["IvrKey"]] = relationship(
+    keys: Mapped[list[IvrKey]] = relationship(
         back_populates="profile",
         cascade="all, delete-orphan",
         order_by="IvrKey.digit",

@@ -18,10 +18,10 @@ class SpecialNumber(Base):
     number: Mapped[str] = mapped_column(String(20), unique=True)
     label: Mapped[str] = mapped_column(String(80))
 
-    profiles: Mapped[list["SpecialProfile"]] = relationship(
+    profiles: Mapped[list[SpecialProfile]] = relationship(
         back_populates="special", cascade="all, delete-orphan", order_by="SpecialProfile.position"
     )
-    rules: Mapped[list["SpecialRule"]] = relationship(
+    rules: Mapped[list[SpecialRule]] = relationship(
         back_populates="special", cascade="all, delete-orphan", order_by="SpecialRule.priority"
     )
 
@@ -38,7 +38,7 @@ class SpecialProfile(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     special: Mapped[SpecialNumber] = relationship(back_populates="profiles")
-    routings: Mapped[list["Routing"]] = relationship(
+    routings: Mapped[list[Routing]] = relationship(
         back_populates="profile", cascade="all, delete-orphan", order_by="Routing.position"
     )
 
@@ -53,7 +53,7 @@ class Routing(Base):
     position: Mapped[int] = mapped_column(Integer)
 
     profile: Mapped[SpecialProfile] = relationship(back_populates="routings")
-    destinations: Mapped[list["RoutingDestination"]] = relationship(
+    destinations: Mapped[list[RoutingDestination]] = relationship(
         back_populates="routing", cascade="all, delete-orphan", order_by="RoutingDestination.position"
     )
 

@@ -13,14 +13,15 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...db.models import AudioFile, Line, Tenant
+from orchestrator.domain.errors import FieldError, ServiceError, ValidationFailed
+
 from ...config import platform_from_settings
+from ...db.models import AudioFile, Line, Tenant
 from ...media import announce as tts
 from ...render.views import audio_path
-from ..lines import service as lines
 from ..base import parse_doc
 from ..context import ServiceContext
-from orchestrator.domain.errors import FieldError, ServiceError, ValidationFailed
+from ..lines import service as lines
 from . import service
 from .schema import AudioDoc
 

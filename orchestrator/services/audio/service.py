@@ -9,6 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import or_, select
 
+from orchestrator.domain.errors import Errors, ServiceError
+
 from ...config import platform_from_settings
 from ...db.models import AudioFile, Line, ReceptionProfile, Tenant
 from ...media.convert import convert, output_paths, publish_stream
@@ -16,7 +18,6 @@ from ...render.views import stream_name
 from .. import validation as v
 from ..base import collecting
 from ..context import ServiceContext
-from orchestrator.domain.errors import Errors, ServiceError
 from .schema import AudioDoc
 
 log = logging.getLogger(__name__)

@@ -9,11 +9,12 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from orchestrator.domain.errors import Errors
+
 from ...db.models import Device, DeviceKey, DevicePort, Line, ReceptionNumber, Tenant
 from .. import validation as v
 from ..base import collecting, merge_changes, pydantic_errors
 from ..context import ServiceContext
-from orchestrator.domain.errors import Errors
 from ..inventory import parse
 from ..reception.validator import tenant_line
 from .models import KEYS_PER_CONSOLE, MODELS

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from orchestrator.domain.errors import Errors, ServiceError
+
 from ...db.models import Contact, ContactNumber, DirectoryList, Line, Login, Tenant
 from ..base import collecting
 from ..context import ServiceContext
-from orchestrator.domain.errors import Errors, ServiceError
 from .schema import ContactDoc
 from .service import _FIELDS, create_contact, create_list
 from .validator import validate_contact
@@ -27,7 +28,7 @@ class ListNode:
 
     row: DirectoryList | None
     contacts: list[Contact] = field(default_factory=list)
-    children: list["ListNode"] = field(default_factory=list)
+    children: list[ListNode] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -139,7 +140,7 @@ def update_contact(ctx: ServiceContext, contact: Contact, doc: ContactDoc, list_
         contact.photo_path = doc.photo
         contact.list_id = list_id
         contact.login_id = vals.login.id if vals.login else None
-        for pos, (num, e164) in enumerate(zip(doc.numbers, vals.numbers)):
+        for pos, (num, e164) in enumerate(zip(doc.numbers, vals.numbers, strict=False)):
             contact.numbers.append(ContactNumber(kind=num.kind, number=e164, short_number=num.short_number,
                                                  position=pos))
         for line in vals.lines:

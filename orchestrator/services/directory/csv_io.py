@@ -28,11 +28,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from orchestrator.domain.errors import Errors, FieldError
+from orchestrator.domain.numbering import NumberError, check_short_number, normalize
+
 from ...db.models import Contact, Line, Tenant
 from .. import validation as v
 from ..context import ServiceContext
-from orchestrator.domain.errors import Errors, FieldError
-from orchestrator.domain.numbering import NumberError, check_short_number, normalize
 from . import contacts as book
 from .schema import ContactDoc, ContactKind, ContactNumberDoc
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from orchestrator.domain.errors import Errors
+
 from ...db.models import Contact, Login, Tenant
 from ..context import ServiceContext
-from orchestrator.domain.errors import Errors
 from . import contacts as book
 from .schema import ContactDoc
 from .service import create_contact

@@ -14,9 +14,10 @@ import hashlib
 import os
 from pathlib import Path
 
+from orchestrator.domain.errors import ServiceError
+
 from ...db.models import Contact
 from ..context import ServiceContext
-from orchestrator.domain.errors import ServiceError
 
 MAX_PHOTO = 1024 * 1024
 KINDS = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif"}

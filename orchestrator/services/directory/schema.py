@@ -36,7 +36,7 @@ class ContactDoc(Doc):
 class ListDoc(Doc):
     name: str = Field(min_length=1, max_length=80)
     contacts: list[ContactDoc] = Field(default_factory=list)
-    lists: list["ListDoc"] = Field(default_factory=list)
+    lists: list[ListDoc] = Field(default_factory=list)
 
 
 class DirectoryDoc(Doc):

@@ -6,11 +6,12 @@ from typing import cast
 
 from sqlalchemy import select
 
+from orchestrator.domain.errors import Errors
+
 from ...db.models import Contact, ContactNumber, DirectoryList, Line, Login, Tenant
 from .. import validation as v
 from ..base import collecting
 from ..context import ServiceContext
-from orchestrator.domain.errors import Errors
 from .schema import ContactDoc, ContactKind, ContactNumberDoc, DirectoryDoc, ListDoc, PersonalDirectoryDoc
 from .validator import validate_contact
 
@@ -29,7 +30,7 @@ def create_contact(ctx: ServiceContext, tenant: Tenant, doc: ContactDoc, *, list
         contact = Contact(tenant_id=tenant.id, list_id=list_id, owner_login_id=owner.id if owner else None,
                           photo_path=doc.photo, login_id=vals.login.id if vals.login else None,
                           **{f: getattr(doc, f) for f in _FIELDS})
-        for pos, (num, e164) in enumerate(zip(doc.numbers, vals.numbers)):
+        for pos, (num, e164) in enumerate(zip(doc.numbers, vals.numbers, strict=False)):
             contact.numbers.append(ContactNumber(kind=num.kind, number=e164, short_number=num.short_number, position=pos))
         ctx.session.add(contact)
         ctx.session.flush()

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from orchestrator.domain.errors import Errors
+
 from ...db.models import Line, Login, Tenant
 from .. import shortnumbers
 from .. import validation as v
-from orchestrator.domain.errors import Errors
 from ..inventory import parse
 from .schema import ContactDoc
 

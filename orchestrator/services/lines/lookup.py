@@ -8,9 +8,10 @@ from typing import Any, Protocol
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from orchestrator.domain.numbering import NumberError, normalize
+
 from ...db.models import Contact, FaxLine, Line, Login
 from ..base import found
-from orchestrator.domain.numbering import NumberError, normalize
 
 
 class Owner(Protocol):

@@ -23,12 +23,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from orchestrator.domain.errors import Errors, FieldError, ValidationFailed
+
 from ...db.models import FaxLine, Line, PhoneNumber, Tenant
 from .. import inventory
 from .. import validation as v
 from ..base import parse_doc
 from ..context import ServiceContext
-from orchestrator.domain.errors import Errors, FieldError, ValidationFailed
 from . import service
 from .schema import AddLineDoc, FaxLineDoc, LineDoc, NewFaxDoc
 

@@ -6,16 +6,17 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from orchestrator.domain.errors import Errors, FieldError, ValidationFailed
+from orchestrator.domain.numbering import national
+
 from ...db.models import AudioFile, FaxLine, Line, Tenant
 from .. import inventory
 from ..audio.schema import HoldMusicDoc
 from ..base import collecting, merge_changes, parse_doc
 from ..context import ServiceContext
-from orchestrator.domain.errors import Errors, FieldError, ValidationFailed
-from orchestrator.domain.numbering import national
 from ..passwords import random_password
-from .schema import FaxLineDoc, ForwardsDoc, LineDoc, OptionsDoc, SipDoc, VoicemailDoc
 from .lookup import Owner, own_line
+from .schema import FaxLineDoc, ForwardsDoc, LineDoc, OptionsDoc, SipDoc, VoicemailDoc
 from .validator import LineValues, validate, validate_fax
 
 # What a user may change on their own line (A-2, §2 « Mode Utilisateur »): a

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from orchestrator.domain.errors import Errors
+from orchestrator.domain.numbering import french_class
+
 from ...db.models import Line, Tenant
 from .. import shortnumbers
 from .. import validation as v
-from orchestrator.domain.errors import Errors
 from ..inventory import parse
-from orchestrator.domain.numbering import french_class
 from .schema import FaxLineDoc, LineDoc
 
 

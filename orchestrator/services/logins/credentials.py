@@ -14,10 +14,11 @@ from email.message import EmailMessage
 
 from sqlalchemy import select
 
-from ...db.models import Contact, Login
-from ... import mail
-from ..context import ServiceContext
 from orchestrator.domain.errors import Errors
+
+from ... import mail
+from ...db.models import Contact, Login
+from ..context import ServiceContext
 from ..inventory import parse
 from ..passwords import random_password
 from . import service

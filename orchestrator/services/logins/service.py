@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from orchestrator.domain.errors import Errors
+
 from ...db.models import Line, Login, Tenant
 from .. import validation as v
 from ..base import collecting
 from ..context import ServiceContext
-from orchestrator.domain.errors import Errors
 from ..inventory import parse
 from ..passwords import hash_password, is_password_hash
 from .schema import LoginDoc

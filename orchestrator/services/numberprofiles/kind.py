@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from ..context import ServiceContext
-
 
 # Writes the audit entry of a rule change, called as
 # ``(ctx, number, action, position, description, **extra)``: ``position`` is

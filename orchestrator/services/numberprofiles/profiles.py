@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from orchestrator.domain.errors import Errors, ServiceError
+
 from ..base import collecting
 from ..context import ServiceContext
 from ..validation import single_line_text

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from orchestrator.domain.errors import Errors, ServiceError
 from orchestrator.domain.profiles import parse_rule, rule_columns, rule_strings
+
 from ..base import collecting
 from ..context import ServiceContext
 from .kind import NumberKind
@@ -56,7 +57,7 @@ def describe(kind: NumberKind, number: Any, rule: Any) -> dict[str, Any]:
 def _described(kind: NumberKind, doc: RuleInput) -> dict[str, Any]:
     out: dict[str, Any] = {"days": doc.days, "hours": doc.hours}
     if kind.origins:
-        out["origins"] = list(getattr(doc, "origins"))
+        out["origins"] = list(doc.origins)
     out["profile"] = doc.profile
     return out
 
@@ -72,7 +73,7 @@ def check_rule(errors: Errors, kind: NumberKind, number: Any, doc: RuleInput, *,
     if prof is None:
         errors.add("profile.unknown", "profile", kind.unknown_rule_profile.format(number=number.number,
                                                                                   name=doc.profile))
-    if kind.origins and require_origin and not getattr(doc, "origins"):
+    if kind.origins and require_origin and not doc.origins:
         errors.add("rule.origins_required", "origins", "choose at least one caller origin")
     return prof
 
@@ -85,7 +86,7 @@ def store(kind: NumberKind, rule: Any, doc: RuleInput, prof: Any) -> None:
             setattr(rule, key, value)
     rule.profile_id = prof.id
     if kind.origins:
-        rule.origins = stored_origins(kind, getattr(doc, "origins"))
+        rule.origins = stored_origins(kind, doc.origins)
 
 
 def renumber(number: Any, ordered: list[Any]) -> None:
@@ -172,7 +173,7 @@ def replace_rules(ctx: ServiceContext, kind: NumberKind, number: Any, docs: Sequ
                 profiles.append(check_rule(step.errors, kind, number, doc))
     old = list(number.rules)
     rules = old[:len(docs)] + [kind.rule_model(priority=0) for _ in range(len(docs) - len(old))]
-    for rule, doc, prof in zip(rules, docs, profiles):
+    for rule, doc, prof in zip(rules, docs, profiles, strict=False):
         store(kind, rule, doc, prof)
     renumber(number, rules)
     ctx.session.flush()

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from ...db.models import ReceptionNumber, ReceptionProfile
 from orchestrator.domain.profiles import choose_profile, selection
+
+from ...db.models import ReceptionNumber, ReceptionProfile
 
 
 @dataclass(frozen=True)

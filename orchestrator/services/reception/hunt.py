@@ -8,11 +8,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from orchestrator.domain.errors import Errors, ServiceError
+
 from ...db.models import HuntMember, Line, ReceptionNumber, ReceptionProfile, Tenant
 from .. import validation as v
 from ..base import collecting, parse_doc
 from ..context import ServiceContext
-from orchestrator.domain.errors import Errors, ServiceError
 from .schema import HuntGroupDoc
 from .service import profile_to_doc
 from .validator import validate_hunt

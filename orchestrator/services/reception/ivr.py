@@ -15,11 +15,12 @@ from typing import Any
 
 from pydantic import Field
 
+from orchestrator.domain.errors import Errors
+
 from ...db.models import IvrKey, ReceptionNumber, ReceptionProfile
 from .. import validation as v
 from ..base import Doc, collecting, parse_doc
 from ..context import ServiceContext
-from orchestrator.domain.errors import Errors
 from .profiles import require_kind
 from .schema import IvrTargetDoc
 from .service import profile_to_doc

@@ -7,11 +7,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from orchestrator.domain.errors import Errors
+from orchestrator.domain.numbering import NumberError, normalize
+
 from ...db.models import ReceptionNumber, ReceptionProfile, ReceptionRule
 from ..base import found
 from ..inventory import parse
-from orchestrator.domain.errors import Errors
-from orchestrator.domain.numbering import NumberError, normalize
 
 
 def reception_number(session: Session, tenant_id: int, rec_id: int) -> ReceptionNumber:

@@ -14,16 +14,25 @@ from typing import Any
 from pydantic import Field
 from sqlalchemy import select
 
+from orchestrator.domain.errors import Errors, ServiceError
+
 from ...db.models import (
-    Device, DeviceKey, IvrKey, PhoneNumber, ReceptionNumber, ReceptionProfile, Routing, RoutingDestination, SpecialNumber,
-    SpecialProfile, Tenant,
+    Device,
+    DeviceKey,
+    IvrKey,
+    PhoneNumber,
+    ReceptionNumber,
+    ReceptionProfile,
+    Routing,
+    RoutingDestination,
+    SpecialNumber,
+    SpecialProfile,
+    Tenant,
 )
-from .. import inventory
-from .. import shortnumbers
+from .. import inventory, shortnumbers
 from .. import validation as v
 from ..base import Doc, collecting, parse_doc
 from ..context import ServiceContext
-from orchestrator.domain.errors import Errors, ServiceError
 from .schema import HuntGroupDoc, ProfileDoc, ReceptionDoc
 from .service import create, delete
 

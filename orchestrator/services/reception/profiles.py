@@ -16,11 +16,12 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from orchestrator.domain.errors import Errors, ServiceError
+
 from ...db.models import ReceptionNumber, ReceptionProfile
 from .. import validation as v
 from ..base import Doc, collecting, parse_doc
 from ..context import ServiceContext
-from orchestrator.domain.errors import Errors, ServiceError
 from ..numberprofiles import profiles as shared
 from .kind import COPIED, KEY_COPIED, NAME_MAX, RECEPTION, profile_users
 

@@ -18,12 +18,13 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from ...db.models import ReceptionNumber, ReceptionProfile, ReceptionRule
-from ..base import Doc, collecting, parse_doc
-from ..context import ServiceContext
 from orchestrator.domain.errors import Errors, ValidationFailed
 from orchestrator.domain.profiles import rule_strings
 from orchestrator.domain.timerules import WEEKDAYS
+
+from ...db.models import ReceptionNumber, ReceptionProfile, ReceptionRule
+from ..base import Doc, collecting, parse_doc
+from ..context import ServiceContext
 from ..numberprofiles import rules as shared
 from .kind import RECEPTION
 from .schema import RuleDoc

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from orchestrator.domain.errors import Errors
+from orchestrator.domain.profiles import rule_columns
+
 from ...db.models import (
-    AudioFile, HuntMember, IvrKey, Line, ReceptionNumber, ReceptionProfile, ReceptionRule, Tenant,
+    AudioFile,
+    HuntMember,
+    IvrKey,
+    Line,
+    ReceptionNumber,
+    ReceptionProfile,
+    ReceptionRule,
+    Tenant,
 )
 from .. import inventory
 from .. import validation as v
 from ..base import collecting
 from ..context import ServiceContext
-from orchestrator.domain.errors import Errors
 from ..lines.service import hold_music_doc
 from ..numberprofiles import profiles
 from ..numberprofiles.rules import describe
-from orchestrator.domain.profiles import rule_columns
 from .kind import RECEPTION
 from .schema import HuntGroupDoc, IvrDoc, IvrTargetDoc, ProfileDoc, ReceptionDoc, RuleDoc
 from .validator import find_loop, resolve_target, validate_base, validate_hunt
@@ -79,7 +87,7 @@ def _store_hunt(ctx: ServiceContext, tenant: Tenant, prof: ReceptionProfile, hun
 def create_keys(ctx: ServiceContext, tenant: Tenant, rec: ReceptionNumber, doc: ReceptionDoc, errors: Errors) -> None:
     """Second pass: IVR keys and fallbacks."""
     region = ctx.settings.default_region
-    for i, (pdoc, prof) in enumerate(zip(doc.profiles, rec.profiles)):
+    for i, (pdoc, prof) in enumerate(zip(doc.profiles, rec.profiles, strict=False)):
         if pdoc.ivr is None:
             continue
         targets = dict(pdoc.ivr.keys)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from orchestrator.domain.errors import Errors
+from orchestrator.domain.profiles import check_profiles
+
 from ...db.models import IvrKey, Line, ReceptionNumber, ReceptionProfile, Tenant
 from .. import shortnumbers
 from .. import validation as v
-from orchestrator.domain.errors import Errors
 from ..inventory import parse
 from ..lines.validator import check_own_number
-from orchestrator.domain.profiles import check_profiles
 from .lookup import checked_reception
 from .schema import HuntGroupDoc, IvrTargetDoc, ReceptionDoc
 

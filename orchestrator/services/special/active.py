@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from ...db.models import SpecialNumber, SpecialProfile
 from orchestrator.domain.numbering import NumberError, normalize, origin_class
 from orchestrator.domain.profiles import choose_profile, selection
+
+from ...db.models import SpecialNumber, SpecialProfile
 from .schema import ORIGIN_ORDER
 
 

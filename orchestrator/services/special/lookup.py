@@ -7,9 +7,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from orchestrator.domain.numbering import NumberError, normalize
+
 from ...db.models import SpecialNumber, SpecialProfile, SpecialRule
 from ..base import found
-from orchestrator.domain.numbering import NumberError, normalize
 
 
 def special_number(session: Session, tenant_id: int, special_id: int) -> SpecialNumber:

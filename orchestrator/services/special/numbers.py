@@ -10,11 +10,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from orchestrator.domain.errors import ServiceError
+
 from ...db.models import SpecialNumber, Tenant
 from .. import validation as v
 from ..base import collecting, parse_doc
 from ..context import ServiceContext
-from orchestrator.domain.errors import ServiceError
 from ..inventory import parse
 from . import service
 from .inputs import LabelDoc, NewSpecialDoc

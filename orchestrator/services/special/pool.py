@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...db.models import PhoneNumber, Tenant
 from orchestrator.domain.numbering import SPECIAL_PRICES, special_prefix
+
+from ...db.models import PhoneNumber, Tenant
 
 PRICES = SPECIAL_PRICES  # prefix → caller price (N-3), in the manual's order
 

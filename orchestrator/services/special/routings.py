@@ -15,11 +15,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...db.models import ReceptionNumber, Routing, RoutingDestination, SpecialProfile, Tenant
+from orchestrator.domain.errors import Errors
 from orchestrator.domain.weights import BUCKETS, buckets, position
+
+from ...db.models import ReceptionNumber, Routing, RoutingDestination, SpecialProfile, Tenant
 from ..base import collecting, parse_doc
 from ..context import ServiceContext
-from orchestrator.domain.errors import Errors
 from ..inventory import parse
 from .inputs import RoutingsDoc
 from .schema import DestinationDoc, RoutingDoc
@@ -113,7 +114,7 @@ def routing_odds(names: list[str], percents: list[int]) -> list[DestinationOdds]
     if not percents or sum(percents) <= 0:
         return []
     return [DestinationOdds(n, p, round((hi - lo + 1) / BUCKETS, 4))
-            for n, p, (lo, hi) in zip(names, percents, buckets(percents))]
+            for n, p, (lo, hi) in zip(names, percents, buckets(percents), strict=False)]
 
 
 def odds(doc: RoutingsDoc) -> Odds:
@@ -124,7 +125,7 @@ def odds(doc: RoutingsDoc) -> Odds:
     combined on the same draw; different digits are independent."""
     names = [[d.number or d.reception or "" for d in r.destinations] for r in doc.routings]
     percents = [[d.percent for d in r.destinations] for r in doc.routings]
-    per = [routing_odds(n, p) for n, p in zip(names, percents)]
+    per = [routing_odds(n, p) for n, p in zip(names, percents, strict=False)]
     groups: dict[int, list[int]] = {}
     for k in range(len(doc.routings)):
         groups.setdefault(position(k), []).append(k)
@@ -133,7 +134,7 @@ def odds(doc: RoutingsDoc) -> Odds:
         miss = 1.0
         for ks in groups.values():
             spans = [span for k in ks if sum(percents[k]) > 0
-                     for n, span in zip(names[k], buckets(percents[k])) if n == dest]
+                     for n, span in zip(names[k], buckets(percents[k]), strict=False) if n == dest]
             hit = sum(1 for value in range(BUCKETS) if any(lo <= value <= hi for lo, hi in spans))
             miss *= 1 - hit / BUCKETS
         reach[dest] = round(1 - miss, 4)

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ...db.models import ReceptionNumber, Routing, RoutingDestination, SpecialNumber, SpecialProfile, SpecialRule, Tenant
+from orchestrator.domain.errors import Errors
+from orchestrator.domain.profiles import rule_columns
+
+from ...db.models import (
+    ReceptionNumber,
+    Routing,
+    RoutingDestination,
+    SpecialNumber,
+    SpecialProfile,
+    SpecialRule,
+    Tenant,
+)
 from .. import inventory
 from ..base import collecting
 from ..context import ServiceContext
-from orchestrator.domain.errors import Errors
-from orchestrator.domain.profiles import rule_columns
 from ..numberprofiles import profiles
 from ..numberprofiles.rules import describe
 from .kind import SPECIAL

@@ -10,14 +10,15 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from orchestrator.domain.errors import FieldError, ValidationFailed
+
 from ...db.models import CallRecord, Line, SpecialNumber
 from ..context import ServiceContext
-from orchestrator.domain.errors import FieldError, ValidationFailed
 
 MAX_DAYS = 366
 DEFAULT_DAYS = 30
@@ -86,7 +87,7 @@ def period(raw_from: str | None, raw_to: str | None, today: date) -> tuple[date,
 
 
 def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)  # SQLite gives naive UTC
+    return value if value.tzinfo else value.replace(tzinfo=UTC)  # SQLite gives naive UTC
 
 
 def _is_self(callee: str | None, number: str) -> bool:
@@ -99,8 +100,8 @@ def _is_self(callee: str | None, number: str) -> bool:
 def report(ctx: ServiceContext, special: SpecialNumber, start: date, end: date) -> Report:
     tz_name = ctx.tenant(special.tenant_id).timezone
     tz = ZoneInfo(tz_name)
-    lo = datetime.combine(start, time.min, tz).astimezone(timezone.utc)
-    hi = datetime.combine(end + timedelta(days=1), time.min, tz).astimezone(timezone.utc)
+    lo = datetime.combine(start, time.min, tz).astimezone(UTC)
+    hi = datetime.combine(end + timedelta(days=1), time.min, tz).astimezone(UTC)
     rows = ctx.session.execute(
         select(CallRecord.started_at, CallRecord.disposition, CallRecord.answered_at, CallRecord.duration_s,
                CallRecord.callee, Line.number)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from ...db.models import Tenant
-from .. import validation as v
 from orchestrator.domain.errors import Errors
-from ..inventory import parse
 from orchestrator.domain.numbering import french_class, special_prefix
 from orchestrator.domain.profiles import check_profiles
+
+from ...db.models import Tenant
+from .. import validation as v
+from ..inventory import parse
 from ..reception.lookup import checked_reception
 from .schema import DestinationDoc, SpecialDoc
 

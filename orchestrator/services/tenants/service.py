@@ -7,13 +7,23 @@ from typing import cast, overload
 from sqlalchemy import delete, func, select
 from sqlalchemy import update as sql_update
 
+from orchestrator.domain.errors import Errors
+
 from ...db.models import (
-    AudioFile, Contact, Device, DirectoryList, FaxLine, Line, Login, PhoneNumber, ReceptionNumber,
-    SpecialNumber, Tenant,
+    AudioFile,
+    Contact,
+    Device,
+    DirectoryList,
+    FaxLine,
+    Line,
+    Login,
+    PhoneNumber,
+    ReceptionNumber,
+    SpecialNumber,
+    Tenant,
 )
 from ..base import collecting
 from ..context import ServiceContext
-from orchestrator.domain.errors import Errors
 from .schema import TenantDoc, TenantKind
 from .validator import validate
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from orchestrator.domain.errors import Errors
+
 from ...db.models import Tenant
 from .. import validation as v
-from orchestrator.domain.errors import Errors
 from .schema import TenantDoc
 
 
