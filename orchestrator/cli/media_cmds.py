@@ -45,8 +45,7 @@ def upload(rt: Runtime, tenant_name: str, file: str, name: str, category: str) -
     with rt.unit_of_work(actor="cli") as ctx:
         row = audio_service.upload(ctx, ctx.tenant(tenant_name), name, category, Path(file).read_bytes(),
                                    Path(file).name)
-    # upload() returns AudioFile | None (None only when given errors to collect); overloads belong in services/audio
-    click.echo(f"{row.name}: {row.duration_ms} ms, sha256 {row.sha256}")  # type: ignore[union-attr]
+    click.echo(f"{row.name}: {row.duration_ms} ms, sha256 {row.sha256}")
 
 
 COMMANDS = [media, audio]

@@ -74,7 +74,10 @@ def pydantic_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
     return errs.items
 
 
-def parse_doc(model: type[Doc], data: Any, prefix: str = "") -> Doc:
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_doc(model: type[M], data: Any, prefix: str = "") -> M:
     """Validate ``data`` against ``model`` or raise :class:`ValidationFailed`."""
     try:
         return model.model_validate(data)

@@ -62,6 +62,7 @@ def tokens():
     _own_login()
     ctx = db()
     rows = apitokens.for_tenant(ctx.session, current_user.tenant_id)
+    # the ignore below: a token's login exists (foreign key)
     owners = {r.id: ctx.session.get(Login, r.login_id).login for r in rows}  # type: ignore[union-attr]
     return render_template("account/tokens.html", tokens=rows, owners=owners, new_token=None,
                            errors=FormErrors(fields=("name",)))
@@ -77,10 +78,12 @@ def create_token():
     except ServiceError as exc:
         discard_changes()
         rows = apitokens.for_tenant(ctx.session, current_user.tenant_id)
+        # the ignore below: a token's login exists (foreign key)
         owners = {r.id: ctx.session.get(Login, r.login_id).login for r in rows}  # type: ignore[union-attr]
         return render_template("account/tokens.html", tokens=rows, owners=owners, new_token=None,
                                errors=FormErrors(field_errors(exc), ("name",))), 422
     rows = apitokens.for_tenant(ctx.session, current_user.tenant_id)
+    # the ignore below: a token's login exists (foreign key)
     owners = {r.id: ctx.session.get(Login, r.login_id).login for r in rows}  # type: ignore[union-attr]
     return render_template("account/tokens.html", tokens=rows, owners=owners, new_token=token,
                            errors=FormErrors(fields=("name",)))

@@ -14,11 +14,12 @@ from orchestrator.media.catalogue import CATALOGUE
 from orchestrator.services.audio import library, service
 from orchestrator.services.audio import lookup as audio_lookup
 
-from .base import body, ctx, principal, route
+from .base import body, ctx, principal, route, text_field
 from .schemas import AnnouncementIn, AudioOut, CatalogueTrackOut
 
 
 def audio_out(row: AudioFile) -> dict:
+    # the ignore below: category: a str column holding the schema's Literal values
     return AudioOut(id=row.id, name=row.name, category=row.category,  # type: ignore[arg-type]
                     size_bytes=row.size_bytes or 0, duration_ms=row.duration_ms,
                     original_filename=row.original_filename, created_at=row.created_at.isoformat(),
@@ -57,10 +58,9 @@ def create_announcement():
     (espeak-ng), over a track of the catalogue when ``music`` is given,
     saved as a new audio file of ``category``."""
     data = body()
-    str_or_empty = lambda k: data.get(k) if isinstance(data.get(k), str) else ""  # noqa: E731
-    row = library.announce(ctx(), ctx().tenant(principal().tenant_id), str_or_empty("name"),
-                           str_or_empty("category"), str_or_empty("text"), str_or_empty("voice") or "female",
-                           str_or_empty("music") or None)
+    row = library.announce(ctx(), ctx().tenant(principal().tenant_id), text_field(data, "name"),
+                           text_field(data, "category"), text_field(data, "text"),
+                           text_field(data, "voice") or "female", text_field(data, "music") or None)
     return jsonify(audio_out(row)), 201
 
 

@@ -123,3 +123,10 @@ def body() -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValidationFailed([FieldError("body.json", "", "send a JSON object (Content-Type: application/json)")])
     return data
+
+
+def text_field(data: dict[str, Any], key: str) -> str:
+    """``data[key]`` when it is a string, else "" (the service then reports
+    the missing or wrong value)."""
+    value = data.get(key)
+    return value if isinstance(value, str) else ""

@@ -21,7 +21,7 @@ from .schemas import MASK
 
 class DeviceOut(DeviceDoc):
     id: int
-    provisioning_password: Literal["***"] | None = Field(  # type: ignore[assignment]
+    provisioning_password: Literal["***"] | None = Field(
         None, description="\"***\" when one is set")
 
 
@@ -44,8 +44,8 @@ def list_devices():
        request=DeviceDoc, response=DeviceOut, status=201)
 def create_device():
     doc = parse_doc(DeviceDoc, body())
-    row = devices.create(ctx(), ctx().tenant(principal().tenant_id), doc)  # type: ignore[arg-type]
-    return jsonify(device_out(row)), 201  # type: ignore[arg-type]
+    row = devices.create(ctx(), ctx().tenant(principal().tenant_id), doc)
+    return jsonify(device_out(row)), 201
 
 
 @route("/devices/<mac>", "GET", summary="One device, by MAC address (any separators)", tag="devices",

@@ -32,10 +32,10 @@ def _contact(contact_id: int) -> Contact:
 
 
 def _input() -> tuple[ContactIn, int | None]:
-    doc = parse_doc(ContactIn, body())  # type: ignore[arg-type]
-    if doc.photo is not None:  # type: ignore[attr-defined]
+    doc = parse_doc(ContactIn, body())
+    if doc.photo is not None:
         raise ValidationFailed([FieldError("field.not_allowed", "photo", "photos are not set through the API")])
-    return doc, doc.list_id  # type: ignore[attr-defined,return-value]
+    return doc, doc.list_id
 
 
 def _tenant():
@@ -66,7 +66,7 @@ def create_contact():
     doc, list_id = _input()
     data = doc.model_dump(exclude={"list_id"})
     row = book.add_contact(ctx(), _tenant(), ContactDoc(**data), list_id)
-    return jsonify(contact_out(row)), 201  # type: ignore[arg-type]
+    return jsonify(contact_out(row)), 201
 
 
 @route("/directory/contacts/<int:contact_id>", "GET", summary="One contact", tag="directory",
@@ -121,7 +121,7 @@ class PersonalContactOut(ContactDoc):
 
 
 def _owner() -> Login:
-    return ctx().session.get(Login, principal().login_id)  # type: ignore[return-value]
+    return ctx().session.get(Login, principal().login_id)
 
 
 def _personal(contact_id: int) -> Contact:
@@ -146,7 +146,7 @@ def list_my_contacts():
        request=ContactDoc, response=PersonalContactOut, status=201)
 def create_my_contact():
     """No list, line, login, photo or short number: those are the company directory's."""
-    row = personal.add_personal(ctx(), _owner(), parse_doc(ContactDoc, body()))  # type: ignore[arg-type]
+    row = personal.add_personal(ctx(), _owner(), parse_doc(ContactDoc, body()))
     return jsonify(personal_out(row)), 201
 
 
@@ -160,7 +160,7 @@ def get_my_contact(contact_id: int):
        roles=("user",), request=ContactDoc, response=PersonalContactOut)
 def put_my_contact(contact_id: int):
     row = _personal(contact_id)
-    personal.update_personal(ctx(), row, parse_doc(ContactDoc, body()))  # type: ignore[arg-type]
+    personal.update_personal(ctx(), row, parse_doc(ContactDoc, body()))
     return jsonify(personal_out(row))
 
 

@@ -107,7 +107,7 @@ def available_numbers():
     args = request.args
     found = numberchoice.offer(ctx().session, _tenant(), args.get("kind", "geographic"), args.get("zone"),
                                fax=args.get("fax", "").lower() in ("1", "true", "yes"), ending=args.get("ending"))
-    return jsonify(NumberOfferOut(**found.as_dict()).model_dump(mode="json"))
+    return jsonify(NumberOfferOut.model_validate(found.as_dict()).model_dump(mode="json"))
 
 
 @route("/lines", "POST", summary="Add a line on a free number, with or without its fax line (§3.3.1)", tag="lines",
@@ -117,7 +117,7 @@ def add_line():
     company's line limit applies; the line starts "activating". With
     ``fax``, the fax line takes the next number. All or nothing."""
     doc = parse_doc(AddLineDoc, body())
-    line, fax = numberchoice.add_line(ctx(), _tenant(), doc)  # type: ignore[arg-type]
+    line, fax = numberchoice.add_line(ctx(), _tenant(), doc)
     return jsonify({**line_out(line), "fax_line": fax_out(fax) if fax else None}), 201
 
 
@@ -136,7 +136,7 @@ def _fax(number: str) -> FaxLine:
 @route("/fax-lines", "POST", summary="Add a fax line on a free number (§3.4)", tag="lines", request=NewFaxDoc,
        response=FaxLineOut, status=201)
 def add_fax_line():
-    fax = numberchoice.add_fax(ctx(), _tenant(), parse_doc(NewFaxDoc, body()))  # type: ignore[arg-type]
+    fax = numberchoice.add_fax(ctx(), _tenant(), parse_doc(NewFaxDoc, body()))
     return jsonify(fax_out(fax)), 201
 
 

@@ -52,7 +52,7 @@ def list_logins():
        tag="directory", request=CredentialsIn, response=CredentialsOut)
 def set_credentials(contact_id: int):
     contact = directory_lookup.contact(ctx().session, principal().tenant_id, contact_id)
-    data: CredentialsIn = parse_doc(CredentialsIn, body())  # type: ignore[arg-type,assignment]
+    data: CredentialsIn = parse_doc(CredentialsIn, body())
     result = credentials.set_credentials(ctx(), contact, password=data.password, generate=data.generate,
                                          send=data.send, line=data.line)
     return jsonify(CredentialsOut(login=result.login.login, password=result.generated,

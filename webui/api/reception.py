@@ -14,8 +14,8 @@ from orchestrator.services.reception.active import profile_state
 from orchestrator.services.reception.schema import HuntGroupDoc
 from orchestrator.services.reception.service import force_profile, to_doc
 
-from .base import body, ctx, principal, route
-from .schemas import ForceIn, MemberIn, ReceptionOut
+from .base import body, ctx, principal, route, text_field
+from .schemas import ForceIn, MemberIn, ProfileStateOut, ReceptionOut
 
 PROFILE_RULE = "/reception-numbers/<number>/profiles/<int:profile_id>"
 
@@ -32,10 +32,10 @@ def _profile(number: str, profile_id: int) -> ReceptionProfile:
 def rec_out(rec: ReceptionNumber) -> dict:
     tz = ctx().tenant(rec.tenant_id).timezone
     st = profile_state(rec, tz)
-    now = {"active": st.effective.name if st.effective else None,
-           "scheduled": st.scheduled.name if st.scheduled else None,
-           "forced": st.forced.name if st.forced else None, "rule": st.rule,
-           "local_time": st.local_time.isoformat(timespec="minutes")}
+    now = ProfileStateOut(active=st.effective.name if st.effective else None,
+                          scheduled=st.scheduled.name if st.scheduled else None,
+                          forced=st.forced.name if st.forced else None, rule=st.rule,
+                          local_time=st.local_time.isoformat(timespec="minutes"))
     return ReceptionOut(id=rec.id, profile_ids={p.name: p.id for p in rec.profiles}, now=now,
                         **to_doc(ctx(), rec).model_dump()).model_dump(mode="json")
 
@@ -84,8 +84,7 @@ def patch_hunt(number: str, profile_id: int):
 def add_member(number: str, profile_id: int):
     prof = _profile(number, profile_id)
     data = body()
-    line = data.get("line") if isinstance(data.get("line"), str) else ""
-    hunt.add_member(ctx(), prof, line)
+    hunt.add_member(ctx(), prof, text_field(data, "line"))
     return jsonify(hunt.hunt_doc(ctx(), prof).model_dump(mode="json"))
 
 

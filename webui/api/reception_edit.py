@@ -48,6 +48,7 @@ class ReceptionRuleOut(BaseModel):
 
 def profile_out(prof: ReceptionProfile) -> dict:
     doc = profile_to_doc(ctx(), prof)
+    # the ignore below: kind: a str column holding the schema's Literal values
     return ReceptionProfileOut(id=prof.id, kind=prof.kind, forced=prof.forced,  # type: ignore[arg-type]
                       **doc.model_dump()).model_dump(mode="json")
 
@@ -180,7 +181,7 @@ def put_reception_rule(number: str, rule_id: int):
 def move_reception_rule(number: str, rule_id: int):
     rec = _rec(number)
     rule = _rule(rec, rule_id)
-    move: rules_edit.RuleMoveIn = parse_doc(rules_edit.RuleMoveIn, body())  # type: ignore[assignment]
+    move: rules_edit.RuleMoveIn = parse_doc(rules_edit.RuleMoveIn, body())
     rules_edit.move_rule(ctx(), rec, rule, move.direction)
     return rules_out(rec)
 

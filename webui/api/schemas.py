@@ -24,8 +24,8 @@ class VoicemailOut(VoicemailDoc):
 
 class LineOut(LineDoc):
     id: int
-    sip: SipOut = Field(default_factory=SipOut)  # type: ignore[assignment]
-    voicemail: VoicemailOut = Field(default_factory=VoicemailOut)  # type: ignore[assignment]
+    sip: SipOut = Field(default_factory=SipOut)
+    voicemail: VoicemailOut = Field(default_factory=VoicemailOut)
 
 
 class FaxLineOut(FaxLineDoc):
@@ -150,7 +150,8 @@ class AnnouncementIn(BaseModel):
 class VoicemailSettingsIn(BaseModel):
     mode: Literal["record", "announce"] | None = None
     greeting_record: str | None = Field(None, description="Audio file (category vm_greeting_record); null: the default")
-    greeting_announce: str | None = Field(None, description="Audio file (category vm_greeting_announce); null: the default")
+    greeting_announce: str | None = Field(None,
+                                          description="Audio file (category vm_greeting_announce); null: the default")
     email: str | None = None
 
 

@@ -64,8 +64,9 @@ class SpecialProfileOut(BaseModel):
     active_now: bool = Field(description="Takes some caller's call now (forced, or selected for an origin)")
     has_rules: bool
     routings: list[RoutingOut] = Field(description="Routage 1, 2, … in overflow order")
-    reach: dict[str, float] = Field(default_factory=dict,
-                                    description="Destination → chance it is tried when the calls overflow through every routing")
+    reach: dict[str, float] = Field(
+        default_factory=dict,
+        description="Destination → chance it is tried when the calls overflow through every routing")
 
 
 class SpecialRuleOut(SpecialRuleDoc):
@@ -145,7 +146,8 @@ def profile_out(prof: SpecialProfile, active: frozenset[int] | None = None) -> d
                                     for d, o in zip(r.destinations, ro, strict=False)])
            for r, ro in zip(doc.routings, odds.routings, strict=False)]
     return SpecialProfileOut(id=prof.id, name=prof.name, default=prof.is_default, forced=prof.forced,
-                             active_now=prof.id in active, has_rules=any(r.profile_id == prof.id for r in special.rules),
+                             active_now=prof.id in active,
+                             has_rules=any(r.profile_id == prof.id for r in special.rules),
                              routings=out, reach=odds.reach).model_dump(mode="json")
 
 
@@ -162,7 +164,9 @@ def special_out(special: SpecialNumber) -> dict:
                         local_time=st.local_time.isoformat(timespec="minutes"))
     return SpecialOut(id=special.id, number=special.number, label=special.label, price=pool.price_of(special.number),
                       forced_profile=st.forced.name if st.forced else None,
+                      # the ignore below: dicts, validated into the nested models
                       profiles=[profile_out(p, st.active_ids) for p in special.profiles],  # type: ignore[misc]
+                      # the ignore below: dicts, validated into the nested models
                       rules=rules_out(special), now=now).model_dump(mode="json")  # type: ignore[arg-type]
 
 
@@ -176,7 +180,8 @@ def list_specials():
 
 @route("/special-numbers/available", "GET", summary="Free special numbers of the pool (§3.7.2, Figures 53-54)",
        tag=TAG, response=FreeNumberOut, list_response=True,
-       query={"prefix": "0811, 0820, 0821, 0825, 0826, 0891, 0892 or 0897", "last_digits": "\"à la carte\": the number ends with these digits"})
+       query={"prefix": "0811, 0820, 0821, 0825, 0826, 0891, 0892 or 0897",
+              "last_digits": "\"à la carte\": the number ends with these digits"})
 def available_specials():
     free = pool.free_numbers(ctx().session, ctx().tenant(principal().tenant_id), request.args.get("prefix") or None,
                              request.args.get("last_digits") or None)

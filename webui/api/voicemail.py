@@ -35,6 +35,7 @@ def settings_out(line: Line) -> dict:
 
 
 def message_out(msg: vm.Message) -> dict:
+    # the ignore below: status: a str holding the schema's Literal values
     return VoicemailMessageOut(uuid=msg.uuid, created_at=msg.created.isoformat(), status=msg.status,  # type: ignore[arg-type]
                                caller_number=msg.caller_number, caller_name=msg.caller_name,
                                duration_s=msg.duration_s, playable=vm.audio_file(ctx(), msg) is not None

@@ -109,12 +109,12 @@ def create_device():
     ctx = db()
     data, order = _form(request.form)
     try:
-        device = devices.create(ctx, tenant(), parse_doc(DeviceDoc, data))  # type: ignore[arg-type]
+        device = devices.create(ctx, tenant(), parse_doc(DeviceDoc, data))
     except ServiceError as exc:
         discard_changes()
         return _page(None, dict(request.form), FormErrors(_placed(field_errors(exc), order), DEVICE_FIELDS), 422)
-    flash(_("The device %(mac)s has been added.", mac=devices.format_mac(device.mac)), "ok")  # type: ignore[union-attr]
-    return redirect(url_for("lines.device", device_id=device.id))  # type: ignore[union-attr]
+    flash(_("The device %(mac)s has been added.", mac=devices.format_mac(device.mac)), "ok")
+    return redirect(url_for("lines.device", device_id=device.id))
 
 
 @bp.get("/devices/<int:device_id>")

@@ -89,13 +89,13 @@ def create_contact():
     data, rows, list_id = contact_form(request.form)
     try:
         doc = parse_doc(ContactDoc, data)
-        contact = book.add_contact(ctx, tenant(), doc, list_id)  # type: ignore[arg-type]
+        contact = book.add_contact(ctx, tenant(), doc, list_id)
     except ServiceError as exc:
         discard_changes()
         return _contact_page(None, form_values(data, rows),
                              FormErrors(remap_errors(field_errors(exc), rows), CONTACT_FIELDS), list_id, 422)
     flash(_("The contact has been saved."), "ok")
-    return redirect(url_for("directory.contact", contact_id=contact.id))  # type: ignore[union-attr]
+    return redirect(url_for("directory.contact", contact_id=contact.id))
 
 
 @bp.get("/contacts/<int:contact_id>")
@@ -116,10 +116,11 @@ def save_contact(contact_id: int):
     data["photo"] = row.photo_path  # so does the photo (its own form)
     try:
         doc = parse_doc(ContactDoc, data)
-        book.update_contact(ctx, row, doc, list_id)  # type: ignore[arg-type]
+        book.update_contact(ctx, row, doc, list_id)
     except ServiceError as exc:
         discard_changes()
-        return _contact_page(directory_lookup.contact(db().session, current_user.tenant_id, contact_id), form_values(data, rows),
+        row = directory_lookup.contact(db().session, current_user.tenant_id, contact_id)
+        return _contact_page(row, form_values(data, rows),
                              FormErrors(remap_errors(field_errors(exc), rows), CONTACT_FIELDS), list_id, 422)
     flash(_("The contact has been saved."), "ok")
     return redirect(url_for("directory.contact", contact_id=contact_id))
@@ -151,7 +152,8 @@ def save_credentials(contact_id: int):
     if result.generated is None:
         flash(" ".join(messages), "ok")
         return redirect(url_for("directory.contact", contact_id=contact_id, _anchor="identifiers"))
-    return _contact_page(directory_lookup.contact(db().session, current_user.tenant_id, contact_id), None, FormErrors(fields=CONTACT_FIELDS), row.list_id,
+    row = directory_lookup.contact(db().session, current_user.tenant_id, contact_id)
+    return _contact_page(row, None, FormErrors(fields=CONTACT_FIELDS), row.list_id,
                          saved=" ".join(messages), generated=result.generated)
 
 

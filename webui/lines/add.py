@@ -88,7 +88,7 @@ def create_line():
         data["fax"] = {"label": form.get("fax.label", "").strip(), "email": form.get("fax.email", "").strip()}
     try:
         doc = parse_doc(AddLineDoc, data)
-        line, fax = numberchoice.add_line(ctx, tenant(), doc)  # type: ignore[arg-type]
+        line, fax = numberchoice.add_line(ctx, tenant(), doc)
     except ServiceError as exc:
         discard_changes()
         return _page("line", FormErrors(_placed(field_errors(exc), form), LINE_FIELDS), dict(form), 422)
@@ -131,7 +131,7 @@ def create_fax():
     try:
         doc = parse_doc(NewFaxDoc, {"number": number, "label": form.get("label", "").strip(),
                                     "email": form.get("email", "").strip()})
-        fax = numberchoice.add_fax(ctx, tenant(), doc)  # type: ignore[arg-type]
+        fax = numberchoice.add_fax(ctx, tenant(), doc)
     except ServiceError as exc:
         discard_changes()
         return _page("fax", FormErrors(_placed(field_errors(exc), form), FAX_FIELDS), dict(form), 422)

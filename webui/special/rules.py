@@ -7,6 +7,7 @@ statistics per day of a chosen period with their CSV export. Part of the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,7 +39,7 @@ def origin_label(origin: str) -> str:
     return {"mobile": _("Mobile"), "other": _("Others")}.get(origin, origin)
 
 
-def origin_words(origins: list[str]) -> str:
+def origin_words(origins: Sequence[str]) -> str:
     """« Appelants en provenance du 01,02,Mobile » or « Tous les appelants »."""
     if not origins or len(origins) == len(ORIGIN_ORDER):
         return _("All callers")

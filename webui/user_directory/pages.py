@@ -92,7 +92,7 @@ def create_contact():
     owner = _owner_or_403()
     data, rows = _personal_doc(request.form)
     try:
-        personal.add_personal(ctx, owner, parse_doc(ContactDoc, data))  # type: ignore[arg-type]
+        personal.add_personal(ctx, owner, parse_doc(ContactDoc, data))
     except ServiceError as exc:
         discard_changes()
         errors = FormErrors(remap_errors(field_errors(exc), rows), PERSONAL_FIELDS)
@@ -104,7 +104,8 @@ def create_contact():
 @bp.get("/contacts/<int:contact_id>")
 @user_required
 def contact(contact_id: int):
-    return _contact_page(directory_lookup.personal_contact(db().session, _owner_or_403(), contact_id), None, FormErrors(fields=PERSONAL_FIELDS))
+    row = directory_lookup.personal_contact(db().session, _owner_or_403(), contact_id)
+    return _contact_page(row, None, FormErrors(fields=PERSONAL_FIELDS))
 
 
 @bp.post("/contacts/<int:contact_id>")
@@ -114,11 +115,12 @@ def save_contact(contact_id: int):
     row = directory_lookup.personal_contact(db().session, _owner_or_403(), contact_id)
     data, rows = _personal_doc(request.form)
     try:
-        personal.update_personal(ctx, row, parse_doc(ContactDoc, data))  # type: ignore[arg-type]
+        personal.update_personal(ctx, row, parse_doc(ContactDoc, data))
     except ServiceError as exc:
         discard_changes()
         errors = FormErrors(remap_errors(field_errors(exc), rows), PERSONAL_FIELDS)
-        return _contact_page(directory_lookup.personal_contact(db().session, _owner_or_403(), contact_id), form_values(data, rows), errors, 422)
+        row = directory_lookup.personal_contact(db().session, _owner_or_403(), contact_id)
+        return _contact_page(row, form_values(data, rows), errors, 422)
     flash(_("The contact has been saved."), "ok")
     return redirect(url_for("me.directory"))
 

@@ -73,7 +73,8 @@ def _page(line: Line, errors: FormErrors | None = None, upload_errors: FormError
     return render_template(
         "me/voicemail.html", line=line, doc=lines.to_doc(ctx, line), lines=own_lines(current_user),
         messages=messages, unavailable=unavailable, options=library.greeting_options(ctx.session, line.tenant_id),
-        errors=errors or FormErrors(fields=SETTINGS_FIELDS), upload_errors=upload_errors or FormErrors(fields=UPLOAD_FIELDS),
+        errors=errors or FormErrors(fields=SETTINGS_FIELDS),
+        upload_errors=upload_errors or FormErrors(fields=UPLOAD_FIELDS),
         values=values, tenant=tenant(),
     ), status
 
@@ -143,7 +144,7 @@ def greeting_sound(line_id: int):
         request.args.get("mode", ""))
     audio = library.get(db().session, row.tenant_id, audio_id) if audio_id else None
     path = library.sound_path(db(), audio) if audio is not None else None
-    if path is None:
+    if audio is None or path is None:
         abort(404)
     return send_file(Path(path).resolve(), mimetype="audio/wav", download_name=f"{audio.name}.wav", conditional=True)
 
@@ -180,7 +181,8 @@ def message_sound(line_id: int, uuid: str):
         return path
 
     path = _with_esl(fetch)
-    return send_file(Path(path).resolve(), mimetype=vm.AUDIO_TYPES[path.suffix.lower()], download_name=path.name, conditional=True)
+    return send_file(Path(path).resolve(), mimetype=vm.AUDIO_TYPES[path.suffix.lower()], download_name=path.name,
+                     conditional=True)
 
 
 @bp.post("/lines/<int:line_id>/messages/<uuid>/delete")

@@ -65,9 +65,7 @@ def upload(ctx: ServiceContext, tenant: Tenant, name: str, category: str, data: 
         problems.append(FieldError("audio.no_file", "file", "choose a WAV or MP3 file"))
     if problems:
         raise ValidationFailed(problems)
-    row = service.upload(ctx, tenant, (name or "").strip(), category, data or b"", filename=filename)
-    assert row is not None
-    return row
+    return service.upload(ctx, tenant, (name or "").strip(), category, data or b"", filename=filename)
 
 
 def announce(ctx: ServiceContext, tenant: Tenant, name: str, category: str, text: str, voice: str,
@@ -84,7 +82,6 @@ def announce(ctx: ServiceContext, tenant: Tenant, name: str, category: str, text
     media_dir = platform_from_settings(ctx.settings).media_dir
     data = tts.synthesise(text, voice, music or None, media_dir)
     row = service.upload(ctx, tenant, name.strip(), category, data, filename=f"announce-{voice}.wav")
-    assert row is not None
     ctx.audit(tenant.id, "announce", "audio_file", row.name, voice=voice, music=music or None,
               words=len(text.split()))
     return row
@@ -133,7 +130,7 @@ def upload_greeting(ctx: ServiceContext, line: Line, mode: str, name: str, data:
         raise ServiceError(f"the mode is one of {', '.join(GREETING_CATEGORY)}", error_id="field.choice",
                            field="mode")
     tenant = ctx.tenant(line.tenant_id)
-    row = upload(ctx, tenant, name, GREETING_CATEGORY[mode], data, filename)  # type: ignore[arg-type]
+    row = upload(ctx, tenant, name, GREETING_CATEGORY[mode], data, filename)
     set_greetings(ctx, line, {f"greeting_{mode}": row.name})
     return row
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import overload
 
 from sqlalchemy import or_, select
 
@@ -63,6 +64,7 @@ def delete(ctx: ServiceContext, audio: AudioFile) -> None:
 
 
 def to_doc(audio: AudioFile) -> AudioDoc:
+    # the ignore below: category: a str column holding the schema's Literal values
     return AudioDoc(name=audio.name, category=audio.category, sha256=audio.sha256,  # type: ignore[arg-type]
                     original_filename=audio.original_filename, size_bytes=audio.size_bytes,
                     duration_ms=audio.duration_ms)
@@ -78,12 +80,21 @@ def _remove_on_rollback(ctx: ServiceContext, paths: list[Path]) -> None:
     ctx.on_rollback(remove)
 
 
+@overload
+def upload(ctx: ServiceContext, tenant: Tenant, name: str, category: str, data: bytes,
+           filename: str | None = None, errors: None = None) -> AudioFile: ...
+@overload
+def upload(ctx: ServiceContext, tenant: Tenant, name: str, category: str, data: bytes,
+           filename: str | None = None, *, errors: Errors) -> AudioFile | None: ...
 def upload(ctx: ServiceContext, tenant: Tenant, name: str, category: str, data: bytes,
            filename: str | None = None, errors: Errors | None = None) -> AudioFile | None:
     """M-2: check the upload by content, convert it with sox, store it under
-    its SHA-256, and add it to the tenant's library."""
+    its SHA-256, and add it to the tenant's library. None only with
+    ``errors`` to collect into; without, invalid input raises
+    ValidationFailed."""
     media_dir = platform_from_settings(ctx.settings).media_dir
     with collecting(errors) as step:
+        # the ignore below: category: a str, validated against the Literal here
         doc = AudioDoc(name=name, category=category, original_filename=filename)  # type: ignore[arg-type]
         if ctx.session.scalar(select(AudioFile).where(AudioFile.tenant_id == tenant.id, AudioFile.name == name)):
             step.errors.add("audio.name_taken", "name", f"an audio file named {name!r} already exists")

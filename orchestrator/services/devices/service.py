@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, cast
+from typing import Any, cast, overload
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -104,7 +104,12 @@ def _build(ctx: ServiceContext, tenant: Tenant, doc: DeviceDoc, errs: Errors, cu
     return device
 
 
+@overload
+def create(ctx: ServiceContext, tenant: Tenant, doc: DeviceDoc, errors: None = None) -> Device: ...
+@overload
+def create(ctx: ServiceContext, tenant: Tenant, doc: DeviceDoc, errors: Errors) -> Device | None: ...
 def create(ctx: ServiceContext, tenant: Tenant, doc: DeviceDoc, errors: Errors | None = None) -> Device | None:
+    """None only with ``errors`` to collect into; without, invalid input raises ValidationFailed."""
     s = ctx.session
     with collecting(errors) as step:
         device = _build(ctx, tenant, doc, step.errors)
@@ -193,7 +198,8 @@ def to_doc(ctx: ServiceContext, device: Device) -> DeviceDoc:
 
     keys = []
     for k in sorted(device.keys, key=lambda k: (k.console, k.position)):
-        target = number(Line, k.line_id) if k.line_id else number(ReceptionNumber, k.reception_id) if k.reception_id else k.number
+        target = (number(Line, k.line_id) if k.line_id
+                  else number(ReceptionNumber, k.reception_id) if k.reception_id else k.number)
         keys.append(KeyDoc(console=k.console, position=k.position, kind=cast(KeyKind, k.kind),  # stored from a KeyDoc
                            target=target or "",
                            label=k.label, blf=k.blf, pickup=k.pickup))

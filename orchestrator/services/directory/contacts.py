@@ -8,6 +8,7 @@ Creation is :func:`service.create_contact`; every check is the shared
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import overload
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -102,9 +103,17 @@ def check_lengths(errors: Errors, doc: ContactDoc) -> None:
         text_ok(errors, name, getattr(doc, name), limit)
 
 
+@overload
+def add_contact(ctx: ServiceContext, tenant: Tenant, doc: ContactDoc, list_id: int | None,
+                errors: None = None) -> Contact: ...
+@overload
+def add_contact(ctx: ServiceContext, tenant: Tenant, doc: ContactDoc, list_id: int | None,
+                errors: Errors) -> Contact | None: ...
 def add_contact(ctx: ServiceContext, tenant: Tenant, doc: ContactDoc, list_id: int | None,
                 errors: Errors | None = None) -> Contact | None:
-    """Create a company contact in ``list_id`` (None: at the top)."""
+    """Create a company contact in ``list_id`` (None: at the top). None only
+    with ``errors`` to collect into; without, invalid input raises
+    ValidationFailed."""
     with collecting(errors) as step:
         check_list(ctx.session, step.errors, tenant.id, list_id)
         check_lengths(step.errors, doc)
@@ -132,7 +141,8 @@ def update_contact(ctx: ServiceContext, contact: Contact, doc: ContactDoc, list_
                                 personal=contact.owner_login_id is not None)
         if vals.login is not None and s.scalar(select(Contact).where(Contact.login_id == vals.login.id,
                                                                      Contact.id != contact.id)):
-            step.errors.add("login.has_contact", "login", f"login {vals.login.login} already belongs to another contact")
+            step.errors.add("login.has_contact", "login",
+                            f"login {vals.login.login} already belongs to another contact")
         if step.failed:
             return None
         for name in _FIELDS:

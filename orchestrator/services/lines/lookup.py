@@ -26,7 +26,7 @@ class Owner(Protocol):
     def is_admin(self) -> bool: ...
 
 
-def own_lines_query(session: Session, owner: Owner) -> Select[tuple[Line]]:
+def own_lines_query(session: Session, owner: Owner) -> Select[Line]:
     """The lines of ``owner``: all the tenant's for an admin; for a user the
     line of its login and the lines of its directory contact."""
     q = select(Line).where(Line.tenant_id == owner.tenant_id)
@@ -79,5 +79,6 @@ def fax_line(session: Session, tenant_id: int, fax_id: int) -> FaxLine:
 
 def fax_line_by_number(session: Session, tenant_id: int, number: str, region: str) -> FaxLine:
     e164 = _e164(number, region)
-    row = session.scalar(select(FaxLine).where(FaxLine.number == e164, FaxLine.tenant_id == tenant_id)) if e164 else None
+    query = select(FaxLine).where(FaxLine.number == e164, FaxLine.tenant_id == tenant_id)
+    row = session.scalar(query) if e164 else None
     return found(row, "fax_line.not_found", f"no fax line {number}", "fax_line")

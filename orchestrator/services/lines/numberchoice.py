@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -50,6 +51,22 @@ _ZONE_OF = {
 DEPARTMENT_ZONE = {dep: zone for zone, deps in _ZONE_OF.items() for dep in deps.split()}
 
 
+class PairDict(TypedDict):
+    number: str
+    fax: str
+
+
+class NumberOfferDict(TypedDict):
+    kind: str
+    zone: str | None
+    fax: bool
+    ending: str | None
+    numbers: list[str]
+    pairs: list[PairDict]
+    gold: list[str]
+    matches: list[str]
+
+
 @dataclass
 class NumberOffer:
     """What the "Choisissez votre numéro" page proposes."""
@@ -63,7 +80,7 @@ class NumberOffer:
     gold: list[str] = field(default_factory=list)
     matches: list[str] = field(default_factory=list)  # « à la carte »: ending in ``ending``
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> NumberOfferDict:
         return {"kind": self.kind, "zone": self.zone, "fax": self.fax, "ending": self.ending,
                 "numbers": self.numbers, "pairs": [{"number": t, "fax": f} for t, f in self.pairs],
                 "gold": self.gold, "matches": self.matches}
@@ -219,7 +236,7 @@ def _add_line(ctx: ServiceContext, tenant: Tenant, doc: AddLineDoc) -> tuple[Lin
         _merge(errors, more)
     errors.raise_if_any()
     ctx.session.flush()
-    return line, fax  # type: ignore[return-value]
+    return line, fax  # type: ignore[return-value]  # line is None only after an error, raised above
 
 
 def _fax_fields(errors: Errors, label: str, email: str) -> None:
@@ -248,4 +265,4 @@ def _add_fax(ctx: ServiceContext, tenant: Tenant, doc: NewFaxDoc) -> FaxLine:
         errors.raise_if_any()
     fax = service.create_fax(ctx, tenant, fax_doc)
     ctx.session.flush()
-    return fax  # type: ignore[return-value]
+    return fax

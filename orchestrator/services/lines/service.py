@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import func, select
 
@@ -61,11 +61,13 @@ def create(ctx: ServiceContext, tenant: Tenant, doc: LineDoc, errors: Errors | N
         used = ctx.session.scalar(select(func.count()).select_from(Line).where(Line.tenant_id == tenant.id)) or 0
         if used >= tenant.line_limit:
             step.errors.add("tenant.line_limit", "number",
-                            f"the company already has {used} of its {tenant.line_limit} lines; ask the operator to raise the limit")
+                            f"the company already has {used} of its {tenant.line_limit} lines;"
+                            " ask the operator to raise the limit")
         if vals.number and not step.failed:
             inventory.allocate(ctx.session, step.errors, "number", tenant, vals.number, "line")
         if step.failed:
             return None
+        # the ignore below: the number is set once validation passed
         line = Line(tenant_id=tenant.id, number=vals.number, sip_username=national(vals.number),  # type: ignore[arg-type]
                     sip_password=random_password(16))
         _store(line, doc, vals)
@@ -83,10 +85,10 @@ def update(ctx: ServiceContext, line: Line, changes: dict[str, Any], errors: Err
     with collecting(errors) as step:
         doc = parse_doc(LineDoc, merged)
         tenant = ctx.tenant(line.tenant_id)
-        vals = validate(ctx.session, step.errors, tenant, doc, ctx.settings.default_region, current=line)  # type: ignore[arg-type]
+        vals = validate(ctx.session, step.errors, tenant, doc, ctx.settings.default_region, current=line)
         if step.failed:
             return None
-        _store(line, doc, vals)  # type: ignore[arg-type]
+        _store(line, doc, vals)
         ctx.audit(line.tenant_id, "update", "line", line.number, **changes)
         ctx.changed(line.tenant_id)
         return line
@@ -151,15 +153,17 @@ def hold_music_doc(ctx: ServiceContext, catalogue: str | None, audio_id: int | N
 def to_doc(ctx: ServiceContext, line: Line) -> LineDoc:
     return LineDoc(
         number=line.number, label=line.label, short_number=line.short_number, offer=line.offer,
-        status=line.status,  # type: ignore[arg-type]
+        status=line.status,  # type: ignore[arg-type]  # status: a str column holding the schema's Literal values
         sip=SipDoc(username=line.sip_username, password=line.sip_password),
         ring_time=line.ring_time,
         forwards=ForwardsDoc(unconditional=line.forward_unconditional, no_answer=line.forward_no_answer,
+                             # the ignore below: presented: a str column holding the schema's Literal values
                              presented=line.forward_presented),  # type: ignore[arg-type]
         backup_number=line.backup_number, clir=line.clir, department=line.department,
         hold_music=hold_music_doc(ctx, line.hold_music_catalogue, line.hold_music_audio_id),
         options=OptionsDoc(mobile_app=line.mobile_app, mobile_number=line.mobile_number, twin=line.twin),
         voicemail=VoicemailDoc(
+            # the ignore below: mode: a str column holding the schema's Literal values
             enabled=line.vm_enabled, mode=line.vm_mode, email=line.vm_email, pin=line.vm_pin,  # type: ignore[arg-type]
             greeting_record=_audio_name(ctx, line.vm_greeting_record_id),
             greeting_announce=_audio_name(ctx, line.vm_greeting_announce_id),
@@ -167,7 +171,12 @@ def to_doc(ctx: ServiceContext, line: Line) -> LineDoc:
     )
 
 
+@overload
+def create_fax(ctx: ServiceContext, tenant: Tenant, doc: FaxLineDoc, errors: None = None) -> FaxLine: ...
+@overload
+def create_fax(ctx: ServiceContext, tenant: Tenant, doc: FaxLineDoc, errors: Errors) -> FaxLine | None: ...
 def create_fax(ctx: ServiceContext, tenant: Tenant, doc: FaxLineDoc, errors: Errors | None = None) -> FaxLine | None:
+    """None only with ``errors`` to collect into; without, invalid input raises ValidationFailed."""
     with collecting(errors) as step:
         number = validate_fax(step.errors, doc, ctx.settings.default_region)
         if number and not step.failed:

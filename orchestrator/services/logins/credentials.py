@@ -90,19 +90,21 @@ def set_credentials(ctx: ServiceContext, contact: Contact, *, password: str | No
     if send and not contact.email:
         errors.add("credentials.no_email", "send", "this contact has no e-mail address: add one to its card first")
     errors.raise_if_any()
+    if password is None or name is None:  # without either, the checks above reported an error
+        raise AssertionError("no password or login name after the checks")
     tenant = ctx.tenant(contact.tenant_id)
     if login is None:
-        doc = LoginDoc(login=name, role="user", password=password)  # type: ignore[arg-type]
+        doc = LoginDoc(login=name, role="user", password=password)
         login = service.create(ctx, tenant, doc)
     else:
-        service.set_password(ctx, login, password)  # type: ignore[arg-type]
-    contact.login_id = login.id  # type: ignore[union-attr]
+        service.set_password(ctx, login, password)
+    contact.login_id = login.id
     ctx.session.flush()
     ctx.audit(contact.tenant_id, "credentials", "contact", f"{contact.first_name} {contact.last_name}",
-              login=login.login, generated=generate, mailed=send)  # type: ignore[union-attr]
-    result = CredentialsResult(login=login, generated=password if generate else None)  # type: ignore[arg-type]
+              login=login.login, generated=generate, mailed=send)
+    result = CredentialsResult(login=login, generated=password if generate else None)
     if send:
-        _mail(ctx, contact, login.login, password, tenant.name)  # type: ignore[union-attr,arg-type]
+        _mail(ctx, contact, login.login, password, tenant.name)
         result.mailed_to = contact.email
     return result
 
@@ -119,4 +121,4 @@ def _mail(ctx: ServiceContext, contact: Contact, login: str, password: str, comp
         "Vous pourrez changer ce mot de passe dans « Mes infos » après vous être connecté(e).\n\n"
         f"Hello {contact.first_name},\n\nYour administrator opened your user space.\n"
         f"Login: {login}\nPassword: {password}\n")
-    mail.send(ctx.settings, msg, [contact.email])  # type: ignore[list-item]
+    mail.send(ctx.settings, msg, [contact.email])  # type: ignore[list-item]  # set_credentials checked it is set

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import overload
+
 from sqlalchemy import select
 
 from orchestrator.domain.errors import Errors
@@ -24,7 +26,12 @@ def canonical_login(ctx: ServiceContext, errors: Errors, doc: LoginDoc) -> str |
     return parse(errors, "login", doc.login, ctx.settings.default_region)
 
 
+@overload
+def create(ctx: ServiceContext, tenant: Tenant, doc: LoginDoc, errors: None = None) -> Login: ...
+@overload
+def create(ctx: ServiceContext, tenant: Tenant, doc: LoginDoc, errors: Errors) -> Login | None: ...
 def create(ctx: ServiceContext, tenant: Tenant, doc: LoginDoc, errors: Errors | None = None) -> Login | None:
+    """None only with ``errors`` to collect into; without, invalid input raises ValidationFailed."""
     with collecting(errors) as step:
         errs = step.errors
         login = canonical_login(ctx, errs, doc)
@@ -38,11 +45,13 @@ def create(ctx: ServiceContext, tenant: Tenant, doc: LoginDoc, errors: Errors | 
         if login and doc.role == "user":
             owner = ctx.session.scalar(select(Line.tenant_id).where(Line.number == login))
             if owner != tenant.id:
-                errs.add("login.unknown_line", "login", f"{login} is not a line of this company: users log in with their line number")
+                errs.add("login.unknown_line", "login",
+                         f"{login} is not a line of this company: users log in with their line number")
         if login and ctx.session.scalar(select(Login).where(Login.login == login)):
             errs.add("login.taken", "login", f"the login {login} already exists")
         if step.failed or login is None:
             return None
+        # the ignore below: password is set when password_hash is not (checked above)
         password_hash = doc.password_hash or hash_password(doc.password)  # type: ignore[arg-type]
         row = Login(tenant_id=tenant.id, role=doc.role, login=login, password_hash=password_hash)
         ctx.session.add(row)
@@ -54,11 +63,13 @@ def create(ctx: ServiceContext, tenant: Tenant, doc: LoginDoc, errors: Errors | 
 def set_password(ctx: ServiceContext, login: Login, password: str) -> None:
     errs = Errors()
     if len(password) < MIN_PASSWORD[login.role]:
-        errs.add("password.too_short", "password", f"an {login.role} password has at least {MIN_PASSWORD[login.role]} characters")
+        errs.add("password.too_short", "password",
+                 f"an {login.role} password has at least {MIN_PASSWORD[login.role]} characters")
     errs.raise_if_any()
     login.password_hash = hash_password(password)
     ctx.audit(login.tenant_id, "update", "login", login.login, password="changed")
 
 
 def to_doc(login: Login) -> LoginDoc:
+    # the ignore below: role: a str column holding the schema's Literal values
     return LoginDoc(login=login.login, role=login.role, password_hash=login.password_hash)  # type: ignore[arg-type]

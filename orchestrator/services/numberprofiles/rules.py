@@ -8,7 +8,7 @@ are renumbered 0, 1, 2… on every change of the list."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from orchestrator.domain.errors import Errors, ServiceError
 from orchestrator.domain.profiles import parse_rule, rule_columns, rule_strings
@@ -25,6 +25,21 @@ class RuleInput(Protocol):
     days: str
     hours: str
     profile: str
+
+
+@runtime_checkable
+class RuleWithOrigins(RuleInput, Protocol):
+    """A rule given for a kind with caller origins."""
+
+    @property
+    def origins(self) -> Sequence[str]: ...
+
+
+def given_origins(doc: RuleInput) -> Sequence[str]:
+    """The caller origins of ``doc``, a rule given for a kind that has them."""
+    if not isinstance(doc, RuleWithOrigins):
+        raise TypeError(f"{type(doc).__name__} has no caller origins")
+    return doc.origins
 
 
 def get_rule(number: Any, rule_id: int) -> Any | None:
@@ -57,7 +72,7 @@ def describe(kind: NumberKind, number: Any, rule: Any) -> dict[str, Any]:
 def _described(kind: NumberKind, doc: RuleInput) -> dict[str, Any]:
     out: dict[str, Any] = {"days": doc.days, "hours": doc.hours}
     if kind.origins:
-        out["origins"] = list(doc.origins)
+        out["origins"] = list(given_origins(doc))
     out["profile"] = doc.profile
     return out
 
@@ -73,7 +88,7 @@ def check_rule(errors: Errors, kind: NumberKind, number: Any, doc: RuleInput, *,
     if prof is None:
         errors.add("profile.unknown", "profile", kind.unknown_rule_profile.format(number=number.number,
                                                                                   name=doc.profile))
-    if kind.origins and require_origin and not doc.origins:
+    if kind.origins and require_origin and not given_origins(doc):
         errors.add("rule.origins_required", "origins", "choose at least one caller origin")
     return prof
 
@@ -86,7 +101,7 @@ def store(kind: NumberKind, rule: Any, doc: RuleInput, prof: Any) -> None:
             setattr(rule, key, value)
     rule.profile_id = prof.id
     if kind.origins:
-        rule.origins = stored_origins(kind, doc.origins)
+        rule.origins = stored_origins(kind, given_origins(doc))
 
 
 def renumber(number: Any, ordered: list[Any]) -> None:

@@ -35,6 +35,7 @@ def hunt_doc(ctx: ServiceContext, prof: ReceptionProfile) -> HuntGroupDoc:
     if prof.kind != "hunt":
         raise ServiceError(f"profile {prof.name!r} is a voice menu, not a hunt group", error_id="profile.not_hunt",
                            field="profile")
+    # the ignore below: a hunt profile's document has its hunt_group
     return profile_to_doc(ctx, prof).hunt_group  # type: ignore[return-value]
 
 
@@ -45,7 +46,7 @@ def update_hunt(ctx: ServiceContext, prof: ReceptionProfile, changes: dict[str, 
     merged = {**hunt_doc(ctx, prof).model_dump(), **changes}
     rec = prof.reception
     with collecting(errors) as step:
-        doc: HuntGroupDoc = parse_doc(HuntGroupDoc, merged)  # type: ignore[assignment]
+        doc: HuntGroupDoc = parse_doc(HuntGroupDoc, merged)
         tenant = ctx.tenant(rec.tenant_id)
         members, vm_line = validate_hunt(ctx.session, step.errors, tenant, doc, ctx.settings.default_region)
         catalogue, audio_id = v.hold_music(ctx.session, step.errors, "hold_music", tenant.id, doc.hold_music)

@@ -50,7 +50,7 @@ def update_ivr(ctx: ServiceContext, prof: ReceptionProfile, data: dict[str, Any]
     """Save the whole voice menu (« Enregistrer »). On a loop the session
     holds the new keys: the caller rolls back (views and API do)."""
     require_kind(prof, "ivr")
-    doc: IvrEditDoc = parse_doc(IvrEditDoc, data)  # type: ignore[assignment]
+    doc: IvrEditDoc = parse_doc(IvrEditDoc, data)
     rec: ReceptionNumber = prof.reception
     tenant = ctx.tenant(rec.tenant_id)
     s, region = ctx.session, ctx.settings.default_region

@@ -82,7 +82,7 @@ def _check_free_in_pool(ctx: ServiceContext, errors: Errors, tenant: Tenant, raw
 def add_reception(ctx: ServiceContext, tenant: Tenant, data: dict[str, Any] | NewReceptionIn) -> ReceptionNumber:
     """§3.7.1: create a reception number on a free number of the pool, with
     its default profile (hunt group, simultaneous, no members)."""
-    doc: NewReceptionIn = data if isinstance(data, NewReceptionIn) else parse_doc(NewReceptionIn, data)  # type: ignore[assignment]
+    doc: NewReceptionIn = data if isinstance(data, NewReceptionIn) else parse_doc(NewReceptionIn, data)
     short = doc.short_number or None
     with collecting(None) as step:
         e164 = _check_free_in_pool(ctx, step.errors, tenant, doc.number)
@@ -97,7 +97,7 @@ def add_reception(ctx: ServiceContext, tenant: Tenant, data: dict[str, Any] | Ne
 
 def update_reception(ctx: ServiceContext, rec: ReceptionNumber, data: dict[str, Any]) -> ReceptionNumber:
     """The label ("Intitulé … Modifier") and the short number."""
-    doc: ReceptionPatch = parse_doc(ReceptionPatch, data)  # type: ignore[assignment]
+    doc: ReceptionPatch = parse_doc(ReceptionPatch, data)
     given = doc.model_fields_set
     with collecting(None) as step:
         if "label" in given:

@@ -63,7 +63,7 @@ def free_name(rec: ReceptionNumber, base: str) -> str:
 def create_profile(ctx: ServiceContext, rec: ReceptionNumber, data: dict[str, Any]) -> ReceptionProfile:
     """§3.7.6.1 « Créer un nouveau profil »: a hunt group (simultaneous, no
     members) or a voice menu without keys (invalid keys hang up)."""
-    doc: ReceptionProfileIn = parse_doc(ReceptionProfileIn, data)  # type: ignore[assignment]
+    doc: ReceptionProfileIn = parse_doc(ReceptionProfileIn, data)
     return shared.create_profile(ctx, RECEPTION, rec, doc.name, {"kind": doc.kind})
 
 
@@ -71,14 +71,14 @@ def duplicate_profile(ctx: ServiceContext, prof: ReceptionProfile,
                       data: dict[str, Any] | None = None) -> ReceptionProfile:
     """§3.7.6.1 « Dupliquer »: a copy of the settings, members and IVR keys
     under a new unique name (never default, never forced; no rules)."""
-    doc: ReceptionDuplicateIn = parse_doc(ReceptionDuplicateIn, data or {})  # type: ignore[assignment]
+    doc: ReceptionDuplicateIn = parse_doc(ReceptionDuplicateIn, data or {})
     return shared.duplicate_profile(ctx, RECEPTION, prof, doc.name or free_name(prof.reception, prof.name))
 
 
 def update_profile(ctx: ServiceContext, prof: ReceptionProfile, data: dict[str, Any]) -> ReceptionProfile:
     """§3.7.6.2: rename (« Renommer »), change the reception type (« Type
     d'accueil »), set the pre-answer greeting (« Prédécroché »)."""
-    doc: ReceptionProfilePatch = parse_doc(ReceptionProfilePatch, data)  # type: ignore[assignment]
+    doc: ReceptionProfilePatch = parse_doc(ReceptionProfilePatch, data)
     given = doc.model_fields_set
     rec = prof.reception
     with collecting(None) as step:
@@ -95,11 +95,11 @@ def update_profile(ctx: ServiceContext, prof: ReceptionProfile, data: dict[str, 
                                    ("pre_answer",))
     old = prof.name
     if "name" in given:
-        prof.name = doc.name  # type: ignore[assignment]
+        prof.name = doc.name  # type: ignore[assignment]  # set when given (the patch's fields are optional)
     if "pre_answer" in given:
         prof.pre_answer_audio_id = audio_id
     if "kind" in given and doc.kind != prof.kind:
-        _change_kind(ctx, prof, doc.kind)  # type: ignore[arg-type]
+        _change_kind(ctx, prof, doc.kind)  # type: ignore[arg-type]  # set when given (the patch's fields are optional)
     ctx.session.flush()
     ctx.audit(rec.tenant_id, "update", "reception_profile", f"{rec.number}/{old}",
               **{k: getattr(doc, k) for k in given})

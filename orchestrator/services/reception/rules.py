@@ -97,7 +97,7 @@ def delete_rule(ctx: ServiceContext, rec: ReceptionNumber, rule: ReceptionRule) 
 def replace_rules(ctx: ServiceContext, rec: ReceptionNumber, data: Mapping[str, Any]) -> list[ReceptionRule]:
     """The whole list at once (API ``PUT``): every rule is checked, errors
     on ``rules[i].days`` etc.; existing rows are reused in order."""
-    doc: ReceptionRulesIn = parse_doc(ReceptionRulesIn, dict(data))  # type: ignore[assignment]
+    doc: ReceptionRulesIn = parse_doc(ReceptionRulesIn, dict(data))
     return shared.replace_rules(ctx, RECEPTION, rec, doc.rules, rules=[r.model_dump() for r in doc.rules])
 
 

@@ -29,7 +29,8 @@ from .schema import HuntGroupDoc, IvrDoc, IvrTargetDoc, ProfileDoc, ReceptionDoc
 from .validator import find_loop, resolve_target, validate_base, validate_hunt
 
 
-def create(ctx: ServiceContext, tenant: Tenant, doc: ReceptionDoc, errors: Errors | None = None) -> ReceptionNumber | None:
+def create(ctx: ServiceContext, tenant: Tenant, doc: ReceptionDoc,
+           errors: Errors | None = None) -> ReceptionNumber | None:
     """Create a reception number with its profiles, members, rules and keys."""
     with collecting(errors) as step:
         rec = create_base(ctx, tenant, doc, step.errors)
@@ -58,7 +59,8 @@ def create_base(ctx: ServiceContext, tenant: Tenant, doc: ReceptionDoc, errors: 
                 _store_hunt(ctx, tenant, prof, pdoc.hunt_group, errors)
             if pdoc.ivr is not None:
                 with errors.at("ivr"):
-                    prof.menu_audio_id = v.audio_ref(s, errors, "menu", tenant.id, pdoc.ivr.menu, ("ivr_menu", "pre_answer"))
+                    prof.menu_audio_id = v.audio_ref(s, errors, "menu", tenant.id, pdoc.ivr.menu,
+                                                     ("ivr_menu", "pre_answer"))
             rec.profiles.append(prof)
             by_name[pdoc.name] = prof
     if len(errors) > start:
@@ -73,7 +75,8 @@ def create_base(ctx: ServiceContext, tenant: Tenant, doc: ReceptionDoc, errors: 
     return rec
 
 
-def _store_hunt(ctx: ServiceContext, tenant: Tenant, prof: ReceptionProfile, hunt: HuntGroupDoc, errors: Errors) -> None:
+def _store_hunt(ctx: ServiceContext, tenant: Tenant, prof: ReceptionProfile, hunt: HuntGroupDoc,
+                errors: Errors) -> None:
     with errors.at("hunt_group"):
         members, vm_line = validate_hunt(ctx.session, errors, tenant, hunt, ctx.settings.default_region)
         prof.hold_music_catalogue, prof.hold_music_audio_id = v.hold_music(
@@ -142,6 +145,7 @@ def _target_doc(ctx: ServiceContext, key: IvrKey) -> IvrTargetDoc:
         return IvrTargetDoc(line=number) if key.action == "line" else IvrTargetDoc(voicemail=number)
     prof = ctx.session.get(ReceptionProfile, key.target_profile_id) if key.target_profile_id else None
     return IvrTargetDoc(reception=_number(ctx, ReceptionNumber, key.target_reception_id),
+                        # the ignore below: mode: a str column holding the schema's Literal values
                         mode=key.target_mode, profile=prof.name if prof else None)  # type: ignore[arg-type]
 
 
@@ -154,9 +158,11 @@ def profile_to_doc(ctx: ServiceContext, prof: ReceptionProfile) -> ProfileDoc:
     hunt = ivr = None
     if prof.kind == "hunt":
         hunt = HuntGroupDoc(
+            # the ignore below: strategy: a str column holding the schema's Literal values
             strategy=prof.strategy, ring_time=prof.ring_time, cycles=prof.cycles,  # type: ignore[arg-type]
             forwards_allowed=prof.forwards_allowed, voicemail=_number(ctx, Line, prof.voicemail_line_id),
             hold_music=hold_music_doc(ctx, prof.hold_music_catalogue, prof.hold_music_audio_id),
+            # the ignore below: a member's line exists (foreign key): never None
             members=[_number(ctx, Line, m.line_id) for m in prof.members],  # type: ignore[misc]
         )
     else:

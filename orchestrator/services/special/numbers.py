@@ -39,7 +39,7 @@ def find(session: Session, tenant_id: int, e164: str) -> SpecialNumber | None:
 
 def add(ctx: ServiceContext, tenant: Tenant, data: dict[str, Any] | NewSpecialDoc) -> SpecialNumber:
     """§3.7.2: take a free special number of the pool for this company."""
-    doc: NewSpecialDoc = data if isinstance(data, NewSpecialDoc) else parse_doc(NewSpecialDoc, data)  # type: ignore[assignment]
+    doc: NewSpecialDoc = data if isinstance(data, NewSpecialDoc) else parse_doc(NewSpecialDoc, data)
     s, region = ctx.session, ctx.settings.default_region
     with collecting(None) as step:
         errs = step.errors
@@ -62,7 +62,7 @@ def add(ctx: ServiceContext, tenant: Tenant, data: dict[str, Any] | NewSpecialDo
 
 def set_label(ctx: ServiceContext, special: SpecialNumber, data: dict[str, Any] | LabelDoc) -> SpecialNumber:
     """« Intitulé : [Modifier] »."""
-    doc: LabelDoc = data if isinstance(data, LabelDoc) else parse_doc(LabelDoc, data)  # type: ignore[assignment]
+    doc: LabelDoc = data if isinstance(data, LabelDoc) else parse_doc(LabelDoc, data)
     with collecting(None) as step:
         v.single_line_text(step.errors, "label", doc.label)
     before = special.label

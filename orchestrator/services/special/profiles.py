@@ -30,7 +30,7 @@ def _name(data: NameInput) -> str:
     """The name given, within the limits of :class:`ProfileNameDoc`."""
     if isinstance(data, str):
         data = {"name": data}
-    doc: ProfileNameDoc = data if isinstance(data, ProfileNameDoc) else parse_doc(ProfileNameDoc, data)  # type: ignore[assignment]
+    doc: ProfileNameDoc = data if isinstance(data, ProfileNameDoc) else parse_doc(ProfileNameDoc, data)
     return doc.name
 
 

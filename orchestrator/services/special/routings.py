@@ -75,7 +75,7 @@ def check_routings(session: Session, errors: Errors, tenant: Tenant, doc: Routin
 
 def set_routings(ctx: ServiceContext, prof: SpecialProfile, data: dict[str, Any] | RoutingsDoc) -> SpecialProfile:
     """Replace the routings of a profile (« Enregistrer », Figure 73)."""
-    doc: RoutingsDoc = data if isinstance(data, RoutingsDoc) else parse_doc(RoutingsDoc, data)  # type: ignore[assignment]
+    doc: RoutingsDoc = data if isinstance(data, RoutingsDoc) else parse_doc(RoutingsDoc, data)
     special = prof.special
     tenant = ctx.tenant(special.tenant_id)
     with collecting(None) as step:
@@ -179,8 +179,9 @@ def set_routings_from_rows(ctx: ServiceContext, prof: SpecialProfile,
                     percents.append(percent)
                     if dest is not None:
                         out.append(dest)
-                if dests and None not in percents and sum(percents) != 100:  # type: ignore[arg-type]
+                given = [p for p in percents if p is not None]
+                if dests and len(given) == len(percents) and sum(given) != 100:
                     errors.add("routing.percent_sum", "destinations",
-                               f"load-share percentages add up to {sum(percents)}, they must add up to 100")  # type: ignore[arg-type]
+                               f"load-share percentages add up to {sum(given)}, they must add up to 100")
                 docs.append(out)
     return set_routings(ctx, prof, RoutingsDoc(routings=[RoutingDoc(destinations=d) for d in docs]))

@@ -34,7 +34,7 @@ def rule_doc(special: SpecialNumber, rule: SpecialRule) -> SpecialRuleDoc:
 
 
 def _parse(data: dict[str, Any] | RuleInDoc) -> RuleInDoc:
-    return data if isinstance(data, RuleInDoc) else parse_doc(RuleInDoc, data)  # type: ignore[return-value]
+    return data if isinstance(data, RuleInDoc) else parse_doc(RuleInDoc, data)
 
 
 def add_rule(ctx: ServiceContext, special: SpecialNumber, data: dict[str, Any] | RuleInDoc, *,
@@ -60,6 +60,6 @@ def move_rule(ctx: ServiceContext, rule: SpecialRule, data: dict[str, Any] | Mov
     """▲/▼: one place up (higher priority) or down; at the end, nothing moves."""
     if isinstance(data, str):
         data = {"direction": data}
-    doc: MoveDoc = data if isinstance(data, MoveDoc) else parse_doc(MoveDoc, data)  # type: ignore[assignment]
+    doc: MoveDoc = data if isinstance(data, MoveDoc) else parse_doc(MoveDoc, data)
     shared.move_rule(ctx, SPECIAL, rule.special, rule, doc.direction)
     return rule
