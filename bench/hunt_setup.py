@@ -147,7 +147,8 @@ def main() -> int:
             (work / "reg.csv").write_text(f"SEQUENTIAL\n{USER};{DOMAIN};{uas_port};{PASSWORD}\n")
             reg = subprocess.run([SIPP, f"127.0.0.1:{platform.sip_port}", "-sf", str(HERE / "register.xml"),
                                   "-inf", str(work / "reg.csv"), "-m", "1", "-i", "127.0.0.1", "-p", str(reg_port),
-                                  "-au", USER, "-ap", PASSWORD, "-nostdin", "-timeout", "10", "-trace_msg"], cwd=work, capture_output=True, timeout=30)
+                                  "-au", USER, "-ap", PASSWORD, "-nostdin", "-timeout", "10", "-trace_msg"],
+                                 cwd=work, capture_output=True, timeout=30)
             contact = esl.api(f"sofia_contact */{USER}@{DOMAIN}").strip()
             if reg.returncode != 0 or contact.startswith("error/"):
                 msgs = "".join(p.read_text()[-3000:] for p in work.glob("register_*_messages.log"))

@@ -59,7 +59,8 @@ def configure_logging(level: str = "INFO") -> None:
 
         def format(self, record: logging.LogRecord) -> str:
             extras = " ".join(f"{k}={v!r}" for k, v in sorted(vars(record).items()) if k not in self.skip)
-            base = f"{self.formatTime(record)} level={record.levelname} logger={record.name} msg={record.getMessage()!r}"
+            base = (f"{self.formatTime(record)} level={record.levelname} logger={record.name}"
+                    f" msg={record.getMessage()!r}")
             line = f"{base} {extras}".rstrip()
             if record.exc_info:  # the traceback, on the lines after (an exception is no key=value)
                 line += "\n" + self.formatException(record.exc_info)

@@ -76,7 +76,8 @@ def status(rt: Runtime) -> None:
             for t in tenants:
                 applied = live.get(str(t.id))
                 if applied is None or applied < t.revision:
-                    click.echo(f"  pending: {t.name} revision {t.revision} (live: {applied if applied is not None else 'none'})")
+                    shown = applied if applied is not None else "none"
+                    click.echo(f"  pending: {t.name} revision {t.revision} (live: {shown})")
 
 
 @click.command("worker")

@@ -31,7 +31,8 @@ def owner_of(session, number: str, region: str) -> Tenant | None:
 
 
 @click.command("simulate")
-@click.option("--to", "to", required=True, help="The number dialled (a number of the platform, or a short number with --tenant)")
+@click.option("--to", "to", required=True,
+              help="The number dialled (a number of the platform, or a short number with --tenant)")
 @click.option("--from", "caller", default=None, help="The caller's number")
 @click.option("--at", "at", default=None, help='Local time of the tenant, "YYYY-MM-DD HH:MM" (default: now)')
 @click.option("--tenant", "tenant_name", default=None, help="Tenant, for short numbers")

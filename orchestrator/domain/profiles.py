@@ -37,7 +37,8 @@ def check_profiles(errors: Errors, profiles: Sequence[NamedProfile], forced: str
                    f"exactly one profile is the default profile (found {len(defaults)})")
     for i, name in enumerate(names):
         if _CONTROL.search(name):
-            errors.add("text.control_chars", f"profiles[{i}].name", "line breaks and control characters are not allowed here")
+            errors.add("text.control_chars", f"profiles[{i}].name",
+                       "line breaks and control characters are not allowed here")
         if name in names[:i]:
             errors.add("profile.name_taken", f"profiles[{i}].name", f"profile name {name!r} is used twice")
     if forced is not None and forced not in names:

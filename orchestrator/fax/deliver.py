@@ -42,7 +42,8 @@ def deliver(session: Session, settings: Settings, number: str, tiff: Path) -> st
     if not re.fullmatch(r"\+\d{6,15}", number):
         raise ServiceError(f"{number!r} is not a fax number", error_id="fax.bad_number")
     if not tiff.is_file() or tiff.stat().st_size == 0:
-        raise ServiceError(f"no fax was received into {tiff} (the transmission failed)", error_id="fax.nothing_received")
+        raise ServiceError(f"no fax was received into {tiff} (the transmission failed)",
+                           error_id="fax.nothing_received")
     fax = session.scalar(select(FaxLine).where(FaxLine.number == number))
     if fax is None:
         raise NotFound(f"no fax line {number}", error_id="fax.unknown_line")

@@ -63,8 +63,11 @@ def from_json_cdr(doc: Mapping) -> CallFacts:
     """From a mod_json_cdr document (its variable values are URL-encoded, as
     FreeSWITCH 1.11.1 writes them)."""
     variables = {k: unquote(str(v)) for k, v in (doc.get("variables") or {}).items()}
-    profile = ((doc.get("callflow") or [{}])[0] or {}).get("caller_profile", {}) if isinstance(doc.get("callflow"), list) \
-        else (doc.get("callflow") or {}).get("caller_profile", {})
+    callflow = doc.get("callflow")
+    if isinstance(callflow, list):
+        profile = ((callflow or [{}])[0] or {}).get("caller_profile", {})
+    else:
+        profile = (callflow or {}).get("caller_profile", {})
     return CallFacts(
         uuid=variables.get("uuid", ""), channel=doc.get("channel_data", {}).get("channel_name", "")
         or variables.get("channel_name", ""),
@@ -99,7 +102,8 @@ def classify(session: Session, facts: CallFacts) -> dict | None:
     caller_line = v.get("centrex_caller_line")
     called_line = v.get("centrex_line")
     if tenant is None and called_line:
-        tenant = session.scalar(select(Tenant).join(Line, Line.tenant_id == Tenant.id).where(Line.number == called_line))
+        tenant = session.scalar(select(Tenant).join(Line, Line.tenant_id == Tenant.id)
+                                .where(Line.number == called_line))
     if tenant is None:
         return None
     if caller_line:

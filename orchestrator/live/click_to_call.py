@@ -128,8 +128,9 @@ def on_event(session: Session, headers: Mapping[str, str], body: str | None = No
         else:
             cause = headers.get("variable_originate_disposition") or headers.get("Hangup-Cause") or ""
             if call.status == "calling":
-                cause = headers.get("variable_last_bridge_hangup_cause") or headers.get("variable_originate_disposition") \
-                    or headers.get("Hangup-Cause", "")
+                cause = (headers.get("variable_last_bridge_hangup_cause")
+                         or headers.get("variable_originate_disposition")
+                         or headers.get("Hangup-Cause", ""))
                 call.status, call.cause = "failed", f"the number did not answer: {reason(cause)}"
             else:
                 call.status, call.cause = "failed", reason(cause)

@@ -32,7 +32,8 @@ def send(ctx: ServiceContext, login: Login, line_number: str, to: str, text: str
     if not body:
         problems.append(FieldError("sms.empty", "text", "write the message"))
     elif len(body) > MAX_LENGTH:
-        problems.append(FieldError("sms.too_long", "text", f"an SMS has at most {MAX_LENGTH} characters ({len(body)} given)"))
+        problems.append(FieldError("sms.too_long", "text",
+                                   f"an SMS has at most {MAX_LENGTH} characters ({len(body)} given)"))
     try:
         dest = normalize(to, ctx.settings.default_region)
     except NumberError as exc:

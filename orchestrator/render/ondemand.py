@@ -46,8 +46,8 @@ def dialplan(session: Session, platform: Platform, node: Node, context: str) -> 
         if tenant is None:
             return NOT_FOUND
         snapshot = load_snapshot(session, [tenant.id])
-    files: dict[str, bytes] = {rel: data for rel, data in platform_files(platform_data(snapshot, platform), platform, node).items()
-                               if rel.startswith("dialplan/")}
+    shared = platform_files(platform_data(snapshot, platform), platform, node)
+    files: dict[str, bytes] = {rel: data for rel, data in shared.items() if rel.startswith("dialplan/")}
     for t in snapshot.tenants:
         files.update(tenant_files(t, snapshot, platform))
     contexts = load_contexts(files)

@@ -120,7 +120,8 @@ def _load_reception(session: Session, tenants: dict[int, TenantSnap], ids: list[
         profiles[prof.reception_id].append(prof)
         prof_ids.append(prof.id)
     members, keys, rules = defaultdict(list), defaultdict(list), defaultdict(list)
-    for m in session.scalars(select(HuntMember).where(HuntMember.profile_id.in_(prof_ids)).order_by(HuntMember.position)):
+    for m in session.scalars(select(HuntMember).where(HuntMember.profile_id.in_(prof_ids))
+                             .order_by(HuntMember.position)):
         members[m.profile_id].append(m)
     for k in session.scalars(select(IvrKey).where(IvrKey.profile_id.in_(prof_ids)).order_by(IvrKey.digit)):
         keys[k.profile_id].append(k)

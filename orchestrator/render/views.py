@@ -100,7 +100,8 @@ def line_view(line: Line, t: TenantSnap, snapshot: Snapshot, platform: Platform)
         fwd_all=line.forward_unconditional or "", fwd_na=line.forward_no_answer or "",
         fwd_presented=line.forward_presented, backup=line.backup_number or "", clir=line.clir,
         vm_mode=vm_mode, vm_password=vm_password, vm_has_pin=bool(line.vm_pin), vm_email=line.vm_email or "",
-        vm_greeting=greeting, hold_music=hold_music_url(line.hold_music_catalogue, t.audio.get(line.hold_music_audio_id or 0)),
+        vm_greeting=greeting,
+        hold_music=hold_music_url(line.hold_music_catalogue, t.audio.get(line.hold_music_audio_id or 0)),
         emergency=tuple(sorted(snapshot.emergency_for(department).items(), key=lambda kv: int(kv[0]))),
     )
 

@@ -185,7 +185,7 @@ class Walker:
                 for act in cond.findall("action"):
                     data = act.get("data", "")
                     if match is not None and "(" in (expr or ""):
-                        data = re.sub(r"\$(\d)", lambda m: match.group(int(m.group(1))) or "", data)
+                        data = _with_groups(data, match)
                     steps.append(Step(act.get("application", ""), data, context, name))
             if (not anti and brk == "on-true") or (anti and brk == "on-false") or brk == "always":
                 break
@@ -334,6 +334,13 @@ class Walker:
         if text.startswith("loopback/"):
             return "loopback:" + text.split("/")[1]
         return text
+
+
+def _with_groups(data: str, match: re.Match[str]) -> str:
+    """``$1``..``$9`` in an action's data: the groups of the condition's
+    ``match`` ("" for a group that did not take part)."""
+    return re.sub(r"\$(\d)", lambda m: match.group(int(m.group(1))) or "", data)
+
 
 def _number_cmp(spec: str, value: int) -> bool:
     """switch_number_cmp: ``1,3,5-7``."""

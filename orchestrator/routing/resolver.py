@@ -292,7 +292,8 @@ class Resolver:
         music = prof.hold_music_catalogue or ("a file of the library" if prof.hold_music_audio_id else None)
         self.plan.steps.append(
             f"hunt group, {prof.strategy}, {prof.cycles} cycle(s)"
-            + (f", {prof.ring_time} s per member" if prof.strategy != "simultaneous" else ", each line its own ring time")
+            + (f", {prof.ring_time} s per member" if prof.strategy != "simultaneous"
+               else ", each line its own ring time")
             + (f", hold music {music} while ringing" if music else ", ringback tone")
             + ("; members' forwards and voicemail are honoured (the hunt stops where they take the call)"
                if prof.forwards_allowed else "; members' forwards and voicemail are ignored"))
@@ -399,7 +400,8 @@ class Resolver:
         self.plan.choices.append({"routing": k + 1, "destinations": [
             {"to": n, "percent": pc, "probability": round((hi - lo + 1) / 4096, 4)}
             for n, pc, (lo, hi) in zip(names, percents, spans, strict=False)]})
-        self.plan.steps.append(f"routing {k + 1}: one of " + ", ".join(f"{n} ({pc} %)" for n, pc in zip(names, percents, strict=False))
+        shares = ", ".join(f"{n} ({pc} %)" for n, pc in zip(names, percents, strict=False))
+        self.plan.steps.append(f"routing {k + 1}: one of " + shares
                                + "; if it fails (busy, no answer, unreachable), routing "
                                + (str(k + 2) if k + 1 < len(prof.routings) else "none: the call ends"))
         d = dests[pick(self.cond.uuid, k, percents)]

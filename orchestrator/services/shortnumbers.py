@@ -18,7 +18,8 @@ def owner_of(session: Session, tenant_id: int, short: str) -> str | None:
     if line:
         return f"line {line}"
     rec = session.scalar(
-        select(ReceptionNumber.number).where(ReceptionNumber.tenant_id == tenant_id, ReceptionNumber.short_number == short)
+        select(ReceptionNumber.number)
+        .where(ReceptionNumber.tenant_id == tenant_id, ReceptionNumber.short_number == short)
     )
     if rec:
         return f"reception number {rec}"

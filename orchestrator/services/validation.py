@@ -14,7 +14,8 @@ from ..db.models import AudioFile
 from ..media.catalogue import CATALOGUE
 from .audio.schema import HoldMusicDoc
 
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 _HOST = re.compile(r"^(?=.{3,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$")
 _DEPARTMENT = re.compile(r"^(0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6])$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -72,7 +73,8 @@ def audio_ref(session: Session, errors: Errors, fld: str, tenant_id: int, name: 
         errors.add("audio.unknown", fld, f"unknown audio file {name!r}")
         return None
     if row.category not in categories:
-        errors.add("audio.category", fld, f"audio file {name!r} is a {row.category} file, expected {' or '.join(categories)}")
+        expected = " or ".join(categories)
+        errors.add("audio.category", fld, f"audio file {name!r} is a {row.category} file, expected {expected}")
         return None
     return row.id
 

@@ -70,7 +70,8 @@ ERRORS = {
     "profile.not_hunt": "Ce profil n'est pas un groupe d'appel.",
     "profile.not_ivr": "Ce profil n'est pas un standard automatique SVI.",
     "profile.unknown": "Profil inconnu.",
-    "reception.in_use": "Ce numéro d'accueil reçoit encore des appels (touche de SVI ou numéro spécial) : modifiez-les d'abord.",
+    "reception.in_use": ("Ce numéro d'accueil reçoit encore des appels (touche de SVI ou numéro spécial) :"
+                         " modifiez-les d'abord."),
     "reception.loop": "Les numéros d'accueil s'appelleraient en boucle : changez cette redirection.",
     "reception.unknown": "Numéro d'accueil inconnu.",
     "routing.empty": "Un routage a au moins un numéro de redirection.",

@@ -17,7 +17,8 @@ from ..common.security import admin_required, db, tenant
 @bp.get("/fax/<int:fax_id>")
 @admin_required
 def fax(fax_id: int):
-    return render_template("lines/fax.html", fax=line_lookup.fax_line(db().session, current_user.tenant_id, fax_id), tenant=tenant())
+    row = line_lookup.fax_line(db().session, current_user.tenant_id, fax_id)
+    return render_template("lines/fax.html", fax=row, tenant=tenant())
 
 
 @bp.post("/fax/<int:fax_id>/delete")

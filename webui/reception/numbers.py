@@ -83,8 +83,8 @@ def save_settings(rec_id: int):
         numbers_edit.update_reception(ctx, rec, formdata.changes(request.form, SETTINGS_FIELDS))
     except ServiceError as exc:
         discard_changes()
-        return detail_page(reception_lookup.reception_number(db().session, current_user.tenant_id, rec_id), FormErrors(field_errors(exc), SETTINGS_FIELDS),
-                           dict(request.form), 422)
+        rec = reception_lookup.reception_number(db().session, current_user.tenant_id, rec_id)
+        return detail_page(rec, FormErrors(field_errors(exc), SETTINGS_FIELDS), dict(request.form), 422)
     flash(_("Your changes have been saved."), "ok")
     return redirect(url_for("reception.detail", rec_id=rec.id))
 
@@ -111,6 +111,7 @@ def delete(rec_id: int):
         numbers_edit.delete_reception(ctx, rec)
     except ServiceError as exc:
         discard_changes()
-        return _delete_page(reception_lookup.reception_number(db().session, current_user.tenant_id, rec_id), FormErrors(field_errors(exc)), 422)
+        rec = reception_lookup.reception_number(db().session, current_user.tenant_id, rec_id)
+        return _delete_page(rec, FormErrors(field_errors(exc)), 422)
     flash(_("The reception number %(number)s has been deleted.", number=number), "ok")
     return redirect(url_for("reception.index"))

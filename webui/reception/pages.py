@@ -109,7 +109,8 @@ def force(rec_id: int):
 @bp.get("/<int:rec_id>/profiles/<int:profile_id>")
 @admin_required
 def profile(rec_id: int, profile_id: int):
-    return profile_page(reception_lookup.profile(db().session, current_user.tenant_id, rec_id, profile_id), FormErrors(fields=HUNT_FIELDS))
+    prof = reception_lookup.profile(db().session, current_user.tenant_id, rec_id, profile_id)
+    return profile_page(prof, FormErrors(fields=HUNT_FIELDS))
 
 
 def _saved(prof: ReceptionProfile, message: str):
@@ -119,7 +120,8 @@ def _saved(prof: ReceptionProfile, message: str):
 
 def _failed(rec_id: int, profile_id: int, exc: ServiceError, fields, values=None):
     discard_changes()
-    return profile_page(reception_lookup.profile(db().session, current_user.tenant_id, rec_id, profile_id), FormErrors(field_errors(exc), fields), values, 422)
+    prof = reception_lookup.profile(db().session, current_user.tenant_id, rec_id, profile_id)
+    return profile_page(prof, FormErrors(field_errors(exc), fields), values, 422)
 
 
 @bp.post("/<int:rec_id>/profiles/<int:profile_id>")

@@ -38,7 +38,8 @@ def create_profile(rec_id: int):
         prof = profiles_edit.create_profile(ctx, rec, data)
     except ServiceError as exc:
         discard_changes()
-        return detail_page(reception_lookup.reception_number(db().session, current_user.tenant_id, rec_id), FormErrors(field_errors(exc), NEW_FIELDS), dict(request.form), 422)
+        rec = reception_lookup.reception_number(db().session, current_user.tenant_id, rec_id)
+        return detail_page(rec, FormErrors(field_errors(exc), NEW_FIELDS), dict(request.form), 422)
     flash(_("The profile %(name)s has been created.", name=prof.name), "ok")
     return redirect(url_for("reception.detail", rec_id=rec.id, _anchor="profiles"))
 
@@ -50,8 +51,8 @@ def _update(rec_id: int, profile_id: int, data: dict, fields: tuple[str, ...], m
         profiles_edit.update_profile(ctx, prof, data)
     except ServiceError as exc:
         discard_changes()
-        return profile_page(reception_lookup.profile(db().session, current_user.tenant_id, rec_id, profile_id), FormErrors(field_errors(exc), fields),
-                            dict(request.form), 422)
+        prof = reception_lookup.profile(db().session, current_user.tenant_id, rec_id, profile_id)
+        return profile_page(prof, FormErrors(field_errors(exc), fields), dict(request.form), 422)
     flash(message, "ok")
     return redirect(url_for("reception.profile", rec_id=rec_id, profile_id=profile_id))
 
@@ -90,7 +91,8 @@ def duplicate_profile(rec_id: int, profile_id: int):
         copy = profiles_edit.duplicate_profile(ctx, prof)
     except ServiceError as exc:
         discard_changes()
-        return detail_page(reception_lookup.reception_number(db().session, current_user.tenant_id, rec_id), FormErrors(field_errors(exc)), None, 422)
+        rec = reception_lookup.reception_number(db().session, current_user.tenant_id, rec_id)
+        return detail_page(rec, FormErrors(field_errors(exc)), None, 422)
     flash(_("The profile %(name)s has been created as a copy of %(original)s.", name=copy.name,
             original=prof.name), "ok")
     return redirect(url_for("reception.detail", rec_id=rec_id, _anchor="profiles"))
@@ -107,6 +109,7 @@ def delete_profile(rec_id: int, profile_id: int):
         profiles_edit.delete_profile(ctx, prof)
     except ServiceError as exc:
         discard_changes()
-        return detail_page(reception_lookup.reception_number(db().session, current_user.tenant_id, rec_id), FormErrors(field_errors(exc)), None, 422)
+        rec = reception_lookup.reception_number(db().session, current_user.tenant_id, rec_id)
+        return detail_page(rec, FormErrors(field_errors(exc)), None, 422)
     flash(_("The profile %(name)s has been deleted.", name=name), "ok")
     return redirect(url_for("reception.detail", rec_id=rec_id, _anchor="profiles"))

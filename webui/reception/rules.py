@@ -66,7 +66,8 @@ def _save(rec: ReceptionNumber, rule: ReceptionRule | None):
 @admin_required
 def new_rule(rec_id: int):
     """« Créer une règle horaire »."""
-    return _rule_page(reception_lookup.reception_number(db().session, current_user.tenant_id, rec_id), None, FormErrors(fields=RULE_FIELDS))
+    rec = reception_lookup.reception_number(db().session, current_user.tenant_id, rec_id)
+    return _rule_page(rec, None, FormErrors(fields=RULE_FIELDS))
 
 
 @bp.post("/<int:rec_id>/rules/new")

@@ -146,12 +146,14 @@ def _detail(special: SpecialNumber, errors: FormErrors, values: dict[str, Any] |
 @bp.get("/<int:special_id>")
 @admin_required
 def detail(special_id: int):
-    return _detail(special_lookup.special_number(db().session, current_user.tenant_id, special_id), FormErrors(fields=DETAIL_FIELDS))
+    special = special_lookup.special_number(db().session, current_user.tenant_id, special_id)
+    return _detail(special, FormErrors(fields=DETAIL_FIELDS))
 
 
 def _detail_failed(special_id: int, exc: ServiceError):
     discard_changes()
-    return _detail(special_lookup.special_number(db().session, current_user.tenant_id, special_id), FormErrors(field_errors(exc), DETAIL_FIELDS), dict(request.form), 422)
+    special = special_lookup.special_number(db().session, current_user.tenant_id, special_id)
+    return _detail(special, FormErrors(field_errors(exc), DETAIL_FIELDS), dict(request.form), 422)
 
 
 @bp.post("/<int:special_id>/label")
@@ -273,7 +275,8 @@ def _profile_page(special: SpecialNumber, prof: SpecialProfile, errors: FormErro
     totals = [sum(int(d["percent"]) for d in dests if d["percent"].isdigit()) for dests in rows]
     return render_template(
         "special/profile.html", special=special, prof=prof, price=price(special.number), errors=errors,
-        rows=rows, totals=totals, name=name if name is not None else prof.name, pending=pending, odds=routings.odds(saved), saved=saved,
+        rows=rows, totals=totals, name=name if name is not None else prof.name, pending=pending,
+        odds=routings.odds(saved), saved=saved,
         rec_labels={phone_input(n): r.label for n, r in recs.items()} | {n: r.label for n, r in recs.items()},
         state=special_state(special, tenant().timezone), tab="profiles", tenant=tenant(),
     ), status
@@ -283,7 +286,8 @@ def _profile_page(special: SpecialNumber, prof: SpecialProfile, errors: FormErro
 @admin_required
 def profile(special_id: int, profile_id: int):
     special = special_lookup.special_number(db().session, current_user.tenant_id, special_id)
-    return _profile_page(special, special_lookup.profile_of(special, profile_id), FormErrors(fields=("name", "routings")))
+    prof = special_lookup.profile_of(special, profile_id)
+    return _profile_page(special, prof, FormErrors(fields=("name", "routings")))
 
 
 @bp.post("/<int:special_id>/profiles/<int:profile_id>/rename")

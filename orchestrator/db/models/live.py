@@ -45,7 +45,8 @@ class ClickToCall(Base):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     line_id: Mapped[int | None] = mapped_column(ForeignKey("lines.id", ondelete="SET NULL"), index=True)
     target: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default="requested")  # requested | ringing_you | calling | connected | ended | failed
+    # requested | ringing_you | calling | connected | ended | failed
+    status: Mapped[str] = mapped_column(String(16), default="requested")
     cause: Mapped[str | None] = mapped_column(Text)
     call_uuid: Mapped[str | None] = mapped_column(String(64), unique=True)
     job_uuid: Mapped[str | None] = mapped_column(String(64))

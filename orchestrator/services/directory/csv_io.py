@@ -308,7 +308,7 @@ def _fold_key(value: str | None) -> str:
 
 
 def _add_number(entry: Entry, kind: ContactKind, e164: str, short: str | None, row: int, col: int) -> None:
-    for i, (k, num, s, r, c) in enumerate(entry.numbers):
+    for i, (k, num, s, _row, _col) in enumerate(entry.numbers):
         if k == kind and num == e164:
             if short and not s:
                 entry.numbers[i] = (k, num, short, row, col)

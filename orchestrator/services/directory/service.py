@@ -24,14 +24,16 @@ def create_contact(ctx: ServiceContext, tenant: Tenant, doc: ContactDoc, *, list
         vals = validate_contact(ctx.session, step.errors, tenant, doc, ctx.settings.default_region,
                                 personal=owner is not None)
         if vals.login is not None and ctx.session.scalar(select(Contact).where(Contact.login_id == vals.login.id)):
-            step.errors.add("login.has_contact", "login", f"login {vals.login.login} already belongs to another contact")
+            step.errors.add("login.has_contact", "login",
+                            f"login {vals.login.login} already belongs to another contact")
         if step.failed:
             return None
         contact = Contact(tenant_id=tenant.id, list_id=list_id, owner_login_id=owner.id if owner else None,
                           photo_path=doc.photo, login_id=vals.login.id if vals.login else None,
                           **{f: getattr(doc, f) for f in _FIELDS})
         for pos, (num, e164) in enumerate(zip(doc.numbers, vals.numbers, strict=False)):
-            contact.numbers.append(ContactNumber(kind=num.kind, number=e164, short_number=num.short_number, position=pos))
+            contact.numbers.append(ContactNumber(kind=num.kind, number=e164, short_number=num.short_number,
+                                                 position=pos))
         ctx.session.add(contact)
         ctx.session.flush()
         for line in vals.lines:

@@ -60,7 +60,8 @@ def validate(session: Session, errors: Errors, tenant: Tenant, doc: LineDoc, reg
     if out.number and out.backup_number == out.number:
         errors.add("backup.self", "backup_number", "the backup number must be another number than the line's")
     v.department(errors, "department", doc.department)
-    out.hold_music_catalogue, out.hold_music_audio_id = v.hold_music(session, errors, "hold_music", tenant.id, doc.hold_music)
+    out.hold_music_catalogue, out.hold_music_audio_id = v.hold_music(session, errors, "hold_music", tenant.id,
+                                                                     doc.hold_music)
     with errors.at("options"):
         out.mobile_number = parse(errors, "mobile_number", doc.options.mobile_number, region,
                                   required=doc.options.mobile_app)

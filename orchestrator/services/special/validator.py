@@ -18,7 +18,8 @@ from .schema import DestinationDoc, SpecialDoc
 def validate(session: Session, errors: Errors, tenant: Tenant, doc: SpecialDoc, region: str) -> str | None:
     number = parse(errors, "number", doc.number, region)
     if number is not None and special_prefix(number) is None:
-        errors.add("number.kind", "number", f"{number} is not a special number (0811, 0820, 0821, 0825, 0826, 0891, 0892, 0897)")
+        errors.add("number.kind", "number",
+                   f"{number} is not a special number (0811, 0820, 0821, 0825, 0826, 0891, 0892, 0897)")
     v.single_line_text(errors, "label", doc.label)
     check_profiles(errors, doc.profiles, doc.forced_profile, doc.rules, rules_need_custom=True)
     for i, prof in enumerate(doc.profiles):
