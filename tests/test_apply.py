@@ -87,7 +87,8 @@ def test_a_line_change_reloads_xml_only(ctx, fs, tmp_path):
     [result] = apply(ctx.session, platform, esl_reloader(), tenant_ids=[tenant.id])
     assert result.change.changed == ["dialplan/tenants/acme.centrex.test.xml"]
     assert api_commands(fs) == ["api reloadxml"]
-    assert b"centrex_ring_time=35" in (platform.nodes[0].conf_dir / "dialplan/tenants/acme.centrex.test.xml").read_bytes()
+    dialplan = (platform.nodes[0].conf_dir / "dialplan/tenants/acme.centrex.test.xml").read_bytes()
+    assert b"centrex_ring_time=35" in dialplan
     assert is_live(ctx.session, tenant, platform) == {"fs1": True}
 
 
@@ -184,7 +185,8 @@ def test_deleted_tenant_files_are_removed(ctx, fs, tmp_path):
     ctx.commit()
     [result] = apply(ctx.session, platform, esl_reloader(), tenant_ids=[tid])
     assert sorted(result.change.removed) == ["dialplan/public/acme.centrex.test.xml",
-                                             "dialplan/tenants/acme.centrex.test.xml", "directory/acme.centrex.test.xml"]
+                                             "dialplan/tenants/acme.centrex.test.xml",
+                                             "directory/acme.centrex.test.xml"]
 
 
 def test_reload_commands_follow_what_changed():

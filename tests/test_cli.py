@@ -64,7 +64,8 @@ def test_operator_workflow(db_env, capsys):
     assert main(["emergency", "list"]) == 0
     assert capsys.readouterr().out == "*\t15\t+33115000015\n75\t15\t+33175000015\n"
     assert main(["render", "--out", "tree"]) == 0
-    assert "centrex_emergency_15\" value=\"+33175000015" in (db_env / "tree/directory/bauer.centrex.test.xml").read_text()
+    directory = (db_env / "tree/directory/bauer.centrex.test.xml").read_text()
+    assert "centrex_emergency_15\" value=\"+33175000015" in directory
     assert main(["tenant", "delete", "Solo", "--yes"]) == 0
     assert main(["db", "downgrade", "base"]) == 0
     assert "base" in capsys.readouterr().out

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from orchestrator.cli.main import main
 
-HEADER = "Numéro;Nom;Prénom;Email;Tél. Mobile;N° abrégé;Groupe / Service;Tél. Domicile;Société;Fonction;Adresse;Code Postal;Ville;Pays\n"
+HEADER = ("Numéro;Nom;Prénom;Email;Tél. Mobile;N° abrégé;Groupe / Service;Tél. Domicile;Société;Fonction;"
+          "Adresse;Code Postal;Ville;Pays\n")
 
 
 def test_directory_csv_and_tokens_from_the_command_line(tmp_path, monkeypatch, capsys):

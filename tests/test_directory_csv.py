@@ -10,7 +10,8 @@ from orchestrator.db.models import Contact, ContactNumber, DirectoryList, Line
 from orchestrator.services.directory import contacts as book
 from orchestrator.services.directory import csv_io
 
-HEADER = "Numéro;Nom;Prénom;Email;Tél. Mobile;N° abrégé;Groupe / Service;Tél. Domicile;Société;Fonction;Adresse;Code Postal;Ville;Pays\n"
+HEADER = ("Numéro;Nom;Prénom;Email;Tél. Mobile;N° abrégé;Groupe / Service;Tél. Domicile;Société;Fonction;"
+          "Adresse;Code Postal;Ville;Pays\n")
 
 
 def counts(ctx, tid):
@@ -44,7 +45,8 @@ def test_good_file_replaces_the_company_directory(rt):
         assert (anne.company, anne.postal_code) == ("Talents SA", "75001")
         eric = ctx.session.scalar(select(Contact).where(Contact.last_name == "Roux"))
         assert eric.numbers[0].number == "+33140000002"  # the 0 a spreadsheet dropped
-        pierre = ctx.session.scalar(select(Contact).where(Contact.last_name == "Durand", Contact.owner_login_id.is_(None)))
+        pierre = ctx.session.scalar(select(Contact).where(Contact.last_name == "Durand",
+                                                          Contact.owner_login_id.is_(None)))
         assert [ln.number for ln in pierre.lines] == ["+33175000101"]  # column 1 is his line
         assert pierre.login_id is not None  # the user login of the line follows the person
         assert [(n.kind, n.number) for n in pierre.numbers] == [("mobile", "+33612000001")]

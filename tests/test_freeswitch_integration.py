@@ -48,8 +48,8 @@ def test_demo_tree_runs_on_freeswitch(ctx, tmp_path):
         assert ev.get("Application-Data") == f"default {DOMAIN} 0175000101"
 
         # a change is live after apply
-        line = next(l for l in ctx.session.scalars(__import__("sqlalchemy").select(lines.service.Line))
-                    if l.number == "+33175000101")
+        line = next(row for row in ctx.session.scalars(__import__("sqlalchemy").select(lines.service.Line))
+                    if row.number == "+33175000101")
         lines.service.update(ctx, line, {"label": "Pierre Durand"})
         ctx.commit()
         [result] = apply(ctx.session, platform, esl_reloader(timeout=5), tenant_ids=[line.tenant_id])

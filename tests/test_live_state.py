@@ -61,7 +61,8 @@ def test_call_to_voicemail_is_recorded_once(ctx, bauer):
 
 
 @pytest.mark.parametrize("variables,direction,disposition", [
-    ({"centrex_caller_line": "+33175000102", "centrex_caller_domain": D, "answer_epoch": "100"}, "outbound", "answered"),
+    ({"centrex_caller_line": "+33175000102", "centrex_caller_domain": D, "answer_epoch": "100"},
+     "outbound", "answered"),
     ({"centrex_caller_line": "+33175000102", "centrex_caller_domain": D, "centrex_line": "+33175000102",
       "answer_epoch": "100"}, "internal", "answered"),
     ({"centrex_line": "+33175000102", "centrex_domain": D, "answer_epoch": "0"}, "inbound", "missed"),

@@ -84,7 +84,8 @@ def test_every_file_parses_and_the_tree_is_complete(demo):
     switch = ET.fromstring(demo["autoload_configs/switch.conf.xml"])
     params = {p.get("name"): p.get("value") for p in switch.iter("param")}
     assert params["sessions-per-second"] == "200" and params["max-sessions"] == "2000"
-    esl = {p.get("name"): p.get("value") for p in ET.fromstring(demo["autoload_configs/event_socket.conf.xml"]).iter("param")}
+    event_socket = ET.fromstring(demo["autoload_configs/event_socket.conf.xml"])
+    esl = {p.get("name"): p.get("value") for p in event_socket.iter("param")}
     assert esl["listen-ip"] == "127.0.0.1"
     sofia = ET.fromstring(demo["autoload_configs/sofia.conf.xml"])
     internal = sofia.find(".//profile[@name='internal']")

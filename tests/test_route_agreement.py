@@ -102,14 +102,20 @@ T = "2026-11-26 15:00"  # Thursday afternoon: no rule
 # (id, dialled, caller, local time, conditions, expected outcome fragments)
 SCENARIOS = [
     # lines (L-8)
-    ("line answers", "+33175100001", "0140000000", T, dict(registered={A}, answers={A: "answer"}), {"final": f"bridge:{A}"}),
+    ("line answers", "+33175100001", "0140000000", T, dict(registered={A}, answers={A: "answer"}),
+     {"final": f"bridge:{A}"}),
     ("line unregistered → voicemail", "+33175100001", "0140000000", T, {}, {"final": "voicemail:0175100001"}),
-    ("line no answer → voicemail", "+33175100001", "0140000000", T, dict(registered={A}), {"final": "voicemail:0175100001"}),
+    ("line no answer → voicemail", "+33175100001", "0140000000", T, dict(registered={A}),
+     {"final": "voicemail:0175100001"}),
     ("line announce only", "+33175100002", "0140000000", T, dict(registered={B}), {"final": "announce:0175100002"}),
-    ("line without voicemail busy", "+33175100003", "0140000000", T, dict(registered={C}, answers={C: "busy"}), {"final": "hangup:USER_BUSY"}),
-    ("line unconditional forward", "+33175100004", "0140000000", T, dict(answers={"gateway:+33612000004": "answer"}), {"final": "bridge:gateway:+33612000004"}),
-    ("line backup number", "+33175100005", "0140000000", T, dict(answers={"gateway:+33612000055": "answer"}), {"final": "bridge:gateway:+33612000055"}),
-    ("line no-answer forward", "+33175100005", "0140000000", T, dict(registered={EVE}, answers={"gateway:+33612000005": "busy"}), {"final": "hangup:USER_BUSY"}),
+    ("line without voicemail busy", "+33175100003", "0140000000", T, dict(registered={C}, answers={C: "busy"}),
+     {"final": "hangup:USER_BUSY"}),
+    ("line unconditional forward", "+33175100004", "0140000000", T, dict(answers={"gateway:+33612000004": "answer"}),
+     {"final": "bridge:gateway:+33612000004"}),
+    ("line backup number", "+33175100005", "0140000000", T, dict(answers={"gateway:+33612000055": "answer"}),
+     {"final": "bridge:gateway:+33612000055"}),
+    ("line no-answer forward", "+33175100005", "0140000000", T,
+     dict(registered={EVE}, answers={"gateway:+33612000005": "busy"}), {"final": "hangup:USER_BUSY"}),
     # rule shapes, priority, end exclusive
     ("weekday range", "+33175100100", "0140000000", THU_10, {}, {"profile": 1}),
     ("end exclusive 12:00", "+33175100100", "0140000000", "2026-11-26 12:00", {}, {"profile": 0}),
@@ -164,23 +170,26 @@ SCENARIOS = [
     ("IVR key voicemail", "+33175100200", "0140000000", T, dict(digits=["2"]), {"final": "announce:0175100002"}),
     ("IVR key reception dynamic", "+33175100200", "0140000000", THU_10, dict(digits=["3"], registered={A},
      answers={A: "answer"}), {"final": f"bridge:{A}"}),
-    ("IVR key reception default profile", "+33175100200", "0140000000", THU_10, dict(digits=["4"], registered={A, B, C}),
-     {"final": "voicemail:0175100001", "attempts": 6}),
+    ("IVR key reception default profile", "+33175100200", "0140000000", THU_10,
+     dict(digits=["4"], registered={A, B, C}), {"final": "voicemail:0175100001", "attempts": 6}),
     ("IVR key reception forced profile choice", "+33175100200", "0140000000", T, dict(digits=["5"], registered={B},
      answers={B: "answer"}), {"final": f"bridge:{B}"}),
-    ("IVR key reception with forced profile", "+33175100200", "0140000000", T, dict(digits=["6"]), {"final": "hangup:NO_ANSWER"}),
+    ("IVR key reception with forced profile", "+33175100200", "0140000000", T, dict(digits=["6"]),
+     {"final": "hangup:NO_ANSWER"}),
     ("IVR invalid then valid", "+33175100200", "0140000000", T, dict(digits=["9", "", "1"], registered={A}),
      {"final": "voicemail:0175100001"}),
     ("IVR three invalid → fallback", "+33175100200", "0140000000", T, dict(digits=["9", "8", "7"]),
      {"final": "hangup:NO_ANSWER"}),
-    ("IVR no fallback → hang up", "+33175100600", "0140000000", T, dict(digits=[]), {"final": "hangup:NORMAL_CLEARING"}),
+    ("IVR no fallback → hang up", "+33175100600", "0140000000", T, dict(digits=[]),
+     {"final": "hangup:NORMAL_CLEARING"}),
     # special numbers: origins, weights, overflow
     ("08xx mobile caller", "+33811100001", "0612345678", T, dict(registered={A}, answers={A: "answer"}),
      {"profile": 1, "final": "bridge:loopback:+33175100001"}),
     ("08xx 01 caller picks by weight (low draw)", "+33811100001", "0140000000", T, dict(uuid=LOW, registered={C}),
      {"profile": 2}),
     ("08xx 02 caller (high draw) to the carrier", "+33811100001", "0240000000", T,
-     dict(uuid=HIGH, answers={"gateway:+33145000000": "answer"}), {"profile": 2, "final": "bridge:loopback:+33145000000"}),
+     dict(uuid=HIGH, answers={"gateway:+33145000000": "answer"}),
+     {"profile": 2, "final": "bridge:loopback:+33145000000"}),
     ("08xx 01 overflow to a reception", "+33811100001", "0140000000", T, dict(uuid=HIGH, registered={A},
      answers={A: "answer"}), {"profile": 2, "final": f"bridge:{A}"}),
     ("08xx 03 caller: default profile, first routing to an IVR", "+33811100001", "0340000000", T,
@@ -211,7 +220,8 @@ def world(ctx):
 
 def walked(contexts, dialled, caller, at, cond: dict) -> dict:
     scenario = Scenario(registered=set(cond.get("registered", ())), answers=cond.get("answers", {}),
-                        digits=list(cond.get("digits", [])), now=at, socket_reachable=cond.get("hunt_service_up", False))
+                        digits=list(cond.get("digits", [])), now=at,
+                        socket_reachable=cond.get("hunt_service_up", False))
     walker = Walker(contexts, scenario)
     variables = {"caller_id_number": caller, "uuid": cond.get("uuid", LOW)}
     if dialled.isdigit() and len(dialled) <= 6:  # a short number, dialled from a line of the tenant

@@ -71,7 +71,7 @@ def test_freeswitch_picks_the_predicted_profile(ctx, tmp_path):
         for number, caller in cases:
             expected = resolve(snap, number, caller, datetime.now(UTC), Conditions()).outcome.profile
             esl.api(f"originate {{origination_caller_id_number={caller}}}loopback/{number}/public &park()")
-            ev = esl.wait_for_event(lambda e: e.get("Application") == "transfer"
+            ev = esl.wait_for_event(lambda e, number=number: e.get("Application") == "transfer"
                                     and (e.get("Application-Data") or "").startswith(f"P~{number}~"), timeout=15)
             assert ev is not None, f"FreeSWITCH never chose a profile for {number}"
             got = int(ev.get("Application-Data").split()[0].split("~")[2])

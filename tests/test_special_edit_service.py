@@ -325,8 +325,10 @@ def test_the_profile_active_now_depends_on_the_caller_origin(rt):
         night = special_state(sp, "Europe/Paris", datetime(2026, 11, 30, 20, 0, tzinfo=PARIS))
         assert night.uniform is sp.profiles[0]
         # the resolver agrees, caller by caller
-        for caller, name, why in (("06 12 34 56 78", "Mobiles", "rule"), ("01 40 00 00 00", "Profil par défaut", "default"),
-                                  (None, "Profil par défaut", "default"), ("+442079460000", "Profil par défaut", "default")):
+        for caller, name, why in (("06 12 34 56 78", "Mobiles", "rule"),
+                                  ("01 40 00 00 00", "Profil par défaut", "default"),
+                                  (None, "Profil par défaut", "default"),
+                                  ("+442079460000", "Profil par défaut", "default")):
             choice = profile_for(sp, "Europe/Paris", MONDAY_10, caller)
             assert (choice.profile.name, choice.why) == (name, why)
             assert sp.profiles[plan_for(ctx, caller, cond=Conditions()).outcome.profile].name == name
@@ -358,7 +360,8 @@ def test_statistics_per_day_and_destination(rt):
         record(ctx, "a", datetime(2026, 3, 2, 9, 0, tzinfo=utc), line="+33175000102", duration=120)
         record(ctx, "b", datetime(2026, 3, 2, 10, 0, tzinfo=utc), disposition="missed", duration=0,
                line="+33175000102")
-        record(ctx, "c", datetime(2026, 3, 2, 23, 30, tzinfo=utc), callee="+33145000000", duration=30)  # 3 March in Paris
+        # 3 March in Paris
+        record(ctx, "c", datetime(2026, 3, 2, 23, 30, tzinfo=utc), callee="+33145000000", duration=30)
         record(ctx, "d", datetime(2026, 3, 4, 8, 0, tzinfo=utc), callee="0811000120", duration=45)
         record(ctx, "e", datetime(2026, 3, 4, 8, 0, tzinfo=utc), special="+33811999999")  # another number
         record(ctx, "f", datetime(2026, 2, 28, 8, 0, tzinfo=utc))  # before the period

@@ -38,7 +38,8 @@ def test_demo_loads_with_the_manual_figures(rt):
     acc1, acc2 = doc.reception_numbers
     assert acc1.label == "Accueil 1" and acc2.label == "Accueil 2"
     ouverture = acc1.profiles[1]
-    assert (ouverture.name, ouverture.hunt_group.strategy, ouverture.hunt_group.cycles) == ("Ouverture", "sequential", 3)
+    hunt_group = ouverture.hunt_group
+    assert (ouverture.name, hunt_group.strategy, hunt_group.cycles) == ("Ouverture", "sequential", 3)
     assert [(r.days, r.hours, r.profile) for r in acc1.rules] == [
         ("mon-fri", "08:00-12:00", "Ouverture"), ("mon-fri", "14:00-18:00", "Ouverture")]
     assert acc1.profiles[0].default and acc1.profiles[0].hunt_group.voicemail == "+33175000101"

@@ -285,7 +285,8 @@ def test_passwords_are_hashed_and_never_stored_or_audited_in_clear(ctx):
     tenant = make_tenant(ctx)
     make_line(ctx, tenant, "+33175000001")
     login = logins.service.create(ctx, tenant, LoginDoc(login="+33175000001", role="user", password="s3cret-pw"))
-    admin = logins.service.create(ctx, tenant, LoginDoc(login="Boss@Example.COM", role="admin", password="s3cret-admin"))
+    admin = logins.service.create(ctx, tenant,
+                                  LoginDoc(login="Boss@Example.COM", role="admin", password="s3cret-admin"))
     ctx.session.flush()
     assert admin.login == "boss@example.com"
     for row in (login, admin):

@@ -105,7 +105,8 @@ def test_add_line_is_all_or_nothing_and_refuses_numbers_outside_the_pool(rt, app
     with rt.context(actor="test") as ctx:
         bauer = ctx.session.scalar(select(Tenant).where(Tenant.name == "Bauer SA"))
         with pytest.raises(ValidationFailed) as exc:
-            numberchoice.add_line(ctx, bauer, AddLineDoc(number="0175999999", label="", fax={"label": "F", "email": "x"}))
+            numberchoice.add_line(ctx, bauer,
+                                  AddLineDoc(number="0175999999", label="", fax={"label": "F", "email": "x"}))
         assert {(e.field, e.error_id) for e in exc.value.errors} == {
             ("number", "number.not_in_pool"), ("fax.number", "number.not_in_pool"), ("label", "field.too_short"),
             ("fax.email", "email.invalid")}
@@ -159,7 +160,8 @@ def test_add_line_page_proposes_three_numbers_and_the_kinds(app):
 def test_add_a_line_with_a_proposed_number(rt, app):
     client = admin(app)
     resp = post(client, "/services/lines/new", {"kind": "geographic", "zone": "01", "fax": "0", "number": ZONE1[1],
-                                                 "label": "Accueil Lyon", "short_number": "204", "offer": "Libre Centrex"})
+                                                 "label": "Accueil Lyon", "short_number": "204",
+                                                 "offer": "Libre Centrex"})
     assert resp.status_code == 302, field_error(resp.get_data(as_text=True), "f-label")
     page = client.get(resp.location).get_data(as_text=True)
     assert "The line 01 75 00 10 01 has been created. It is being activated." in page
@@ -322,7 +324,8 @@ def test_api_numbers_add_and_delete(rt, app):
         ctx.session.commit()
     limit = api.post("/api/v1/lines", headers=h, json={"number": ZONE1[3], "label": "Six"}).get_json()["errors"]
     assert [e["id"] for e in limit] == ["tenant.line_limit"]
-    fax = api.post("/api/v1/fax-lines", headers=h, json={"number": VOIP[1], "label": "Fax 2", "email": "f@bauer.example"})
+    fax = api.post("/api/v1/fax-lines", headers=h,
+                   json={"number": VOIP[1], "label": "Fax 2", "email": "f@bauer.example"})
     assert fax.status_code == 201 and fax.get_json()["number"] == VOIP[1]
     assert api.delete(f"/api/v1/fax-lines/{VOIP[1]}", headers=h).status_code == 204
     assert api.delete(f"/api/v1/lines/{ZONE1[0]}", headers=h).status_code == 204

@@ -24,7 +24,8 @@ from webui_helpers import (
 from orchestrator.db.models import ApiToken, Contact, Line, ReceptionNumber
 from webui.api import ROUTES
 
-HEADER = "Numéro;Nom;Prénom;Email;Tél. Mobile;N° abrégé;Groupe / Service;Tél. Domicile;Société;Fonction;Adresse;Code Postal;Ville;Pays\n"
+HEADER = ("Numéro;Nom;Prénom;Email;Tél. Mobile;N° abrégé;Groupe / Service;Tél. Domicile;Société;Fonction;"
+          "Adresse;Code Postal;Ville;Pays\n")
 
 
 @pytest.fixture
@@ -90,7 +91,8 @@ def test_admin_reads_and_changes_lines_without_secrets(rt, app, admin):
                      json={"ring_time": 30, "forwards": {"no_answer": "0612345678"}, "voicemail": {"mode": "announce"}})
     assert resp.status_code == 200, resp.get_json()
     out = resp.get_json()
-    assert (out["ring_time"], out["forwards"]["no_answer"], out["voicemail"]["mode"]) == (30, "+33612345678", "announce")
+    assert (out["ring_time"], out["forwards"]["no_answer"], out["voicemail"]["mode"]) == (
+        30, "+33612345678", "announce")
     assert out["forwards"]["presented"] == "caller"  # untouched nested field kept
     assert rt.notifier.calls  # an apply was asked for
 
@@ -185,7 +187,8 @@ def test_directory_csv_import_and_export(rt, app, admin):
     done = api.post("/api/v1/directory/import", headers=admin, data=good).get_json()
     assert done["applied"] is True
     with rt.context() as ctx:
-        assert list(ctx.session.scalars(select(Contact.last_name).where(Contact.owner_login_id.is_(None)))) == ["Lefèvre"]
+        company = select(Contact.last_name).where(Contact.owner_login_id.is_(None))
+        assert list(ctx.session.scalars(company)) == ["Lefèvre"]
 
 
 def test_reception_force_hunt_group_and_members(rt, app, admin):

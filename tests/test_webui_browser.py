@@ -17,7 +17,8 @@ from orchestrator.db.models import Contact, Line, ReceptionNumber
 
 pytestmark = pytest.mark.browser
 
-HEADER = "Numéro;Nom;Prénom;Email;Tél. Mobile;N° abrégé;Groupe / Service;Tél. Domicile;Société;Fonction;Adresse;Code Postal;Ville;Pays\n"
+HEADER = ("Numéro;Nom;Prénom;Email;Tél. Mobile;N° abrégé;Groupe / Service;Tél. Domicile;Société;Fonction;"
+          "Adresse;Code Postal;Ville;Pays\n")
 
 
 @pytest.fixture(scope="module")

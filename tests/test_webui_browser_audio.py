@@ -51,7 +51,7 @@ def playable(page, selector: str) -> float:
     return page.locator(selector).evaluate("""a => new Promise((ok, ko) => {
         a.addEventListener('loadedmetadata', () => ok(a.duration), {once: true});
         a.addEventListener('error', () => ko(new Error('audio error ' + (a.error && a.error.code) + ' ' + (a.error && a.error.message))), {once: true});
-        a.preload = 'metadata'; a.load(); })""")
+        a.preload = 'metadata'; a.load(); })""")  # noqa: E501  (JavaScript kept one statement a line)
 
 
 def test_upload_listen_and_refused_delete(page, server, tmp_path):

@@ -26,7 +26,10 @@ POOL = ["+33175004000", "+33175004001", "+33175004002", "+33175004003", "+331750
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The demo company and a few free numbers, on SQLite, served like `orchestrator web`."""
-    with served_demo(tmp_path_factory.mktemp("browser-lines"), lambda rt, fs, settings: add_to_pool(rt, POOL)) as served:
+    def free_numbers(rt, fs, settings):
+        add_to_pool(rt, POOL)
+
+    with served_demo(tmp_path_factory.mktemp("browser-lines"), free_numbers) as served:
         yield served.base, served.rt
 
 

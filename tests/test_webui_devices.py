@@ -61,8 +61,10 @@ def test_update_and_delete_services_check_like_create(rt, app):
         dev = ctx.session.scalar(select(Device).where(Device.mac == BOND_MAC))
         with pytest.raises(ValidationFailed) as exc:
             devices.update(ctx, dev, {"mac": "00:0E:08:AA:01:01", "model": "SPA502G",
-                                      "ports": [{"port": 1, "line": "+33182280007"}, {"port": 2, "line": "+33175000103"}]})
-        assert {(e.field, e.error_id) for e in exc.value.errors} == {("mac", "mac.taken"), ("ports[1].port", "port.range")}
+                                      "ports": [{"port": 1, "line": "+33182280007"},
+                                                {"port": 2, "line": "+33175000103"}]})
+        assert {(e.field, e.error_id) for e in exc.value.errors} == {("mac", "mac.taken"),
+                                                                      ("ports[1].port", "port.range")}
         ctx.rollback()
         dev = ctx.session.scalar(select(Device).where(Device.mac == BOND_MAC))
         devices.update(ctx, dev, {"name": "Poste 007", "ports": [{"port": 2, "line": "+33182280007"},
@@ -195,7 +197,8 @@ def test_api_devices_and_logins(rt, app):
     bad = api.post("/api/v1/devices", headers=h, json={"mac": "nope", "model": "SPA502G"})
     assert bad.status_code == 422 and bad.get_json()["errors"][0]["id"] == "mac.invalid"
     patched = api.patch("/api/v1/devices/000e08aa0105", headers=h, json={"name": "Accueil", "vlan": {"id": 30}})
-    assert patched.status_code == 200 and (patched.get_json()["name"], patched.get_json()["vlan"]["id"]) == ("Accueil", 30)
+    assert patched.status_code == 200
+    assert (patched.get_json()["name"], patched.get_json()["vlan"]["id"]) == ("Accueil", 30)
     wrong = api.patch("/api/v1/devices/000e08aa0105", headers=h, json={"ports": [{"port": 9, "line": "+33175000103"}]})
     assert wrong.status_code == 422 and wrong.get_json()["errors"][0]["field"] == "ports[0].port"
     assert api.delete("/api/v1/devices/000e08aa0105", headers=h).status_code == 204

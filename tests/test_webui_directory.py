@@ -12,7 +12,8 @@ from webui_helpers import ADMIN, PIERRE, csrf, field_error, ids, load_demo, logg
 
 from orchestrator.db.models import AuditEntry, Contact, DirectoryList, Line
 
-HEADER = "Numéro;Nom;Prénom;Email;Tél. Mobile;N° abrégé;Groupe / Service;Tél. Domicile;Société;Fonction;Adresse;Code Postal;Ville;Pays\n"
+HEADER = ("Numéro;Nom;Prénom;Email;Tél. Mobile;N° abrégé;Groupe / Service;Tél. Domicile;Société;Fonction;"
+          "Adresse;Code Postal;Ville;Pays\n")
 
 
 @pytest.fixture
@@ -155,7 +156,8 @@ def test_csv_import_preview_confirm(rt, app):
     assert "6 contact(s) dans 6 liste(s) seront remplacés par 2 contact(s) dans 3 liste(s)." in page
     assert "Anne Lefèvre" in page and "RH / Paie" in page
     with rt.context() as ctx:  # nothing changed yet
-        assert ctx.session.scalar(select(func.count()).select_from(Contact).where(Contact.owner_login_id.is_(None))) == 6
+        company = select(func.count()).select_from(Contact).where(Contact.owner_login_id.is_(None))
+        assert ctx.session.scalar(company) == 6
     payload = re.search(r'name="payload" value="([^"]+)"', page).group(1)
     # a payload that is not the previewed file is refused
     other = post(client, "/directory/import/confirm", {"payload": "QUJD"})
@@ -182,7 +184,8 @@ def test_csv_import_with_errors_imports_nothing(rt, app):
     assert rows == [("2", "3", "Prénom"), ("3", "1", "Numéro")]
     assert 'name="payload"' not in page
     with rt.context() as ctx:
-        assert ctx.session.scalar(select(func.count()).select_from(Contact).where(Contact.owner_login_id.is_(None))) == 6
+        company = select(func.count()).select_from(Contact).where(Contact.owner_login_id.is_(None))
+        assert ctx.session.scalar(company) == 6
     assert upload(client, b"").status_code == 422
 
 

@@ -54,7 +54,8 @@ def test_french_by_default_with_the_manuals_words(rt, app):
                   "Répondeur simple", "Musique d'attente", "Ne jouer aucune musique d'attente",
                   "Appliquer cette musique d'attente à l'ensemble de mes lignes"):
         assert words in line, words
-    hunt = admin.get(f"/reception/{ids(rt)['accueil1']}/profiles/{ids(rt)['accueil1_ouverture']}").get_data(as_text=True)
+    ident = ids(rt)
+    hunt = admin.get(f"/reception/{ident['accueil1']}/profiles/{ident['accueil1_ouverture']}").get_data(as_text=True)
     for words in ("Mode de routage", "Simultané", "Séquentiel", "Successif", "Nombre de cycles", "Renvois autorisés",
                   "Pas de messagerie vocale", "Enregistrer ces paramètres", "Lignes associées", "Ajouter une ligne",
                   "Enregistrer l'ordre de routage"):

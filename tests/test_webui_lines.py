@@ -55,7 +55,8 @@ def test_admin_saves_a_line_through_the_service_layer(rt, app):
     row = line(rt, "+33175000101")
     assert (row.label, row.ring_time, row.forward_no_answer, row.forward_presented) == \
         ("Pierre Durand", 35, "+33612345678", "line")
-    assert (row.backup_number, row.clir, row.department, row.hold_music_catalogue) == ("+33612000101", True, "2A", "calme")
+    assert (row.backup_number, row.clir, row.department, row.hold_music_catalogue) == (
+        "+33612000101", True, "2A", "calme")
     assert (row.vm_mode, row.vm_pin, row.twin) == ("announce", "4321", True)
     page = client.get(f"/services/lines/{ident['pierre']}").get_data(as_text=True)
     assert "Vos modifications ont été enregistrées." in page and 'value="0612345678"' in page
@@ -137,7 +138,8 @@ def test_user_changes_their_own_line_only(rt, app):
                                                          "forwards.presented": "caller", "backup_number": "abc"})
     assert bad.status_code == 422
     page = bad.get_data(as_text=True)
-    assert field_error(page, "f-ring_time") and field_error(page, "f-backup_number") == "Ce numéro n&#39;est pas valide."
+    assert field_error(page, "f-ring_time")
+    assert field_error(page, "f-backup_number") == "Ce numéro n&#39;est pas valide."
 
 
 def test_every_save_is_applied_and_the_page_says_whether_it_is_live(rt, tmp_path):

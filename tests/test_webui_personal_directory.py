@@ -59,7 +59,8 @@ def sophie(rt) -> int:
 def personal_names(rt, login_name):
     with rt.context() as ctx:
         owner = ctx.session.scalar(select(Login).where(Login.login == login_name))
-        return sorted(c.last_name for c in ctx.session.scalars(select(Contact).where(Contact.owner_login_id == owner.id)))
+        personal = select(Contact).where(Contact.owner_login_id == owner.id)
+        return sorted(c.last_name for c in ctx.session.scalars(personal))
 
 
 def test_my_directory_shows_the_company_and_my_contacts_with_call_and_sms(rt, app):
@@ -68,8 +69,8 @@ def test_my_directory_shows_the_company_and_my_contacts_with_call_and_sms(rt, ap
     personal = page.split('id="personal-directory"')[1].split("</section>")[0]
     assert "Sophie Durand" in personal and f"/me/contacts/{sophie(rt)}" in personal
     # every number has « Appeler » (a click-to-call from my line) and « SMS »
-    calls = re.findall(r'<input type="hidden" name="line" value="([^"]+)"><input type="hidden" name="target" value="([^"]+)">',
-                       page)
+    calls = re.findall(r'<input type="hidden" name="line" value="([^"]+)">'
+                       r'<input type="hidden" name="target" value="([^"]+)">', page)
     assert ("+33175000101", "+33611223344") in calls and ("+33175000101", "+33140000000") in calls
     assert ("+33175000101", "+33175000102") in calls  # Paul's line
     assert page.count('class="button small light sms"') == len(calls)
@@ -110,7 +111,8 @@ def test_add_edit_and_delete_a_personal_contact(rt, app):
     resp = post(client, f"/me/contacts/{lea_id}", {**FORM, "last_name": "Roux-Martin", "city": "Lyon"})
     assert resp.status_code == 302
     with rt.context() as ctx:
-        assert (ctx.session.get(Contact, lea_id).last_name, ctx.session.get(Contact, lea_id).city) == ("Roux-Martin", "Lyon")
+        lea = ctx.session.get(Contact, lea_id)
+        assert (lea.last_name, lea.city) == ("Roux-Martin", "Lyon")
     assert post(client, f"/me/contacts/{lea_id}/delete").status_code == 302
     assert personal_names(rt, "+33175000101") == ["Durand"]
 

@@ -35,7 +35,8 @@ def png(width: int = 2, height: int = 2) -> bytes:
             + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
-GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+GIF = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,"
+       b"\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
 
 
 @pytest.fixture
@@ -129,7 +130,8 @@ def test_other_companies_and_users_get_nothing(rt, app):
     assert send(other, cid, GIF).status_code == 404
     assert logged_in(app, PIERRE).get(f"/directory/contacts/{cid}/photo").status_code == 403
     token = token_for(rt, OTHER_ADMIN[0])
-    resp = app.test_client().get(f"/api/v1/directory/contacts/{cid}/photo", headers={"Authorization": f"Bearer {token}"})
+    resp = app.test_client().get(f"/api/v1/directory/contacts/{cid}/photo",
+                                 headers={"Authorization": f"Bearer {token}"})
     assert resp.status_code == 404
     assert photo_path(rt, cid).endswith(".png")  # unchanged
 

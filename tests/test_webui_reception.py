@@ -73,8 +73,8 @@ def test_hunt_update_validates_with_the_shared_rules(rt):
             hunt.update_hunt(ctx, prof, {"ring_time": 3, "voicemail": "+33299999999",
                                          "hold_music": {"catalogue": "nope"}, "members": ["+33175000101"] * 2})
         assert {(e.field, e.error_id) for e in exc.value.errors} == {
-            ("ring_time", "ring_time.range"), ("voicemail", "line.unknown"), ("hold_music.catalogue", "hold_music.unknown"),
-            ("members[1]", "hunt.member_twice")}
+            ("ring_time", "ring_time.range"), ("voicemail", "line.unknown"),
+            ("hold_music.catalogue", "hold_music.unknown"), ("members[1]", "hunt.member_twice")}
         ctx.rollback()
         prof = accueil(ctx).profiles[1]
         hunt.update_hunt(ctx, prof, {"strategy": "successive", "forwards_allowed": True, "voicemail": None})
@@ -126,7 +126,8 @@ def test_force_and_stop_forcing(rt, app):
     assert "Ne plus forcer" in page
     with rt.context() as ctx:
         assert [p.forced for p in accueil(ctx).profiles] == [False, True]
-    page = client.get(post(client, f"/reception/{ident['accueil1']}/force", {"profile": ""}).location).get_data(as_text=True)
+    unforced = post(client, f"/reception/{ident['accueil1']}/force", {"profile": ""})
+    page = client.get(unforced.location).get_data(as_text=True)
     assert "Plus aucun profil n&#39;est forcé." in page or "Plus aucun profil n'est forcé." in page
     with rt.context() as ctx:
         assert [p.forced for p in accueil(ctx).profiles] == [False, False]

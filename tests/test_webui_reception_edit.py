@@ -41,8 +41,8 @@ PARIS = ZoneInfo("Europe/Paris")
 ACCUEIL1, ACCUEIL2 = "+33175000120", "+33974762328"
 
 
-@pytest.fixture
-def app(rt):
+@pytest.fixture(name="app")
+def app_fixture(rt):
     load_demo(rt)
     load_other_tenant(rt)
     with rt.context(actor="test") as ctx:

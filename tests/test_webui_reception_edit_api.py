@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from test_webui_reception_edit import (  # noqa: F401  (app: the fixture)
+from test_webui_reception_edit import (  # noqa: F401  (app_fixture: the app fixture)
     ACCUEIL1,
     ACCUEIL2,
     PARIS,
-    app,
+    app_fixture,
     errors_of,
     profile_id,
     profile_names,

@@ -91,7 +91,8 @@ def url_for_rule(rule, ident) -> str:
     """The rule with the demo company's objects (Paul's line: not Pierre's)."""
     values = {"line_id": ident["paul"], "fax_id": ident["fax"], "contact_id": ident["c_martin"],
               "list_id": ident["list"], "rec_id": ident["accueil1"], "profile_id": ident["accueil1_ouverture"],
-              "token_id": ident["token"], "call_id": ident["c2c"], "code": "fr", "filename": "app.css", "line": "+33175000102",
+              "token_id": ident["token"], "call_id": ident["c2c"], "code": "fr", "filename": "app.css",
+              "line": "+33175000102",
               "device_id": ident["device"], "mac": "000e08aa0102",
               "number": "+33175000120" if "reception-numbers" in rule.rule else "+33175000102",
               "audio_id": ident["audio"], "uuid": "5a1e0000-0000-4000-8000-000000000001"}
@@ -204,8 +205,9 @@ def test_a_user_gets_403_on_admin_routes_and_404_on_other_lines(world):
             continue
         resp = call(client, method, url, tokens["user"])
         status = resp.status_code
-        if rule.endpoint in ("me.line", "me.save_line", "api.get_line", "api.patch_line", "api.get_click_to_call",
-                             "calls.progress", "calls.progress_stream") or rule.endpoint in VOICEMAIL_OF_A_LINE | PERSONAL_CONTACT:
+        of_pauls_line = ("me.line", "me.save_line", "api.get_line", "api.patch_line", "api.get_click_to_call",
+                         "calls.progress", "calls.progress_stream")
+        if rule.endpoint in of_pauls_line or rule.endpoint in VOICEMAIL_OF_A_LINE | PERSONAL_CONTACT:
             assert status == 404, (method, url, status)  # Paul's line
             assert "Paul" not in resp.get_data(as_text=True)
         elif rule.endpoint == "auth.stop_impersonating":

@@ -247,7 +247,8 @@ def test_greeting_bad_input_is_shown_again(rt, world):
         ctx.commit()
     resp = post(client, f"/voicemail/lines/{pid}", {"voicemail.mode": "sometimes"})
     assert resp.status_code == 422 and field_error(resp.get_data(as_text=True), "f-voicemail-mode")
-    resp = post(client, f"/voicemail/lines/{pid}", {"voicemail.mode": "announce", "voicemail.greeting_record": "Musique",
+    resp = post(client, f"/voicemail/lines/{pid}", {"voicemail.mode": "announce",
+                                                    "voicemail.greeting_record": "Musique",
                                                     "voicemail.email": "pierre@"})
     page = resp.get_data(as_text=True)
     assert resp.status_code == 422
@@ -302,8 +303,8 @@ def test_api_greetings(rt, world):
     user = {"Authorization": f"Bearer {token_for(rt, PIERRE[0])}"}
     base = f"/api/v1/lines/{PIERRE_LINE}/voicemail"
     assert api.get(base, headers=user).get_json() == {
-        "line": PIERRE_LINE, "enabled": True, "mode": "record", "email": "pierre@bauer.example", "greeting_record": None,
-        "greeting_announce": None, "available": {"record": [], "announce": []}}
+        "line": PIERRE_LINE, "enabled": True, "mode": "record", "email": "pierre@bauer.example",
+        "greeting_record": None, "greeting_announce": None, "available": {"record": [], "announce": []}}
     resp = api.post(f"{base}/greetings", headers=user, content_type="multipart/form-data",
                     data={"mode": "announce", "name": "Absent", "file": (io.BytesIO(wav_bytes()), "absent.wav")})
     assert resp.status_code == 201

@@ -354,7 +354,8 @@ class FakeFreeSWITCH:
     # --------------------------------------------------------------- events
     def fire(self, event_name: str, headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
              body: str | None = None, subclass: str | None = None,
-             calling: tuple[str, str, int] = ("switch_core_state_machine.c", "fire_event", 641)) -> list[tuple[str, str]]:
+             calling: tuple[str, str, int] = ("switch_core_state_machine.c", "fire_event", 641),
+             ) -> list[tuple[str, str]]:
         """Deliver an event to every connection subscribed to it.
 
         The standard headers switch_event_prep_for_delivery() adds come
