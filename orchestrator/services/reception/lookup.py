@@ -1,34 +1,28 @@
 """Tenant-scoped getters of reception numbers, their profiles and rules
-(another company's is :class:`NotFound`). Plain queries on the models, so
-this module depends on no other module of the package."""
+(another company's is :class:`NotFound`): :mod:`..numberprofiles.lookup`
+for reception numbers, and the checked lookup validators use."""
 
 from __future__ import annotations
+
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orchestrator.domain.errors import Errors
-from orchestrator.domain.numbering import NumberError, normalize
 
 from ...db.models import ReceptionNumber, ReceptionProfile, ReceptionRule
-from ..base import found
 from ..inventory import parse
+from ..numberprofiles import lookup as shared
 
 
 def reception_number(session: Session, tenant_id: int, rec_id: int) -> ReceptionNumber:
-    rec = session.get(ReceptionNumber, rec_id)
-    return found(rec if rec is not None and rec.tenant_id == tenant_id else None,
-                 "reception.not_found", f"no reception number {rec_id}", "reception")
+    return shared.number_row(session, ReceptionNumber, tenant_id, rec_id, "reception number", "reception")
 
 
 def reception_by_number(session: Session, tenant_id: int, number: str, region: str) -> ReceptionNumber:
-    try:
-        e164: str | None = normalize(number, region)
-    except NumberError:
-        e164 = None
-    rec = session.scalar(select(ReceptionNumber).where(ReceptionNumber.number == e164,
-                                                       ReceptionNumber.tenant_id == tenant_id)) if e164 else None
-    return found(rec, "reception.not_found", f"no reception number {number}", "reception")
+    return shared.number_row_by_number(session, ReceptionNumber, tenant_id, number, region, "reception number",
+                                       "reception")
 
 
 def checked_reception(session: Session, errors: Errors, tenant_id: int, raw: str | None,
@@ -46,8 +40,7 @@ def checked_reception(session: Session, errors: Errors, tenant_id: int, raw: str
 
 
 def profile_of(rec: ReceptionNumber, profile_id: int) -> ReceptionProfile:
-    return found(next((p for p in rec.profiles if p.id == profile_id), None),
-                 "profile.not_found", f"no profile {profile_id}", "profile")
+    return cast(ReceptionProfile, shared.profile_of(rec, profile_id))
 
 
 def profile(session: Session, tenant_id: int, rec_id: int, profile_id: int) -> ReceptionProfile:
@@ -55,5 +48,4 @@ def profile(session: Session, tenant_id: int, rec_id: int, profile_id: int) -> R
 
 
 def rule_of(rec: ReceptionNumber, rule_id: int) -> ReceptionRule:
-    return found(next((r for r in rec.rules if r.id == rule_id), None), "rule.not_found", f"no rule {rule_id}",
-                 "rule")
+    return cast(ReceptionRule, shared.rule_of(rec, rule_id))

@@ -1,39 +1,29 @@
 """Tenant-scoped getters of special numbers, their profiles and rules
-(another company's is :class:`NotFound`). Plain queries on the models, so
-this module depends on no other module of the package."""
+(another company's is :class:`NotFound`): :mod:`..numberprofiles.lookup`
+for special numbers."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import cast
+
 from sqlalchemy.orm import Session
 
-from orchestrator.domain.numbering import NumberError, normalize
-
 from ...db.models import SpecialNumber, SpecialProfile, SpecialRule
-from ..base import found
+from ..numberprofiles import lookup as shared
 
 
 def special_number(session: Session, tenant_id: int, special_id: int) -> SpecialNumber:
-    sp = session.get(SpecialNumber, special_id)
-    return found(sp if sp is not None and sp.tenant_id == tenant_id else None,
-                 "special.not_found", f"no special number {special_id}", "special")
+    return shared.number_row(session, SpecialNumber, tenant_id, special_id, "special number", "special")
 
 
 def special_by_number(session: Session, tenant_id: int, number: str, region: str) -> SpecialNumber:
-    try:
-        e164: str | None = normalize(number, region)
-    except NumberError:
-        e164 = None
-    sp = session.scalar(select(SpecialNumber).where(SpecialNumber.number == e164,
-                                                    SpecialNumber.tenant_id == tenant_id)) if e164 else None
-    return found(sp, "special.not_found", f"no special number {number}", "special")
+    return shared.number_row_by_number(session, SpecialNumber, tenant_id, number, region, "special number",
+                                       "special")
 
 
 def profile_of(special: SpecialNumber, profile_id: int) -> SpecialProfile:
-    return found(next((p for p in special.profiles if p.id == profile_id), None),
-                 "profile.not_found", f"no profile {profile_id}", "profile")
+    return cast(SpecialProfile, shared.profile_of(special, profile_id))
 
 
 def rule_of(special: SpecialNumber, rule_id: int) -> SpecialRule:
-    return found(next((r for r in special.rules if r.id == rule_id), None), "rule.not_found",
-                 f"no rule {rule_id}", "rule")
+    return cast(SpecialRule, shared.rule_of(special, rule_id))
