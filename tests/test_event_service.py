@@ -1,4 +1,4 @@
-"""The event service (greenswitch, gevent) against the fake FreeSWITCH:
+"""The event service (the product's inbound client, gevent) against the fake FreeSWITCH:
 subscriptions, registrations, call records, reconnection with
 reconciliation, and no call record lost while the socket was down."""
 
@@ -129,3 +129,23 @@ def test_unreachable_then_up(rt, tmp_path):
         svc.stop()
         greenlet.join(timeout=5)
     assert greenlet.dead
+
+
+def test_a_background_job_body_reaches_click_to_call(world):
+    """The event's own body (the bgapi output) arrives whole, apart from its
+    headers: a failed originate fails the click-to-call with its reason."""
+    rt, fs, svc, _ = world
+    from orchestrator.db.models import ClickToCall, Tenant
+
+    with rt.context() as ctx:
+        tenant = ctx.session.scalar(select(Tenant))
+        line = ctx.session.scalar(select(Line).where(Line.number == "+33175400001"))
+        ctx.session.add(ClickToCall(tenant_id=tenant.id, line_id=line.id, target="+33145000000",
+                                    status="ringing_you", call_uuid="c2c-1", job_uuid="job-c2c-1"))
+        ctx.session.commit()
+    fs.fire("BACKGROUND_JOB", {"Job-UUID": "job-c2c-1", "Job-Command": "originate"},
+            body="-ERR USER_NOT_REGISTERED\n")
+    handled(svc, "BACKGROUND_JOB")
+    with rt.context() as ctx:
+        call = ctx.session.scalar(select(ClickToCall))
+        assert call.status == "failed" and "your phone is not connected" in call.cause

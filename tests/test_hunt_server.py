@@ -1,4 +1,4 @@
-"""The hunt-group service end to end (greenswitch on gevent) against the
+"""The hunt-group service end to end (the product's outbound session on gevent) against the
 fake FreeSWITCH's outbound mode: successive order, busy and unregistered
 members, concurrent calls, caller hang-up."""
 

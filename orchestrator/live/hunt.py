@@ -2,8 +2,8 @@
 
 Written against a small :class:`CallControl` protocol (execute an
 application and wait for it to complete; run an API command) so that it is
-tested without gevent or FreeSWITCH; ``esl_handlers.hunt_server`` adapts a
-greenswitch outbound session to it. The successive order lives in Redis
+tested without gevent or FreeSWITCH; ``esl_handlers.hunt_server`` adapts an
+outbound event-socket session (``esl_handlers.outbound_session``) to it. The successive order lives in Redis
 (:class:`RedisOrder`): the start of each call is reserved atomically, so
 concurrent calls on several nodes start with different members, and the
 memory survives restarts.
