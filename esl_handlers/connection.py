@@ -160,6 +160,9 @@ class Connection:
         :class:`~orchestrator.esl.ESLTimeout` after ``timeout`` seconds
         (the connection stays usable: the late reply is matched to this
         command and dropped)."""
+        if gevent.getcurrent() is self._reader:
+            raise RuntimeError("a callback of this connection cannot wait for one of its replies (the reader "
+                               "would wait for itself); use send_nowait or another greenlet")
         result: gevent.event.AsyncResult = gevent.event.AsyncResult()
         label = self._write(command, result)
         if timeout is None:
@@ -306,7 +309,7 @@ class Connection:
         """End the connection: ``exit`` first (waiting ``timeout`` seconds at
         most for its reply) when it still works and ``say_exit``, then shut
         the socket and wait for the reader. Safe to call more than once."""
-        if say_exit and self.gone is None:
+        if say_exit and self.gone is None and gevent.getcurrent() is not self._reader:
             try:
                 self.request("exit", timeout=timeout)
             except (ESLError, ValueError):

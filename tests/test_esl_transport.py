@@ -284,3 +284,22 @@ def test_labels_never_carry_arguments() -> None:
     assert label_of("sendmsg\ncall-command: execute\nexecute-app-name: bridge\nexecute-app-arg: user/1") \
         == "sendmsg bridge"
     assert label_of("sendmsg\ncall-command: hangup\nhangup-cause: NORMAL_CLEARING") == "sendmsg hangup"
+
+
+def test_a_callback_cannot_wait_for_a_reply_of_its_own_connection() -> None:
+    ours, theirs = gevent.socket.socketpair()
+    errors: gevent.queue.Queue = gevent.queue.Queue()
+
+    def greedy(_event: Event) -> None:
+        try:
+            conn.request("api status")
+        except RuntimeError as exc:
+            errors.put(exc)
+
+    conn = Connection(ours, name="fs-test", on_event=greedy)
+    try:
+        theirs.sendall(frame_event(serialize_plain([("Event-Name", "HEARTBEAT")], None), "plain"))
+        assert "would wait for itself" in str(errors.get(timeout=5))
+    finally:
+        conn.close(say_exit=False, timeout=1)
+        theirs.close()
