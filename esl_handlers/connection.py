@@ -34,7 +34,7 @@ from __future__ import annotations
 import logging
 import socket
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -154,9 +154,11 @@ class Connection:
         self._reader = gevent.spawn(self._read)
 
     # ------------------------------------------------------------- commands
-    def request(self, command: str, *, timeout: float | None = None) -> Message:
+    def request(self, command: str, *, then: Sequence[str] = (), timeout: float | None = None) -> Message:
         """Send ``command`` and return its reply (``command/reply`` or
-        ``api/response``). Raises :class:`ConnectionGone`, or
+        ``api/response``). The commands in ``then`` go in the same write,
+        right after it, without waiting (as :meth:`send_nowait`): one round
+        trip for all. Raises :class:`ConnectionGone`, or
         :class:`~orchestrator.esl.ESLTimeout` after ``timeout`` seconds
         (the connection stays usable: the late reply is matched to this
         command and dropped)."""
@@ -164,7 +166,7 @@ class Connection:
             raise RuntimeError("a callback of this connection cannot wait for one of its replies (the reader "
                                "would wait for itself); use send_nowait or another greenlet")
         result: gevent.event.AsyncResult = gevent.event.AsyncResult()
-        label = self._write(command, result)
+        label = self._write([(command, result), *((c, None) for c in then)])
         if timeout is None:
             reply: Message = result.get()
             return reply
@@ -176,15 +178,18 @@ class Connection:
     def send_nowait(self, command: str) -> None:
         """Send ``command`` without waiting for its reply; a ``-ERR`` reply
         is logged when it comes. Raises :class:`ConnectionGone`."""
-        self._write(command, None)
+        self._write([(command, None)])
 
-    def _write(self, command: str, result: gevent.event.AsyncResult | None) -> str:
-        label = label_of(command)
-        data = (command + "\n\n").encode("utf-8")
+    def _write(self, commands: list[tuple[str, gevent.event.AsyncResult | None]]) -> str:
+        """Send the commands in one write, each with its place in the FIFO;
+        returns the first one's label."""
+        waiters = [_Waiter(label_of(command), result) for command, result in commands]
+        label = waiters[0].label
+        data = b"".join((command + "\n\n").encode("utf-8") for command, _ in commands)
         with self._send_lock:  # the FIFO order is the order on the wire
             if self.gone is not None:
                 raise ConnectionGone(f"cannot send '{label}' to FreeSWITCH at {self.name}: {self.gone}")
-            self._waiting.append(_Waiter(label, result))
+            self._waiting.extend(waiters)
             try:
                 self.sock.sendall(data)
             except OSError as exc:

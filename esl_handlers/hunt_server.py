@@ -116,9 +116,9 @@ class HuntServer:
         outcome = "error"
         key = ""
         try:
-            session.connect()
-            session.myevents()  # no linger: nothing is needed from a call after its caller hangs up
-            session.nixevent(NIXEVENTS)
+            # connect, myevents, nixevent in one round trip; no linger: nothing
+            # is needed from a call after its caller hangs up
+            session.open(NIXEVENTS)
             key = session.channel.get("variable_centrex_hunt", "")
             group = self.group(key)
             if group is None:

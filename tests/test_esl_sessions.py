@@ -63,6 +63,22 @@ def test_connect_returns_the_channel_data_decoded(outbound) -> None:
     assert channel["variable_centrex_hunt"] == "P~+33175000120~1"
 
 
+def test_open_subscribes_in_the_same_round_trip(outbound, caplog) -> None:
+    session, peer = outbound
+    data = transcript("outbound_hunt_failover.esl")
+    waiter = gevent.spawn(session.open, ["CHANNEL_STATE", "CHANNEL_EXECUTE"])
+    # all three before any reply: one round trip
+    assert peer.commands(3) == ["connect", "myevents", "nixevent CHANNEL_STATE CHANNEL_EXECUTE"]
+    peer.send(data[: data.index(b"\n\n") + 2] + command_reply("+OK Events Enabled")
+              + command_reply("-ERR no keywords supplied"))
+    assert waiter.get(timeout=5)["variable_centrex_hunt"] == "P~+33175000120~1"
+    api = gevent.spawn(session.api, "uuid_exists x")  # the replies above did not go astray
+    assert peer.commands(1) == ["api uuid_exists x"]
+    peer.send(api_response("true"))
+    assert api.get(timeout=5) == "true"
+    assert [r.reply for r in caplog.records if r.getMessage() == "command refused"] == ["-ERR no keywords supplied"]
+
+
 def test_execute_waits_for_its_own_completion(outbound) -> None:
     session, peer = outbound
     waiter = gevent.spawn(session.execute, "bridge", "user/101@d", timeout=5)
