@@ -17,11 +17,14 @@ from pathlib import Path
 import gevent
 import gevent.event
 import gevent.queue
-import greenswitch
+from sqlalchemy.orm import Session
 
-from orchestrator.live import calllog, click_to_call, registrations, voicemail
 from orchestrator.domain.topology import Node
+from orchestrator.esl import Event
+from orchestrator.live import calllog, click_to_call, registrations, voicemail
 from orchestrator.runtime import Runtime
+
+from .inbound import InboundClient
 
 log = logging.getLogger(__name__)
 
@@ -29,17 +32,13 @@ SUBSCRIBE = ["CHANNEL_CREATE", "CHANNEL_ANSWER", "CHANNEL_BRIDGE", "CHANNEL_HANG
              "MESSAGE_WAITING", "CUSTOM", "sofia::register", "sofia::unregister", "sofia::expire",
              "vm::maintenance"]
 
-
-def event_body(headers: dict[str, str]) -> str:
-    """greenswitch folds an event's own body into the last header it read
-    (the body has no "key: value" lines); take it back out."""
-    raw = headers.get("Content-Length", "")
-    return raw.split("\n", 1)[1].strip() if "\n" in raw else ""
+# a handler gets the event's headers and its own body (a BACKGROUND_JOB's output)
+Handler = Callable[[dict[str, str], str], None]
 
 
 class EventService:
     def __init__(self, rt: Runtime, node: Node, cdr_dir: Path | None = None,
-                 esl_factory: Callable[..., greenswitch.InboundESL] = greenswitch.InboundESL,
+                 esl_factory: Callable[..., InboundClient] = InboundClient,
                  backoff: tuple[float, float] = (0.5, 30.0)) -> None:
         self.rt = rt
         self.node = node
@@ -53,8 +52,8 @@ class EventService:
         self.handled: gevent.queue.Queue = gevent.queue.Queue()
         self.connected: gevent.queue.Queue = gevent.queue.Queue()
         self.connections = 0
-        self.esl: greenswitch.InboundESL | None = None
-        self.dispatch: dict[str, Callable[[dict[str, str]], None]] = {
+        self.esl: InboundClient | None = None
+        self.dispatch: dict[str, Handler] = {
             "CHANNEL_CREATE": self._channel_create,
             "CHANNEL_ANSWER": self._click_to_call,
             "CHANNEL_BRIDGE": self._click_to_call,
@@ -68,30 +67,30 @@ class EventService:
         }
 
     # -- handlers ---------------------------------------------------------------
-    def _db(self, fn: Callable) -> Callable[[dict[str, str]], None]:
-        def run(headers: dict[str, str]) -> None:
+    def _db(self, fn: Callable[[Session, dict[str, str]], object]) -> Handler:
+        def run(headers: dict[str, str], _body: str) -> None:
             with self.rt.context(actor="esl-events") as ctx:
                 fn(ctx.session, headers)
                 ctx.session.commit()
         return run
 
-    def _channel_create(self, headers: dict[str, str]) -> None:
+    def _channel_create(self, headers: dict[str, str], _body: str) -> None:
         self.channels[headers.get("Unique-ID", "")] = {"name": headers.get("Channel-Name", ""),
                                                        "caller": headers.get("Caller-Caller-ID-Number", "")}
 
-    def _click_to_call(self, headers: dict[str, str]) -> None:
+    def _click_to_call(self, headers: dict[str, str], body: str) -> None:
         with self.rt.context(actor="esl-events") as ctx:
-            click_to_call.on_event(ctx.session, headers, event_body(headers))
+            click_to_call.on_event(ctx.session, headers, body)
             ctx.session.commit()
 
-    def _hangup_complete(self, headers: dict[str, str]) -> None:
+    def _hangup_complete(self, headers: dict[str, str], _body: str) -> None:
         self.channels.pop(headers.get("Unique-ID", ""), None)
         with self.rt.context(actor="esl-events") as ctx:
             click_to_call.on_event(ctx.session, headers)
             calllog.record(ctx.session, calllog.from_event(headers), self.node.name)
             ctx.session.commit()
 
-    def on_event(self, event) -> None:
+    def on_event(self, event: Event) -> None:
         headers = dict(event.headers)
         name = headers.get("Event-Name")
         if name == "CUSTOM":
@@ -100,15 +99,15 @@ class EventService:
         if handler is None:
             return
         try:
-            handler(headers)
+            handler(headers, event.body)
         except Exception:  # noqa: BLE001 - one bad event must not stop the service
             log.exception("event handling failed", extra={"event": name, "uuid": headers.get("Unique-ID")})
         self.handled.put(name)
 
     # -- connection ---------------------------------------------------------------
-    def reconcile(self, esl) -> None:
-        regs = esl.send("api show registrations").data or ""
-        chans = esl.send("api show channels as json").data or ""
+    def reconcile(self, esl: InboundClient) -> None:
+        regs = esl.api("show registrations")
+        chans = esl.api("show channels as json")
         with self.rt.context(actor="esl-events") as ctx:
             count = registrations.reconcile(ctx.session, self.node.name, regs)
             ctx.session.commit()
@@ -144,21 +143,20 @@ class EventService:
             self.connections += 1
             try:
                 for name in self.dispatch:
-                    esl.register_handle(name, self.on_event)
-                esl.register_handle("CUSTOM", self.on_event)
-                esl.send("event plain " + " ".join(SUBSCRIBE))
+                    esl.on(name, self.on_event)
+                esl.subscribe(SUBSCRIBE)
                 self.reconcile(esl)
                 self.import_cdrs()
                 self.ready.set()
                 self.connected.put(self.connections)
                 log.info("listening", extra={"node": self.node.name})
-                gevent.wait([esl._receive_events_greenlet, self.stopped], count=1)
+                gevent.wait([esl.done, self.stopped], count=1)
             except Exception as exc:  # noqa: BLE001
                 log.warning("event socket lost", extra={"node": self.node.name, "error": str(exc)})
             finally:
                 self.ready.clear()
                 try:
-                    esl.stop()
+                    esl.close()
                 except Exception:  # noqa: BLE001
                     pass
             if not self.stopped.is_set():

@@ -12,6 +12,15 @@ import logging  # noqa: E402
 import signal  # noqa: E402
 
 import gevent  # noqa: E402
+import gevent.event  # noqa: E402
+import redis  # noqa: E402
+
+from orchestrator.config import platform_from_settings  # noqa: E402
+from orchestrator.live.hunt import MemoryOrder, Order, RedisOrder  # noqa: E402
+from orchestrator.runtime import Runtime, configure_logging  # noqa: E402
+
+from .events_service import EventService  # noqa: E402
+from .hunt_server import HuntServer  # noqa: E402
 
 log = logging.getLogger("esl_handlers")
 
@@ -27,11 +36,6 @@ def _common(description: str) -> argparse.Namespace:
 
 def events_main() -> int:
     args = _common("Centrex event service: registrations, call log, voicemail counters, click-to-call progress")
-    from orchestrator.config import platform_from_settings
-    from orchestrator.runtime import Runtime, configure_logging
-
-    from .events_service import EventService
-
     configure_logging(args.log_level.upper())
     rt = Runtime.from_environment(args.config)
     platform = platform_from_settings(rt.settings)
@@ -39,7 +43,7 @@ def events_main() -> int:
     services = [EventService(rt, node, cdr_dir=platform.spool_dir / "cdr") for node in nodes]
     greenlets = [gevent.spawn(s.run) for s in services]
 
-    def stop(*_):
+    def stop(*_: object) -> None:
         log.info("stopping on signal")
         for s in services:
             s.stop()
@@ -53,17 +57,10 @@ def events_main() -> int:
 
 def hunt_main() -> int:
     args = _common("Centrex hunt-group service (outbound event socket)")
-    import redis
-
-    from orchestrator.live.hunt import MemoryOrder, RedisOrder
-    from orchestrator.config import platform_from_settings
-    from orchestrator.runtime import Runtime, configure_logging
-
-    from .hunt_server import HuntServer
-
     configure_logging(args.log_level.upper())
     rt = Runtime.from_environment(args.config)
     platform = platform_from_settings(rt.settings)
+    order: Order
     if rt.settings.redis_url:
         order = RedisOrder(redis.Redis.from_url(rt.settings.redis_url), rt.settings.redis_prefix)
     else:
@@ -74,7 +71,7 @@ def hunt_main() -> int:
     server.start()
     done = gevent.event.Event()
 
-    def stop(*_):
+    def stop(*_: object) -> None:
         log.info("stopping on signal: finishing calls in progress")
         server.stop()
         done.set()

@@ -1,153 +1,208 @@
-"""greenswitch's ``OutboundSession`` with a framed reader.
+"""One call over FreeSWITCH's outbound event socket (the ``socket``
+application connects to us), on :class:`~esl_handlers.connection.Connection`.
 
-greenswitch reads a session line by line and URL-decodes whole header blocks
-before splitting them; it does not read the body of a disconnect notice (so
-the notice's text is then taken for headers and its reader greenlet dies on
-every call), and a socket closed without a notice leaves waiting callers
-blocked. At a few dozen calls per second that reader was most of the
-hunt-group service's CPU time. :class:`FramedOutboundSession` keeps
-greenswitch's session API and state (``connect``, ``send``,
-``call_command``, expected events, lingering, handlers) and replaces only
-the transport:
+:class:`OutboundSession` has what the hunt-group service needs:
 
-* bytes are cut into messages by :class:`orchestrator.esl.ESLParser` (the
-  product's own parser, tested on streams split at odd byte boundaries);
-* events are decoded once by :func:`orchestrator.esl.parse_event` and handed
-  to greenswitch's handlers in the reader greenlet (the handlers only set
-  results; there is no second greenlet and no one-second queue poll);
-* when the connection ends, every waiting command and expected event gets
-  ``OutboundSessionHasGoneAway`` at once (as greenswitch does on a
-  disconnect notice).
+* :meth:`~OutboundSession.connect`: the channel data (``Unique-ID``,
+  ``Caller-Caller-ID-Number``, ``variable_*``...), URL-decoded;
+  :meth:`~OutboundSession.open` sends ``connect``, ``myevents`` and
+  ``nixevent`` in one write and waits for the channel data only;
+* :meth:`~OutboundSession.myevents`, :meth:`~OutboundSession.nixevent`,
+  :meth:`~OutboundSession.linger`, :meth:`~OutboundSession.api`;
+* :meth:`~OutboundSession.execute`: ``sendmsg`` ``execute`` with an
+  ``Event-UUID``, then a wait for the CHANNEL_EXECUTE_COMPLETE whose
+  ``Application-UUID`` is that UUID (its headers are returned). In static
+  mode (``socket ... full``) FreeSWITCH answers the ``sendmsg`` only when
+  the application returns, then sends what it fired; in async mode it
+  answers at once and the completion follows later: the same code waits
+  for both;
+* :meth:`~OutboundSession.queue`: ``sendmsg`` ``execute`` without waiting,
+  neither for the reply nor for the completion (FreeSWITCH runs the
+  applications in the order they were sent, so the next blocking
+  :meth:`~OutboundSession.execute` waits behind it);
+* :meth:`~OutboundSession.hangup`.
+
+A disconnect notice (linger or goodbye) means the caller has gone: every
+wait for a completion fails at once with
+:class:`~esl_handlers.connection.ConnectionGone`, and so does any later
+``execute``, ``queue`` or ``hangup`` (``api`` stays possible while
+lingering). The end of the connection fails every wait too.
+:class:`esl_handlers.hunt_server.SessionControl` adapts the session to
+:class:`orchestrator.live.hunt.CallControl`.
 """
 
 from __future__ import annotations
 
 import logging
 import socket
-from typing import Any
+import uuid
+from collections.abc import Iterable, Sequence
 from urllib.parse import unquote
 
 import gevent
-from greenswitch.esl import OutboundSession, OutboundSessionHasGoneAway
+import gevent.event
 
-from orchestrator.esl import ESLParser, Message, parse_event
-from orchestrator.esl.protocol import ESLProtocolError
+from orchestrator.esl import ESLCommandError, ESLTimeout, Event
+
+from .connection import Connection, ConnectionGone, Notice, check_line, settled
 
 log = logging.getLogger(__name__)
 
-
-class Frame:
-    """What greenswitch's callers read from a reply or an event: ``headers``
-    (decoded values) and ``data`` (reply text or body)."""
-
-    __slots__ = ("headers", "data")
-
-    def __init__(self, headers: dict[str, str], data: str = "") -> None:
-        self.headers = headers
-        self.data = data
+EXECUTE_COMPLETE = "CHANNEL_EXECUTE_COMPLETE"
 
 
-def _decoded(message: Message) -> dict[str, str]:
-    return {k: unquote(v) for k, v in message.headers.items()}
+def sendmsg_execute(app: str, args: str = "", event_uuid: str | None = None) -> str:
+    """The ``sendmsg`` command that runs ``app args`` on the session's channel."""
+    check_line(app, "an application name")
+    check_line(args, "application arguments")
+    command = f"sendmsg\ncall-command: execute\nexecute-app-name: {app}"
+    if args:
+        command += f"\nexecute-app-arg: {args}"
+    if event_uuid:
+        command += f"\nEvent-UUID: {event_uuid}"
+    return command
 
 
-class FramedOutboundSession(OutboundSession):
-    """An outbound session read frame by frame; see the module docstring."""
+class OutboundSession:
+    """One outbound-socket call; see the module docstring. ``sock`` is the
+    accepted gevent socket, ``address`` the peer's, for logs."""
 
-    recv_size = 65536
-
-    def start_event_handlers(self) -> None:
-        self._receive_events_greenlet = gevent.spawn(self.receive_events)
-        self._process_events_greenlet = None
-
-    def receive_events(self) -> None:
-        parser = ESLParser()
-        try:
-            while self._run:
-                try:
-                    data = self.sock.recv(self.recv_size)
-                except OSError:
-                    data = b""
-                if not data:
-                    break
-                for message in parser.feed(data):
-                    self._dispatch(message)
-        except ESLProtocolError as exc:
-            log.warning("unreadable message from FreeSWITCH: closing the session", extra={"error": str(exc)})
-        finally:
-            self._run = False
-            self.connected = False
-            self._fail_waiters()
-
-    def _dispatch(self, message: Message) -> None:
-        kind = message.content_type
-        if kind == "command/reply":
-            headers = _decoded(message)
-            self._reply(Frame(headers, headers.get("Reply-Text", "")))
-        elif kind == "api/response":
-            self._reply(Frame(_decoded(message), message.body))
-        elif kind == "text/disconnect-notice":
-            frame = Frame(_decoded(message), message.body)
-            if frame.headers.get("Content-Disposition") == "linger":
-                self._lingering = True
-            else:
-                self.connected = False
-            self._handle("DISCONNECT", frame)
-        elif kind == "auth/request":
-            self._auth_request_event.set()
-        elif kind == "text/rude-rejection":
-            self.connected = False
-            self._auth_request_event.set()
-        elif message.is_event:
-            event = parse_event(message)
-            frame = Frame(event.headers, event.body)
-            name = event.subclass if event.name == "CUSTOM" else event.name
-            self._handle(name or "", frame)
-
-    def _reply(self, frame: Frame) -> None:
-        if self._commands_sent:
-            self._commands_sent.pop(0).set(frame)
-        else:
-            log.warning("reply with no command waiting", extra={"reply": frame.data[:80]})
-
-    def _handle(self, name: str, frame: Frame) -> None:
-        handlers = self.event_handlers.get(name) or self.event_handlers.get("*") or []
-        for handler in list(handlers):
-            try:
-                handler(frame)
-            except Exception:  # noqa: BLE001 - one handler's failure must not end the session
-                log.exception("outbound session handler failed", extra={"handler": getattr(handler, "__name__", "")})
-
-    def _fail_waiters(self) -> None:
-        """The connection is over: nothing more will answer."""
-        self._outbound_connected = False
-        for pending in self.expected_events.values():
-            for _var, _value, result in pending:
-                if not result.ready():
-                    result.set_exception(OutboundSessionHasGoneAway())
-        self.expected_events.clear()
-        while self._commands_sent:
-            result = self._commands_sent.pop(0)
-            if not result.ready():
-                result.set_exception(OutboundSessionHasGoneAway())
-
-    def send(self, data: str) -> Any:
-        if not self.connected or not self._run:
-            raise OutboundSessionHasGoneAway()
-        return super().send(data)
-
-    def stop(self) -> None:
-        if self.connected and self._run:
-            try:
-                self.send("exit")
-            except (OSError, OutboundSessionHasGoneAway):
-                pass
-        self._run = False
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
+    def __init__(self, sock: socket.socket, address: tuple[str, int] | str) -> None:
+        peer = f"{address[0]}:{address[1]}" if isinstance(address, tuple) else str(address)
+        try:  # commands sent without waiting go out at once, not after the previous one's ACK
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:  # not TCP (a socket pair in tests)
             pass
-        if self._receive_events_greenlet is not None:
-            self._receive_events_greenlet.join(timeout=5)
-        self.sock.close()
-        self.sock_file.close()
+        #: the channel data of the ``connect`` reply, URL-decoded
+        self.channel: dict[str, str] = {}
+        self._completions: dict[str, gevent.event.AsyncResult[dict[str, str]]] = {}
+        self._gone: str | None = None
+        self.conn = Connection(sock, name=peer, on_event=self._on_event, on_notice=self._on_notice,
+                               on_close=self._on_close)
+
+    # -------------------------------------------------------------- state
+    @property
+    def uuid(self) -> str:
+        """The channel's ``Unique-ID`` (after :meth:`connect`)."""
+        return self.channel.get("Unique-ID", "")
+
+    @property
+    def lingering(self) -> bool:
+        return self.conn.lingering
+
+    @property
+    def gone(self) -> str | None:
+        """Why the call can no longer be driven (None while it can)."""
+        return self._gone or self.conn.gone
+
+    def _check_alive(self, app: str) -> None:
+        gone = self.gone
+        if gone is not None:
+            raise ConnectionGone(f"cannot run {app} on {self.uuid or self.conn.name}: {gone}")
+
+    # ----------------------------------------------------------- commands
+    def connect(self) -> dict[str, str]:
+        """``connect``: returns (and keeps in :attr:`channel`) the channel data."""
+        return self._connect(())
+
+    def open(self, nixevents: Iterable[str] = ()) -> dict[str, str]:
+        """``connect``, ``myevents`` and ``nixevent <nixevents>`` in one
+        write, waiting only for the channel data: one round trip instead of
+        three (FreeSWITCH runs them in order; a refused subscription is
+        logged when its reply comes)."""
+        then = ["myevents"]
+        line = " ".join(nixevents)
+        if line:
+            check_line(line, "event names")
+            then.append(f"nixevent {line}")
+        return self._connect(then)
+
+    def _connect(self, then: Sequence[str]) -> dict[str, str]:
+        reply = self.conn.request("connect", then=then)
+        self.channel = {k: unquote(v) if "%" in v else v for k, v in reply.headers.items()}
+        return self.channel
+
+    def _command(self, command: str) -> str:
+        reply = self.conn.request(command)
+        text = reply.reply_text
+        if not text.startswith("+OK"):
+            log.warning("command refused", extra={"command": command.split(" ", 1)[0], "reply": text,
+                                                  "uuid": self.uuid})
+        return text
+
+    def myevents(self) -> str:
+        """Subscribe to every event of this channel (plain format)."""
+        return self._command("myevents")
+
+    def nixevent(self, names: Iterable[str]) -> str:
+        """Drop events from the subscription (``+OK events nixed``)."""
+        line = " ".join(names)
+        check_line(line, "event names")
+        return self._command(f"nixevent {line}")
+
+    def linger(self, seconds: int | None = None) -> str:
+        """Keep the socket after the caller hangs up: for ever, or ``seconds``."""
+        return self._command("linger" if seconds is None else f"linger {int(seconds)}")
+
+    def api(self, command: str, timeout: float | None = None) -> str:
+        """``api <command>``: its output."""
+        check_line(command, "an api command")
+        return self.conn.request(f"api {command}", timeout=timeout).body
+
+    def execute(self, app: str, args: str = "", timeout: float | None = None) -> dict[str, str]:
+        """Run ``app`` and wait for its CHANNEL_EXECUTE_COMPLETE; return its
+        headers. ``timeout`` bounds the whole wait (:class:`ESLTimeout`);
+        :class:`ConnectionGone` when the caller or the socket went away,
+        :class:`ESLCommandError` if FreeSWITCH refused the ``sendmsg``."""
+        self._check_alive(app)
+        event_uuid = str(uuid.uuid4())
+        done: gevent.event.AsyncResult[dict[str, str]] = gevent.event.AsyncResult()
+        self._completions[event_uuid] = done
+        timer = None if timeout is None else gevent.Timeout.start_new(
+            timeout, ESLTimeout(f"{app} did not complete within {timeout:g}s on {self.uuid or self.conn.name}"))
+        try:
+            reply = self.conn.request(sendmsg_execute(app, args, event_uuid))
+            if reply.reply_text.startswith("-ERR"):
+                raise ESLCommandError(f"FreeSWITCH refused to run {app}: {reply.reply_text}", reply=reply.reply_text)
+            return settled(done.get())
+        finally:
+            if timer is not None:
+                timer.close()
+            self._completions.pop(event_uuid, None)
+
+    def queue(self, app: str, args: str = "") -> None:
+        """Send ``app`` to run without waiting for anything."""
+        self._check_alive(app)
+        self.conn.send_nowait(sendmsg_execute(app, args))
+
+    def hangup(self, cause: str = "") -> None:
+        """Run the ``hangup`` application (waits for the reply only)."""
+        self._check_alive("hangup")
+        self.conn.request(sendmsg_execute("hangup", cause))
+
+    def close(self) -> None:
+        """``exit`` if the socket still works, then close it."""
+        self.conn.close()
+
+    # ------------------------------------------------------------- reader
+    def _on_event(self, event: Event) -> None:
+        if event.name == EXECUTE_COMPLETE:
+            app_uuid = event.get("Application-UUID")
+            waiting = self._completions.pop(app_uuid, None) if app_uuid else None
+            if waiting is not None:
+                waiting.set(event.headers)
+
+    def _on_notice(self, notice: Notice) -> None:
+        kind = "linger" if notice.linger else "goodbye"
+        self._fail_completions(f"the caller has gone (FreeSWITCH sent a {kind} notice: {notice.text})")
+
+    def _on_close(self, reason: str) -> None:
+        self._fail_completions(reason)
+
+    def _fail_completions(self, reason: str) -> None:
+        if self._gone is None:
+            self._gone = reason
+        waiting, self._completions = self._completions, {}
+        for done in waiting.values():
+            if not done.ready():
+                done.set_exception(ConnectionGone(reason))

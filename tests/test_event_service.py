@@ -1,4 +1,4 @@
-"""The event service (greenswitch, gevent) against the fake FreeSWITCH:
+"""The event service (the product's inbound client, gevent) against the fake FreeSWITCH:
 subscriptions, registrations, call records, reconnection with
 reconciliation, and no call record lost while the socket was down."""
 
@@ -10,10 +10,10 @@ from pathlib import Path
 import gevent
 import pytest
 from fake_freeswitch.server import FakeFreeSWITCH
+from helpers import make_line, make_tenant
 from sqlalchemy import func, select
 
 from esl_handlers.events_service import SUBSCRIBE, EventService
-from helpers import make_line, make_tenant
 from orchestrator.db.models import CallRecord, Line, Registration
 from orchestrator.domain.topology import Node
 
@@ -32,8 +32,8 @@ def world(rt, tmp_path):
         make_line(ctx, tenant, "+33175400002", label="B")
         ctx.session.commit()
     with FakeFreeSWITCH(password="ClueCon") as fs:
-        fs.set_api_response("show", lambda args: SHOW_REGS if args.startswith("registrations")
-                            else '{"row_count":1,"rows":[{"uuid":"c-1","name":"sofia/internal/x","cid_num":"0175400001"}]}')
+        channels = '{"row_count":1,"rows":[{"uuid":"c-1","name":"sofia/internal/x","cid_num":"0175400001"}]}'
+        fs.set_api_response("show", lambda args: SHOW_REGS if args.startswith("registrations") else channels)
         node = Node(name="fs1", conf_dir=tmp_path / "conf", esl_host=fs.host, esl_port=fs.port, esl_password="ClueCon")
         svc = EventService(rt, node, cdr_dir=tmp_path / "cdr", backoff=(0.05, 0.2))
         greenlet = gevent.spawn(svc.run)
@@ -129,3 +129,23 @@ def test_unreachable_then_up(rt, tmp_path):
         svc.stop()
         greenlet.join(timeout=5)
     assert greenlet.dead
+
+
+def test_a_background_job_body_reaches_click_to_call(world):
+    """The event's own body (the bgapi output) arrives whole, apart from its
+    headers: a failed originate fails the click-to-call with its reason."""
+    rt, fs, svc, _ = world
+    from orchestrator.db.models import ClickToCall, Tenant
+
+    with rt.context() as ctx:
+        tenant = ctx.session.scalar(select(Tenant))
+        line = ctx.session.scalar(select(Line).where(Line.number == "+33175400001"))
+        ctx.session.add(ClickToCall(tenant_id=tenant.id, line_id=line.id, target="+33145000000",
+                                    status="ringing_you", call_uuid="c2c-1", job_uuid="job-c2c-1"))
+        ctx.session.commit()
+    fs.fire("BACKGROUND_JOB", {"Job-UUID": "job-c2c-1", "Job-Command": "originate"},
+            body="-ERR USER_NOT_REGISTERED\n")
+    handled(svc, "BACKGROUND_JOB")
+    with rt.context() as ctx:
+        call = ctx.session.scalar(select(ClickToCall))
+        assert call.status == "failed" and "your phone is not connected" in call.cause

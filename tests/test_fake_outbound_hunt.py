@@ -1,7 +1,7 @@
 """FakeOutboundCall: hunt-group scenarios over the outbound event socket
 (failover, busy / unregistered / unanswered members, ``continue_on_fail``,
 timeouts, the caller hanging up while members ring, transfer), driven by a
-tiny outbound server (:mod:`fake_outbound_peer`) or greenswitch."""
+tiny outbound server (:mod:`fake_outbound_peer`) or the product's outbound session."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 from fake_freeswitch.outbound import FakeOutboundCall, Outcome
-
 from fake_outbound_peer import CHANNEL_VARS, GOODBYE, M1, M2, UUID, D, Server, names, start_session
+
 from orchestrator.esl import parse_event
 
 
@@ -44,7 +44,7 @@ def test_failover_first_busy_second_answers(server: Server) -> None:
         "CHANNEL_PROGRESS", "CHANNEL_ANSWER", "CHANNEL_BRIDGE", "CHANNEL_UNBRIDGE", "CHANNEL_HANGUP",
         "CHANNEL_EXECUTE_COMPLETE:bridge", "CHANNEL_UNPARK", "CHANNEL_EXECUTE_COMPLETE:socket",
         "CHANNEL_STATE", "CHANNEL_STATE", "CHANNEL_HANGUP_COMPLETE"]
-    by = {n: e for n, e in zip(names(events), events)}
+    by = {n: e for n, e in zip(names(events), events, strict=True)}
     assert by["CHANNEL_EXECUTE:bridge"].get("Application-Data") == dial
     bridge = by["CHANNEL_BRIDGE"]
     assert bridge.get("Bridge-A-Unique-ID") == UUID
@@ -76,34 +76,32 @@ def test_failover_first_busy_second_answers(server: Server) -> None:
     assert [a for a, _ in call.executed] == ["set", "bridge"]
 
 
-def test_greenswitch_outbound_session(server: Server) -> None:
-    """The product's stack: greenswitch's OutboundSession on a gevent StreamServer."""
-    import gevent
+def test_product_outbound_session(server: Server) -> None:
+    """The product's stack: esl_handlers' OutboundSession on a gevent StreamServer."""
     import gevent.event
     from gevent.server import StreamServer
-    from greenswitch.esl import OutboundSession
+
+    from esl_handlers.outbound_session import OutboundSession
 
     seen: dict[str, object] = {}
     finished = gevent.event.Event()
 
     def handle(sock, address) -> None:
-        session = OutboundSession(address, sock)
+        session = OutboundSession(sock, address)
         try:
             session.connect()
             session.myevents()
             session.linger()
-            seen["hunt"] = session.session_data.get("variable_centrex_hunt")
-            seen["caller"] = session.caller_id_number
-            seen["contact"] = session.send(f"api sofia_contact */{M2}").data
-            session.call_command("set", "continue_on_fail=true", block=True, response_timeout=5)
-            done = session.bridge(f"user/{M2}|user/{M1}", block=True, response_timeout=5)
-            seen["disposition"] = done.headers.get("variable_originate_disposition")
-            seen["bridged_to"] = done.headers.get("variable_last_bridge_to")
-            seen["exit"] = session.send("exit").data
+            seen["hunt"] = session.channel.get("variable_centrex_hunt")
+            seen["caller"] = session.channel.get("Caller-Caller-ID-Number")
+            seen["contact"] = session.api(f"sofia_contact */{M2}")
+            session.execute("set", "continue_on_fail=true", timeout=5)
+            done = session.execute("bridge", f"user/{M2}|user/{M1}", timeout=5)
+            seen["disposition"] = done.get("variable_originate_disposition")
+            seen["bridged_to"] = done.get("variable_last_bridge_to")
+            seen["exit"] = session.conn.request("exit").reply_text
         finally:
-            # session.stop() would wait up to 1 s for greenswitch's event greenlet
-            gevent.killall([session._receive_events_greenlet, session._process_events_greenlet], timeout=1)
-            sock.close()
+            session.close()
             finished.set()
 
     gserver = StreamServer(("127.0.0.1", 0), handle)
@@ -113,7 +111,7 @@ def test_greenswitch_outbound_session(server: Server) -> None:
                                 outcomes={M1: Outcome("answer")}, async_mode=True)
         server.calls.append(call)
         call.start()
-        assert finished.wait(timeout=5), "the greenswitch handler never finished"
+        assert finished.wait(timeout=5), "the session handler never finished"
     finally:
         gserver.stop(timeout=1)
     assert seen == {"hunt": "P~+33175000120~1", "caller": "0140000000", "contact": "error/user_not_registered",

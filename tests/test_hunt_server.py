@@ -1,4 +1,4 @@
-"""The hunt-group service end to end (greenswitch on gevent) against the
+"""The hunt-group service end to end (the product's outbound session on gevent) against the
 fake FreeSWITCH's outbound mode: successive order, busy and unregistered
 members, concurrent calls, caller hang-up."""
 
@@ -7,11 +7,11 @@ from __future__ import annotations
 import gevent
 import pytest
 from fake_freeswitch.outbound import FakeOutboundCall, Outcome
+from helpers import make_line, make_reception, make_tenant
+from render_helpers import PLATFORM
 
 from esl_handlers.hunt_server import HuntServer
-from helpers import make_line, make_reception, make_tenant
 from orchestrator.live.hunt import MemoryOrder
-from render_helpers import PLATFORM
 
 D = "hs.centrex.test"
 U = [f"017550000{i}@{D}" for i in range(1, 4)]
@@ -58,8 +58,8 @@ def call(srv, **kw) -> FakeOutboundCall:
 
 
 def test_the_dialplan_sets_what_the_service_relies_on(ctx, server):
-    from orchestrator.render.snapshot import load_snapshot
     from orchestrator.render.routes import route_extensions
+    from orchestrator.render.snapshot import load_snapshot
 
     snap = load_snapshot(ctx.session)
     [entry] = [e for e in route_extensions(snap.tenants[0], snap, PLATFORM) if e.name.endswith("(hunt-group service)")]
@@ -105,7 +105,8 @@ def test_nobody_answers_then_the_rendered_end(server):
     c = call(server, registered=set(U))
     assert in_thread(c.wait_done, 10)
     assert len(bridged(c)) == 3
-    assert ("transfer", f"X~+33175500100~0 XML {D}~route") in c.executed, (c.result, c.executed[6:], c.closed_by, c.error)
+    assert ("transfer", f"X~+33175500100~0 XML {D}~route") in c.executed, (
+        c.result, c.executed[6:], c.closed_by, c.error)
     assert c.variables.get("centrex_hunt_handled") == "true"
 
 
@@ -126,8 +127,8 @@ def test_two_nodes_share_the_order_in_redis(rt, redis_conn):
     concurrent calls spread over both start with different members, and the
     next call on either node goes on from where the others left the order."""
     import redis
-
     from conftest import REDIS_URL
+
     from orchestrator.live.hunt import RedisOrder
 
     _conn, prefix = redis_conn

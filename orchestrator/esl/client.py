@@ -145,6 +145,7 @@ class ESLClient:
         self._wait = self._timeout
         deadline = time.monotonic() + self._timeout
         first = self._read_message(deadline, "the auth/request greeting")
+        assert first is not None  # without idle_ok, the deadline raises ESLTimeout instead
         if first.content_type == RUDE_REJECTION:
             raise ESLConnectError(
                 f"FreeSWITCH event socket at {self.address} refused this client: "
@@ -286,10 +287,10 @@ class ESLClient:
     def wait_for_event(self, match: Callable[[Event], bool], timeout: float | None = None) -> Event | None:
         """First event ``match`` accepts (removed from the queue), or None on timeout."""
         with self._lock:
-            for ev in self._events:
-                if match(ev):
-                    self._events.remove(ev)
-                    return ev
+            for queued in self._events:
+                if match(queued):
+                    self._events.remove(queued)
+                    return queued
             if self._sock is None:
                 raise self._not_connected()
             wait = self._timeout if timeout is None else max(0.0, float(timeout))

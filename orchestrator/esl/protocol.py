@@ -240,7 +240,7 @@ class ESLParser:
 
     def reset(self) -> None:
         """Forget any partial message (after a reconnect)."""
-        self.__init__()
+        ESLParser.__init__(self)
 
     def feed(self, data: bytes) -> list[Message]:
         """Add received bytes; return the messages they complete, in order."""

@@ -2,8 +2,8 @@
 
 Written against a small :class:`CallControl` protocol (execute an
 application and wait for it to complete; run an API command) so that it is
-tested without gevent or FreeSWITCH; ``esl_handlers.hunt_server`` adapts a
-greenswitch outbound session to it. The successive order lives in Redis
+tested without gevent or FreeSWITCH; ``esl_handlers.hunt_server`` adapts an
+outbound event-socket session (``esl_handlers.outbound_session``) to it. The successive order lives in Redis
 (:class:`RedisOrder`): the start of each call is reserved atomically, so
 concurrent calls on several nodes start with different members, and the
 memory survives restarts.
@@ -18,8 +18,9 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..db.models import ReceptionNumber
 from orchestrator.domain.topology import Platform
+
+from ..db.models import ReceptionNumber, ReceptionProfile
 from ..render.routes import RouteBuilder
 from ..render.snapshot import load_snapshot
 
@@ -106,7 +107,7 @@ class MemoryOrder:
 class Group:
     key: str  # "P~<reception number>~<profile index>", as the dialplan names it
     domain: str
-    profile: object
+    profile: ReceptionProfile
     members: list[int]  # line ids in order
     builder: RouteBuilder
 
