@@ -7,15 +7,13 @@ from datetime import datetime
 
 from flask import jsonify, request
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from orchestrator.db.models import CallRecord, ClickToCall, Line, Login
-from orchestrator.domain.errors import NotFound
+from orchestrator.db.models import ClickToCall, Line, Login
 from orchestrator.live import click_to_call, sms
+from orchestrator.live import lookup as live_lookup
 from orchestrator.services.base import parse_doc
 
 from ..common.esl import connect
-from ..common.security import own_lines_query
 from .base import body, ctx, principal, route
 
 
@@ -80,11 +78,7 @@ def start_click_to_call():
 @route("/click-to-call/<int:call_id>", "GET", summary="Progress of a click-to-call", tag="calls",
        roles=("admin", "user"), response=ClickToCallOut)
 def get_click_to_call(call_id: int):
-    lines = {row.id for row in ctx().session.scalars(own_lines_query(principal(), ctx().session))}
-    call = ctx().session.get(ClickToCall, call_id)
-    if call is None or call.tenant_id != principal().tenant_id or call.line_id not in lines:
-        raise NotFound("no such click-to-call", error_id="click_to_call.not_found")
-    return jsonify(_c2c_out(call))
+    return jsonify(_c2c_out(live_lookup.own_click_to_call(ctx().session, principal(), call_id)))
 
 
 @route("/sms", "POST", summary="Send an SMS from one of your lines", tag="calls", roles=("admin", "user"),
@@ -106,10 +100,8 @@ def call_log():
         limit = max(1, min(500, int(request.args.get("limit", 50))))
     except ValueError:
         limit = 50
-    lines = {row.id: row.number for row in ctx().session.scalars(own_lines_query(principal(), ctx().session))}
-    rows = ctx().session.scalars(select(CallRecord).where(CallRecord.tenant_id == principal().tenant_id,
-                                                          CallRecord.line_id.in_(list(lines)))
-                                 .order_by(CallRecord.started_at.desc()).limit(limit))
-    return jsonify([CallOut(direction=r.direction, caller=r.caller, callee=r.callee, line=lines.get(r.line_id),
+    rows, lines = live_lookup.own_call_records(ctx().session, principal(), limit)
+    return jsonify([CallOut(direction=r.direction, caller=r.caller, callee=r.callee,
+                            line=lines.get(r.line_id) if r.line_id is not None else None,
                             started_at=r.started_at, duration_s=r.duration_s, disposition=r.disposition).model_dump(
         mode="json") for r in rows])

@@ -12,15 +12,15 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from orchestrator.db.models import FaxLine, Line, SpecialNumber
+from orchestrator.db.models import Line
 from orchestrator.domain.errors import ServiceError
 from orchestrator.domain.numbering import SPECIAL_PRICES, national
 from orchestrator.services.lines import lookup as line_lookup
 from orchestrator.services.lines import removal
 from orchestrator.services.lines import service as lines
 from orchestrator.services.logins.accesses import accesses as company_accesses
+from orchestrator.services.special import lookup as special_lookup
 
 from ..common import formdata
 from ..common.blueprints import lines as bp
@@ -39,10 +39,9 @@ DEPARTMENTS = ([f"{n:02d}" for n in range(1, 20)] + ["2A", "2B"] + [f"{n:02d}" f
 def index():
     ctx = db()
     tid = current_user.tenant_id
-    phone_lines = ctx.session.scalars(select(Line).where(Line.tenant_id == tid).order_by(Line.number)).all()
-    faxes = ctx.session.scalars(select(FaxLine).where(FaxLine.tenant_id == tid).order_by(FaxLine.number)).all()
-    specials = ctx.session.scalars(select(SpecialNumber).where(SpecialNumber.tenant_id == tid)
-                                   .order_by(SpecialNumber.number)).all()
+    phone_lines = line_lookup.tenant_lines(ctx.session, tid)
+    faxes = line_lookup.tenant_fax_lines(ctx.session, tid)
+    specials = special_lookup.tenant_specials(ctx.session, tid)
     prices = {s.id: caller_price(SPECIAL_PRICES.get(national(s.number)[:4], "")) for s in specials}
     return render_template("lines/list.html", lines=phone_lines, faxes=faxes, specials=specials, prices=prices,
                            tenant=tenant())
@@ -73,7 +72,7 @@ def save_line(line_id: int):
     try:
         lines.update(ctx, row, changes)
         if request.form.get("hold_music_all"):  # L-10 « Appliquer à l'ensemble de mes lignes »
-            for other in ctx.session.scalars(select(Line).where(Line.tenant_id == row.tenant_id, Line.id != row.id)):
+            for other in line_lookup.tenant_lines(ctx.session, row.tenant_id, except_id=row.id):
                 lines.update(ctx, other, {"hold_music": changes.get("hold_music")})
     except ServiceError as exc:
         discard_changes()

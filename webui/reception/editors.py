@@ -7,11 +7,13 @@ from __future__ import annotations
 from flask import render_template
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from orchestrator.db.models import AudioFile, Line, ReceptionNumber, ReceptionProfile
+from orchestrator.db.models import ReceptionNumber, ReceptionProfile
+from orchestrator.services.audio import lookup as audio_lookup
+from orchestrator.services.lines import lookup as line_lookup
 from orchestrator.services.reception import hunt
 from orchestrator.services.reception import ivr as ivr_edit
+from orchestrator.services.reception import lookup as reception_lookup
 
 from ..common import formdata
 from ..common.formdata import FormErrors
@@ -27,7 +29,7 @@ def hunt_page(prof: ReceptionProfile, errors: FormErrors, values: dict | None = 
     ctx = db()
     doc = hunt.hunt_doc(ctx, prof) if prof.kind == "hunt" else None
     tid = current_user.tenant_id
-    all_lines = ctx.session.scalars(select(Line).where(Line.tenant_id == tid).order_by(Line.number)).all()
+    all_lines = line_lookup.tenant_lines(ctx.session, tid)
     by_number = {ln.number: ln for ln in all_lines}
     members = [by_number[n] for n in (doc.members if doc else []) if n in by_number]
     return render_template(
@@ -44,15 +46,11 @@ def hunt_page(prof: ReceptionProfile, errors: FormErrors, values: dict | None = 
 def audio_options(tenant_id: int, categories: tuple[str, ...]) -> list[tuple[str, str]]:
     """(value, label) of the company's audio files of these categories
     (« Mes fichiers audio », §3.7.4)."""
-    names = db().session.scalars(select(AudioFile.name).where(AudioFile.tenant_id == tenant_id,
-                                                              AudioFile.category.in_(categories))
-                                 .order_by(AudioFile.name))
-    return [(name, name) for name in names]
+    return [(name, name) for name in audio_lookup.names(db().session, tenant_id, categories)]
 
 
 def audio_name(audio_id: int | None) -> str:
-    row = db().session.get(AudioFile, audio_id) if audio_id else None
-    return row.name if row is not None else ""
+    return audio_lookup.name_of(db().session, current_user.tenant_id, audio_id)
 
 
 def profile_page(prof: ReceptionProfile, errors: FormErrors, values: dict | None = None, status: int = 200):
@@ -68,7 +66,7 @@ def target_groups(rec: ReceptionNumber) -> list[tuple[str, list[Option]]]:
     out (it would call itself)."""
     s = db().session
     tid = current_user.tenant_id
-    lines = s.scalars(select(Line).where(Line.tenant_id == tid).order_by(Line.number)).all()
+    lines = line_lookup.tenant_lines(s, tid)
     groups: list[tuple[str, list[Option]]] = [
         ("", [("", _("Nothing")), ("hangup", _("Hang up"))]),
         (_("Phone line"), [(f"line:{ln.number}", _("Line %(label)s (%(number)s)", label=ln.label,
@@ -77,8 +75,7 @@ def target_groups(rec: ReceptionNumber) -> list[tuple[str, list[Option]]]:
          [(f"voicemail:{ln.number}", _("Voicemail of %(label)s (%(number)s)", label=ln.label,
                                        number=phone(ln.number))) for ln in lines if ln.vm_enabled]),
     ]
-    others = s.scalars(select(ReceptionNumber).where(ReceptionNumber.tenant_id == tid, ReceptionNumber.id != rec.id)
-                       .order_by(ReceptionNumber.number)).all()
+    others = reception_lookup.tenant_receptions(s, tid, except_id=rec.id)
     for other in others:
         options = [(f"reception:{other.number}:dynamic", _("%(label)s: dynamic profile", label=other.label)),
                    (f"reception:{other.number}:default", _("%(label)s: default profile", label=other.label))]
@@ -102,8 +99,7 @@ def ivr_page(prof: ReceptionProfile, errors: FormErrors, values: dict | None = N
     groups = target_groups(prof.reception)
     known = {value for _label, options in groups for value, _text in options}
     tid = current_user.tenant_id
-    off = [ln for ln in ctx.session.scalars(select(Line).where(Line.tenant_id == tid).order_by(Line.number))
-           if not ln.vm_enabled]
+    off = [ln for ln in line_lookup.tenant_lines(ctx.session, tid) if not ln.vm_enabled]
     return render_template(
         "reception/ivr.html", rec=prof.reception, prof=prof, doc=doc, errors=errors, values=values,
         choices=choices, groups=groups, known=known, keys=KEY_ORDER, vm_off=off,

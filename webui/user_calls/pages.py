@@ -6,11 +6,11 @@ from __future__ import annotations
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from orchestrator.db.models import CallRecord, ClickToCall, Login
+from orchestrator.db.models import ClickToCall, Login
 from orchestrator.domain.errors import ServiceError
 from orchestrator.live import click_to_call, sms
+from orchestrator.live import lookup as live_lookup
 
 from ..common.esl import connect
 from ..common.formdata import field_errors
@@ -28,21 +28,14 @@ def _login() -> Login:
 
 
 def _own_call(call_id: int) -> ClickToCall:
-    lines = {line.id for line in own_lines(current_user)}
-    call = db().session.get(ClickToCall, call_id)
-    if call is None or call.tenant_id != current_user.tenant_id or call.line_id not in lines:
-        abort(404)
-    return call
+    return live_lookup.own_click_to_call(db().session, current_user, call_id)
 
 
 @bp.get("/")
 @user_required
 def index():
     lines = own_lines(current_user)
-    numbers = {line.id: line.number for line in lines}
-    records = db().session.scalars(select(CallRecord).where(CallRecord.tenant_id == current_user.tenant_id,
-                                                            CallRecord.line_id.in_(list(numbers)))
-                                   .order_by(CallRecord.started_at.desc()).limit(100)).all()
+    records, numbers = live_lookup.own_call_records(db().session, current_user, 100)
     current = None
     if request.args.get("c2c", "").isdigit():
         current = _own_call(int(request.args["c2c"]))

@@ -19,3 +19,9 @@ def names(session: Session, tenant_id: int, categories: tuple[str, ...]) -> list
     return list(session.scalars(select(AudioFile.name).where(AudioFile.tenant_id == tenant_id,
                                                              AudioFile.category.in_(categories))
                                 .order_by(AudioFile.name)))
+
+
+def name_of(session: Session, tenant_id: int, audio_id: int | None) -> str:
+    """The name of one of the company's audio files; "" for none."""
+    row = get(session, tenant_id, audio_id) if audio_id else None
+    return row.name if row is not None else ""

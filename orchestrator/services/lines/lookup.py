@@ -82,3 +82,15 @@ def fax_line_by_number(session: Session, tenant_id: int, number: str, region: st
     query = select(FaxLine).where(FaxLine.number == e164, FaxLine.tenant_id == tenant_id)
     row = session.scalar(query) if e164 else None
     return found(row, "fax_line.not_found", f"no fax line {number}", "fax_line")
+
+
+def tenant_lines(session: Session, tenant_id: int, *, except_id: int | None = None) -> list[Line]:
+    """The company's phone lines by number (``except_id`` left out)."""
+    query = select(Line).where(Line.tenant_id == tenant_id)
+    if except_id is not None:
+        query = query.where(Line.id != except_id)
+    return list(session.scalars(query.order_by(Line.number)))
+
+
+def tenant_fax_lines(session: Session, tenant_id: int) -> list[FaxLine]:
+    return list(session.scalars(select(FaxLine).where(FaxLine.tenant_id == tenant_id).order_by(FaxLine.number)))

@@ -25,6 +25,14 @@ def reception_by_number(session: Session, tenant_id: int, number: str, region: s
                                        "reception")
 
 
+def tenant_receptions(session: Session, tenant_id: int, *, except_id: int | None = None) -> list[ReceptionNumber]:
+    """The company's reception numbers by number (``except_id`` left out)."""
+    query = select(ReceptionNumber).where(ReceptionNumber.tenant_id == tenant_id)
+    if except_id is not None:
+        query = query.where(ReceptionNumber.id != except_id)
+    return list(session.scalars(query.order_by(ReceptionNumber.number)))
+
+
 def checked_reception(session: Session, errors: Errors, tenant_id: int, raw: str | None,
                       region: str) -> ReceptionNumber | None:
     """For a validator: the tenant's reception number typed in the

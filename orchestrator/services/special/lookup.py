@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import cast
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...db.models import SpecialNumber, SpecialProfile, SpecialRule
@@ -19,6 +20,12 @@ def special_number(session: Session, tenant_id: int, special_id: int) -> Special
 def special_by_number(session: Session, tenant_id: int, number: str, region: str) -> SpecialNumber:
     return shared.number_row_by_number(session, SpecialNumber, tenant_id, number, region, "special number",
                                        "special")
+
+
+def tenant_specials(session: Session, tenant_id: int) -> list[SpecialNumber]:
+    """The company's special numbers by number."""
+    query = select(SpecialNumber).where(SpecialNumber.tenant_id == tenant_id).order_by(SpecialNumber.number)
+    return list(session.scalars(query))
 
 
 def profile_of(special: SpecialNumber, profile_id: int) -> SpecialProfile:
