@@ -192,7 +192,7 @@ def test_click_to_call_when_freeswitch_is_down(ctx, bauer):
 
 
 class FakeChat:
-    def __init__(self, reply: str = "+OK"):
+    def __init__(self, reply: str = "Sent"):
         self.reply = reply
         self.commands: list[str] = []
 

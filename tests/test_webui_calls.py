@@ -15,7 +15,7 @@ from orchestrator.live import calllog
 def app(rt):
     load_demo(rt)
     with FakeFreeSWITCH(password="ClueCon") as fs:
-        fs.set_api_response("chat", "+OK\n")
+        fs.set_api_response("chat", "Sent")
         application = make_app(rt)
 
         application.extensions["esl"] = esl_to(fs)

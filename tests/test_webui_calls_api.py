@@ -13,7 +13,7 @@ from orchestrator.live import calllog
 @pytest.fixture
 def fs():
     with FakeFreeSWITCH(password="ClueCon") as server:
-        server.set_api_response("chat", "+OK\n")
+        server.set_api_response("chat", "Sent")
         yield server
 
 

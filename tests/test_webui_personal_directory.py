@@ -38,7 +38,7 @@ def app(rt):
     load_demo(rt)
     load_other_tenant(rt)
     with FakeFreeSWITCH(password="ClueCon") as fs:
-        fs.set_api_response("chat", "+OK\n")
+        fs.set_api_response("chat", "Sent")
         application = make_app(rt)
         application.extensions["esl"] = esl_to(fs)
         application.extensions["fake_fs"] = fs

@@ -1,5 +1,10 @@
 """SMS from a line (C-2): SIP MESSAGE through FreeSWITCH's chat API; at most
-160 characters; the status is stored."""
+160 characters; the status is stored.
+
+The ``chat`` API (mod_dptools, FreeSWITCH 1.11.1) splits its argument on
+``|`` with ``switch_separate_string``, which honours ``\\`` escapes and
+``'`` quotes, and answers ``Sent``, ``Error! Message Not Sent`` or
+``Invalid`` (never ``+OK``)."""
 
 from __future__ import annotations
 
@@ -19,6 +24,14 @@ from .access import own_line
 
 log = logging.getLogger(__name__)
 MAX_LENGTH = 160
+SENT = "Sent"  # mod_dptools' chat_api_function on success
+_CHAT_META = re.compile(r"""([\\'"|])""")
+
+
+def chat_escape(text: str) -> str:
+    """``text`` as one argument of the ``chat`` API: ``\\``, quotes and ``|``
+    escaped, so FreeSWITCH neither splits nor strips them."""
+    return _CHAT_META.sub(r"\\\1", text)
 
 
 class Chat(Protocol):
@@ -52,11 +65,11 @@ def send(ctx: ServiceContext, login: Login, line_number: str, to: str, text: str
         gateway = platform_from_settings(ctx.settings).gateway
         to_uri = f"{dest}@{gateway.proxy.split(':')[0]}"
     try:
-        reply = esl.api(f"chat sip|{line.sip_username}@{tenant.sip_domain}|{to_uri}|{body}")
+        reply = esl.api(f"chat sip|{line.sip_username}@{tenant.sip_domain}|{to_uri}|{chat_escape(body)}")
     except Exception as exc:  # noqa: BLE001
         msg.status, msg.error = "failed", f"the phone system cannot be reached: {getattr(exc, 'message', exc)}"
     else:
-        if reply.strip().startswith("+OK"):
+        if reply.strip() == SENT:
             msg.status = "sent"
         else:
             msg.status, msg.error = "failed", reply.strip()[:200] or "no answer from FreeSWITCH"

@@ -32,6 +32,8 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from .chat import FakeChat
+
 # Exactly what send_disconnect() writes after "exit" or a failed auth.
 GOODBYE_TEXT = "Disconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n"
 DISCONNECT_NOTICE = (
@@ -224,6 +226,9 @@ class FakeFreeSWITCH:
     ) -> None:
         self.password = password
         self.api_responses: dict[str, object] = dict(DEFAULT_API_RESPONSES)
+        #: what the ``chat`` API took (mod_dptools' parsing; :mod:`.chat`)
+        self.chat = FakeChat()
+        self.api_responses["chat"] = self.chat
         self.api_responses.update(api_responses or {})
         self.hostname = hostname
         self.core_uuid = core_uuid
