@@ -47,7 +47,7 @@ from orchestrator.domain.topology import Gateway, Node, Platform  # noqa: E402
 from orchestrator.render.freeswitch import render_tree  # noqa: E402
 from orchestrator.render.snapshot import load_snapshot  # noqa: E402
 from orchestrator.runtime import Runtime  # noqa: E402
-from orchestrator.services import lines  # noqa: E402
+from orchestrator.services.lines import service as lines_service  # noqa: E402
 
 
 def generate(rt: Runtime, tenants: int, per_tenant: int) -> None:
@@ -96,7 +96,7 @@ def one_change_live(rt: Runtime, platform: Platform, reloader, rounds: int) -> l
         start = time.perf_counter()
         with rt.context(actor="bench") as ctx:
             line = ctx.session.get(Line, 5001)
-            lines.service.update(ctx, line, {"ring_time": 21 + (i % 30)})
+            lines_service.update(ctx, line, {"ring_time": 21 + (i % 30)})
             ctx.commit()
             tenant_id = line.tenant_id
         with rt.context(actor="bench") as ctx:
@@ -155,7 +155,7 @@ def main() -> None:
     def change_and_serve(i: int) -> None:
         with rt.context(actor="bench") as ctx:
             line = ctx.session.get(Line, 5001)
-            lines.service.update(ctx, line, {"label": f"Bench {i}"})
+            lines_service.update(ctx, line, {"label": f"Bench {i}"})
             ctx.commit()
             domain = ctx.tenant(line.tenant_id).sip_domain
         with rt.context() as ctx:

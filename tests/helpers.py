@@ -7,34 +7,37 @@ from typing import Any
 import pytest
 
 from orchestrator.db.models import Line, Tenant
-from orchestrator.services import lines, reception, special, tenants
 from orchestrator.services.base import parse_doc
 from orchestrator.services.context import ServiceContext
+from orchestrator.services.lines import service as lines_service
 from orchestrator.services.lines.schema import LineDoc
+from orchestrator.services.reception import service as reception_service
 from orchestrator.services.reception.schema import ReceptionDoc
+from orchestrator.services.special import service as special_service
 from orchestrator.services.special.schema import SpecialDoc
+from orchestrator.services.tenants import service as tenants_service
 from orchestrator.services.tenants.schema import TenantDoc
 
 
 def make_tenant(ctx: ServiceContext, name: str = "Acme", domain: str | None = None, **kw: Any) -> Tenant:
     doc = TenantDoc(name=name, sip_domain=domain or f"{name.lower().replace(' ', '-')}.centrex.test", **kw)
-    tenant = tenants.service.create(ctx, doc)
+    tenant = tenants_service.create(ctx, doc)
     assert tenant is not None
     return tenant
 
 
 def make_line(ctx: ServiceContext, tenant: Tenant, number: str, label: str = "Line", **kw: Any) -> Line:
-    line = lines.service.create(ctx, tenant, parse_doc(LineDoc, {"number": number, "label": label, **kw}))
+    line = lines_service.create(ctx, tenant, parse_doc(LineDoc, {"number": number, "label": label, **kw}))
     assert line is not None
     return line
 
 
 def make_reception(ctx: ServiceContext, tenant: Tenant, data: dict[str, Any]):
-    return reception.service.create(ctx, tenant, parse_doc(ReceptionDoc, data))
+    return reception_service.create(ctx, tenant, parse_doc(ReceptionDoc, data))
 
 
 def make_special(ctx: ServiceContext, tenant: Tenant, data: dict[str, Any]):
-    return special.service.create(ctx, tenant, parse_doc(SpecialDoc, data))
+    return special_service.create(ctx, tenant, parse_doc(SpecialDoc, data))
 
 
 def hunt(name: str = "Profil par défaut", default: bool = True, **kw: Any) -> dict[str, Any]:

@@ -15,7 +15,9 @@ from render_helpers import PLATFORM
 from orchestrator.apply.engine import esl_reloader, reload_commands
 from orchestrator.apply.service import apply, is_live, node_states
 from orchestrator.apply.tree import STATE_DIR, read_tree
-from orchestrator.services import lines
+from orchestrator.services.base import parse_doc
+from orchestrator.services.lines import service as lines_service
+from orchestrator.services.lines.schema import FaxLineDoc
 
 PASSWORD = "S3cret-esl"
 
@@ -38,7 +40,7 @@ def platform_for(tmp_path: Path, *servers: FakeFreeSWITCH):
 
     nodes = tuple(Node(name=f"fs{i + 1}", conf_dir=tmp_path / f"fs{i + 1}" / "conf", esl_host=s.host,
                        esl_port=s.port, esl_password=PASSWORD) for i, s in enumerate(servers))
-    return replace(PLATFORM, nodes=nodes)
+    return replace(PLATFORM, nodes=nodes, spool_dir=tmp_path / "spool", media_dir=tmp_path / "media")
 
 
 def api_commands(server: FakeFreeSWITCH) -> list[str]:
@@ -80,7 +82,7 @@ def test_a_line_change_reloads_xml_only(ctx, fs, tmp_path):
     ctx.commit()
     platform = platform_for(tmp_path, fs)
     apply(ctx.session, platform, esl_reloader())
-    lines.service.update(ctx, line, {"ring_time": 35})
+    lines_service.update(ctx, line, {"ring_time": 35})
     ctx.commit()
     assert is_live(ctx.session, tenant, platform) == {"fs1": False}
     fs.commands.clear()
@@ -100,7 +102,7 @@ def test_rejected_reload_restores_the_previous_tree(ctx, fs, tmp_path):
     apply(ctx.session, platform, esl_reloader())
     conf = platform.nodes[0].conf_dir
     good = read_tree(conf)
-    lines.service.update(ctx, line, {"label": "Nouveau"})
+    lines_service.update(ctx, line, {"label": "Nouveau"})
     ctx.commit()
     # FreeSWITCH 1.11's own words for a tree it cannot load
     replies = iter(["+OK [[error near line 12]: unclosed tag]\n", "+OK [Success]\n\n"])
@@ -173,7 +175,7 @@ def test_several_nodes_each_with_its_state(ctx, tmp_path):
 
 
 def test_deleted_tenant_files_are_removed(ctx, fs, tmp_path):
-    from orchestrator.services import tenants
+    from orchestrator.services.tenants import service as tenants_service
 
     tenant = make_tenant(ctx, "Acme")
     make_line(ctx, tenant, "+33175000001")
@@ -181,7 +183,7 @@ def test_deleted_tenant_files_are_removed(ctx, fs, tmp_path):
     platform = platform_for(tmp_path, fs)
     apply(ctx.session, platform, esl_reloader())
     tid = tenant.id
-    tenants.service.delete_tenant(ctx, tenant)
+    tenants_service.delete_tenant(ctx, tenant)
     ctx.commit()
     [result] = apply(ctx.session, platform, esl_reloader(), tenant_ids=[tid])
     assert sorted(result.change.removed) == ["dialplan/public/acme.centrex.test.xml",
@@ -211,3 +213,39 @@ def test_malformed_render_is_never_written(ctx, fs, tmp_path, monkeypatch):
     assert result.status == "failed" and "dialplan/zz.xml" in result.error
     assert read_tree(platform.nodes[0].conf_dir) == before
     assert fs.commands == []
+
+
+def _fax_line(ctx, tenant, number="+33175000110"):
+    lines_service.create_fax(ctx, tenant, parse_doc(FaxLineDoc, {
+        "number": number, "label": "Fax Commandes", "email": "commandes@example.com"}))
+
+
+def test_apply_creates_every_directory_freeswitch_writes_into(ctx, fs, tmp_path):
+    """rxfax cannot create its file's directory ("TIFF/F file cannot be
+    opened" on FreeSWITCH 1.11.1): apply makes the spools the tree names."""
+    tenant = make_tenant(ctx, "Acme")
+    _fax_line(ctx, tenant)
+    ctx.commit()
+    platform = platform_for(tmp_path, fs)
+    [result] = apply(ctx.session, platform, esl_reloader(timeout=5))
+    assert result.status == "applied"
+    fax_spool = tmp_path / "spool" / "fax" / "33175000110"
+    for path in (fax_spool, tmp_path / "spool" / "cdr", tmp_path / "spool" / "voicemail", tmp_path / "media"):
+        assert path.is_dir(), path
+    public = (platform.nodes[0].conf_dir / "dialplan/public/acme.centrex.test.xml").read_text()
+    assert f'data="{fax_spool}/${{uuid}}.tif"' in public  # the directory the dialplan writes into
+    fax_spool.rmdir()
+    [again] = apply(ctx.session, platform, esl_reloader(timeout=5))
+    assert again.status == "unchanged" and fax_spool.is_dir()  # a resync brings a removed spool back
+
+
+def test_a_spool_that_cannot_be_made_is_logged_and_the_tree_applied(ctx, fs, tmp_path, caplog):
+    tenant = make_tenant(ctx, "Acme")
+    _fax_line(ctx, tenant)
+    ctx.commit()
+    (tmp_path / "spool").write_text("a file where the spool should be")
+    platform = platform_for(tmp_path, fs)
+    with caplog.at_level("WARNING", logger="orchestrator.apply.service"):
+        [result] = apply(ctx.session, platform, esl_reloader(timeout=5))
+    assert result.status == "applied"
+    assert any("cannot create a directory" in r.getMessage() for r in caplog.records)

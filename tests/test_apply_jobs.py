@@ -10,7 +10,7 @@ from rq import Queue, SimpleWorker
 
 from orchestrator.apply.jobs import QUEUE, RQNotifier, pending_key
 from orchestrator.apply.service import node_states
-from orchestrator.services import lines
+from orchestrator.services.lines import service as lines_service
 
 
 def test_changes_enqueue_one_coalesced_job_that_applies(rt, migrated_engine, redis_conn, tmp_path):
@@ -31,7 +31,7 @@ def test_changes_enqueue_one_coalesced_job_that_applies(rt, migrated_engine, red
             tenant = make_tenant(ctx, "Acme")
             line = make_line(ctx, tenant, "+33175000001")
             ctx.commit()
-            lines.service.update(ctx, line, {"ring_time": 40})
+            lines_service.update(ctx, line, {"ring_time": 40})
             ctx.commit()  # a second change while the first job waits: coalesced
             tid = tenant.id
         queue = Queue(f"{prefix}-{QUEUE}", connection=conn)
@@ -50,6 +50,6 @@ def test_changes_enqueue_one_coalesced_job_that_applies(rt, migrated_engine, red
             assert [s.result for s in node_states(ctx.session)] == ["ok"]
             # after the job started, the next change enqueues again
             ctx.notifier = notifier
-            lines.service.update(ctx, ctx.session.get(type(line), line.id), {"ring_time": 45})
+            lines_service.update(ctx, ctx.session.get(type(line), line.id), {"ring_time": 45})
             ctx.commit()
         assert queue.count == 1

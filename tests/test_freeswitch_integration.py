@@ -14,7 +14,7 @@ from render_helpers import PLATFORM
 from orchestrator.apply.engine import esl_reloader
 from orchestrator.apply.service import apply
 from orchestrator.cli.demo_cmds import demo_yaml
-from orchestrator.services import lines
+from orchestrator.services.lines import service as lines_service
 from orchestrator.tenantdoc import importer
 
 pytestmark = [pytest.mark.freeswitch, needs_freeswitch]
@@ -48,9 +48,9 @@ def test_demo_tree_runs_on_freeswitch(ctx, tmp_path):
         assert ev.get("Application-Data") == f"default {DOMAIN} 0175000101"
 
         # a change is live after apply
-        line = next(row for row in ctx.session.scalars(__import__("sqlalchemy").select(lines.service.Line))
+        line = next(row for row in ctx.session.scalars(__import__("sqlalchemy").select(lines_service.Line))
                     if row.number == "+33175000101")
-        lines.service.update(ctx, line, {"label": "Pierre Durand"})
+        lines_service.update(ctx, line, {"label": "Pierre Durand"})
         ctx.commit()
         [result] = apply(ctx.session, platform, esl_reloader(timeout=5), tenant_ids=[line.tenant_id])
         assert result.status == "applied", result.error

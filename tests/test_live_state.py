@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from orchestrator.db.models import CallRecord, Registration, SmsMessage, VoicemailCounter
 from orchestrator.domain.errors import ServiceError, ValidationFailed
 from orchestrator.live import calllog, click_to_call, registrations, sms, voicemail
-from orchestrator.services import logins
+from orchestrator.services.logins import service as logins_service
 from orchestrator.services.logins.schema import LoginDoc
 
 FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "json_cdr_voicemail.json").read_text())
@@ -26,7 +26,7 @@ D = "bauer.centrex.test"
 def bauer(ctx):
     tenant = make_tenant(ctx, "Bauer", domain=D)
     line = make_line(ctx, tenant, "+33175000102", label="Paul")
-    login = logins.service.create(ctx, tenant, LoginDoc(login="+33175000102", role="user", password="paul1"))
+    login = logins_service.create(ctx, tenant, LoginDoc(login="+33175000102", role="user", password="paul1"))
     ctx.session.commit()
     return tenant, line, login
 

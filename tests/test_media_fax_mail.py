@@ -15,8 +15,9 @@ from smtp_sink import smtp_sink
 
 from orchestrator.media.catalogue import CATALOGUE, build
 from orchestrator.media.convert import AudioError, sniff
-from orchestrator.services import audio, lines
+from orchestrator.services.audio import service as audio_service
 from orchestrator.services.base import parse_doc
+from orchestrator.services.lines import service as lines_service
 from orchestrator.services.lines.schema import FaxLineDoc
 
 
@@ -33,7 +34,7 @@ def wav(tmp_path) -> bytes:
 
 def test_upload_is_checked_by_content_and_converted(ctx, wav, tmp_path):
     tenant = make_tenant(ctx)
-    row = audio.service.upload(ctx, tenant, "Attente Bauer", "hold_music", wav, "musique.wav")
+    row = audio_service.upload(ctx, tenant, "Attente Bauer", "hold_music", wav, "musique.wav")
     media = ctx.settings.var_dir / "media"
     out8 = media / "audio" / f"{row.sha256}.wav"
     out16 = media / "audio" / "16000" / f"{row.sha256}.wav"
@@ -49,7 +50,7 @@ def test_mp3_upload(ctx, tmp_path):
     mp3 = tmp_path / "a.mp3"
     sox("-n", "-r", "44100", str(mp3), "synth", "1", "sine", "300")
     assert sniff(mp3.read_bytes()) == "mp3"
-    row = audio.service.upload(ctx, make_tenant(ctx), "Menu", "ivr_menu", mp3.read_bytes(), "menu.mp3")
+    row = audio_service.upload(ctx, make_tenant(ctx), "Menu", "ivr_menu", mp3.read_bytes(), "menu.mp3")
     assert row.duration_ms > 500
 
 
@@ -61,7 +62,7 @@ def test_mp3_upload(ctx, tmp_path):
 def test_bad_uploads_are_refused_and_nothing_is_stored(ctx, data, error_id):
     tenant = make_tenant(ctx)
     with pytest.raises(AudioError) as exc:
-        audio.service.upload(ctx, tenant, "X", "hold_music", data, "x.wav")
+        audio_service.upload(ctx, tenant, "X", "hold_music", data, "x.wav")
     assert exc.value.error_id == error_id
     from orchestrator.db.models import AudioFile
     assert ctx.session.query(AudioFile).count() == 0
@@ -69,11 +70,11 @@ def test_bad_uploads_are_refused_and_nothing_is_stored(ctx, data, error_id):
 
 def test_file_in_use_cannot_be_deleted(ctx, wav):
     tenant = make_tenant(ctx)
-    row = audio.service.upload(ctx, tenant, "Attente", "hold_music", wav)
+    row = audio_service.upload(ctx, tenant, "Attente", "hold_music", wav)
     make_line(ctx, tenant, "+33175000001", label="Accueil", hold_music={"file": "Attente"})
     from orchestrator.domain.errors import ServiceError
     with pytest.raises(ServiceError) as exc:
-        audio.service.delete(ctx, row)
+        audio_service.delete(ctx, row)
     assert exc.value.error_id == "audio.in_use" and "line +33175000001 (Accueil)" in exc.value.message
 
 
@@ -100,7 +101,7 @@ def test_fax_is_mailed_as_pdf(rt, tmp_path):
 
     with rt.context() as ctx:
         tenant = make_tenant(ctx)
-        lines.service.create_fax(ctx, tenant, parse_doc(FaxLineDoc, {
+        lines_service.create_fax(ctx, tenant, parse_doc(FaxLineDoc, {
             "number": "+33175000110", "label": "Fax Commandes", "email": "commandes@example.com"}))
         ctx.commit()
     tiff = tmp_path / "fax.tif"

@@ -72,8 +72,8 @@ def structure(files: dict[str, bytes]) -> dict[str, int]:
 def baseline(rt):
     files = load(rt, demo_data())
     with rt.context() as ctx:
-        from orchestrator.services import tenants
-        tenants.service.delete_tenant(ctx, ctx.tenant("Bauer SA"))
+        from orchestrator.services.tenants import service as tenants_service
+        tenants_service.delete_tenant(ctx, ctx.tenant("Bauer SA"))
         ctx.commit()
     return structure(files)
 

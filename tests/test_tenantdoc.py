@@ -61,8 +61,8 @@ def test_round_trip_is_byte_identical(rt, migrated_engine):
         first = export.export_yaml(ctx, ctx.tenant("Bauer SA"))
     # empty the database, import the export, export again
     with rt.context() as ctx:
-        from orchestrator.services import tenants
-        tenants.service.delete_tenant(ctx, ctx.tenant("Bauer SA"))
+        from orchestrator.services.tenants import service as tenants_service
+        tenants_service.delete_tenant(ctx, ctx.tenant("Bauer SA"))
         ctx.commit()
         assert ctx.session.scalar(select(func.count()).select_from(Tenant)) == 0
     with rt.context() as ctx:

@@ -11,12 +11,16 @@ from sqlalchemy import func, select
 
 from orchestrator.db.models import AuditEntry, Device, Line, Login, ReceptionProfile
 from orchestrator.domain.errors import ServiceError, ValidationFailed
-from orchestrator.services import devices, directory, lines, logins, reception
 from orchestrator.services.base import parse_doc
+from orchestrator.services.devices import service as devices_service
 from orchestrator.services.devices.schema import DeviceDoc
+from orchestrator.services.directory import service as directory_service
 from orchestrator.services.directory.schema import ContactDoc
+from orchestrator.services.lines import service as lines_service
+from orchestrator.services.logins import service as logins_service
 from orchestrator.services.logins.schema import LoginDoc
 from orchestrator.services.passwords import verify_password
+from orchestrator.services.reception import service as reception_service
 
 
 def count(ctx, model) -> int:
@@ -71,12 +75,12 @@ def test_short_numbers_share_one_namespace_per_tenant(ctx):
     assert "line +33175000001" in exc.value.errors[0].message
     # nor a directory short number
     with pytest.raises(ValidationFailed) as exc:
-        directory.service.create_contact(ctx, tenant, ContactDoc(
+        directory_service.create_contact(ctx, tenant, ContactDoc(
             first_name="A", last_name="B", numbers=[{"number": "+33140000000", "short_number": "201"}]))
     assert error_ids(exc) == ["short_number.taken"]
     assert error_fields(exc) == ["numbers[0].short_number"]
     # the directory short number then blocks a line
-    directory.service.create_contact(ctx, tenant, ContactDoc(
+    directory_service.create_contact(ctx, tenant, ContactDoc(
         first_name="A", last_name="B", numbers=[{"number": "+33140000000", "short_number": "301"}]))
     with pytest.raises(ValidationFailed) as exc:
         make_line(ctx, tenant, "+33175000002", short_number="301")
@@ -196,15 +200,15 @@ def test_reception_loops_are_refused(ctx):
                                  "profiles": [ivr({"reception": "+33175000050"})]})
     ctx.session.commit()
     # A → B while B → A already: a loop
-    rec_a = reception.service.all_for(ctx, tenant)[0]
+    rec_a = reception_service.all_for(ctx, tenant)[0]
     prof = rec_a.profiles[0]
     from orchestrator.db.models import IvrKey
-    rec_b = reception.service.all_for(ctx, tenant)[1]
+    rec_b = reception_service.all_for(ctx, tenant)[1]
     prof.keys.append(IvrKey(digit="2", action="reception", target_reception_id=rec_b.id, target_mode="dynamic"))
     ctx.session.flush()
     from orchestrator.domain.errors import Errors
     errors = Errors()
-    reception.service.check_loops(ctx, tenant, errors)
+    reception_service.check_loops(ctx, tenant, errors)
     assert [e.error_id for e in errors.items] == ["reception.loop"]
     assert "+33175000050 → +33175000051 → +33175000050" in errors.items[0].message
 
@@ -226,9 +230,9 @@ def test_default_profile_cannot_be_deleted(ctx):
                                        "rules": [{"days": "mon-fri", "hours": "08:00-12:00", "profile": "Jour"}]})
     default, custom = rec.profiles
     with pytest.raises(ServiceError) as exc:
-        reception.service.delete_profile(ctx, default)
+        reception_service.delete_profile(ctx, default)
     assert exc.value.error_id == "profile.default_undeletable"
-    reception.service.delete_profile(ctx, custom)
+    reception_service.delete_profile(ctx, custom)
     ctx.session.flush()
     assert [p.name for p in rec.profiles] == ["Profil par défaut"]
     assert rec.rules == []
@@ -247,19 +251,19 @@ def test_force_profile_and_unknown_profile(ctx):
     tenant = make_tenant(ctx)
     rec = make_reception(ctx, tenant, {"number": "+33175000050", "label": "A",
                                        "profiles": [hunt(), hunt("Nuit", default=False)]})
-    reception.service.force_profile(ctx, rec, "Nuit")
+    reception_service.force_profile(ctx, rec, "Nuit")
     assert [p.forced for p in rec.profiles] == [False, True]
-    reception.service.force_profile(ctx, rec, None)
+    reception_service.force_profile(ctx, rec, None)
     assert [p.forced for p in rec.profiles] == [False, False]
     with pytest.raises(ServiceError) as exc:
-        reception.service.force_profile(ctx, rec, "Inconnu")
+        reception_service.force_profile(ctx, rec, "Inconnu")
     assert exc.value.error_id == "profile.unknown"
 
 
 @pytest.mark.parametrize("raw", ["00:0E:08:AB:CD:EF", "000e.08ab.cdef", "00-0e-08-ab-cd-ef"])
 def test_mac_addresses_are_normalised(ctx, raw):
     tenant = make_tenant(ctx)
-    device = devices.service.create(ctx, tenant, parse_doc(DeviceDoc, {"mac": raw, "model": "SPA504G"}))
+    device = devices_service.create(ctx, tenant, parse_doc(DeviceDoc, {"mac": raw, "model": "SPA504G"}))
     assert device.mac == "000e08abcdef"
 
 
@@ -267,7 +271,7 @@ def test_mac_addresses_are_normalised(ctx, raw):
 def test_invalid_mac_is_refused(ctx, raw):
     tenant = make_tenant(ctx)
     with pytest.raises(ValidationFailed) as exc:
-        devices.service.create(ctx, tenant, parse_doc(DeviceDoc, {"mac": raw, "model": "SPA504G"}))
+        devices_service.create(ctx, tenant, parse_doc(DeviceDoc, {"mac": raw, "model": "SPA504G"}))
     assert error_ids(exc) == ["mac.invalid"]
     assert count(ctx, Device) == 0
 
@@ -276,7 +280,7 @@ def test_device_port_beyond_model(ctx):
     tenant = make_tenant(ctx)
     make_line(ctx, tenant, "+33175000001")
     with pytest.raises(ValidationFailed) as exc:
-        devices.service.create(ctx, tenant, parse_doc(DeviceDoc, {
+        devices_service.create(ctx, tenant, parse_doc(DeviceDoc, {
             "mac": "000e08abcdef", "model": "SPA502G", "ports": [{"port": 2, "line": "+33175000001"}]}))
     assert error_ids(exc) == ["port.range"]
 
@@ -284,8 +288,8 @@ def test_device_port_beyond_model(ctx):
 def test_passwords_are_hashed_and_never_stored_or_audited_in_clear(ctx):
     tenant = make_tenant(ctx)
     make_line(ctx, tenant, "+33175000001")
-    login = logins.service.create(ctx, tenant, LoginDoc(login="+33175000001", role="user", password="s3cret-pw"))
-    admin = logins.service.create(ctx, tenant,
+    login = logins_service.create(ctx, tenant, LoginDoc(login="+33175000001", role="user", password="s3cret-pw"))
+    admin = logins_service.create(ctx, tenant,
                                   LoginDoc(login="Boss@Example.COM", role="admin", password="s3cret-admin"))
     ctx.session.flush()
     assert admin.login == "boss@example.com"
@@ -308,7 +312,7 @@ def test_login_rules(ctx, role, login, password, error_id):
     tenant = make_tenant(ctx)
     make_line(ctx, tenant, "+33175000001")
     with pytest.raises(ValidationFailed) as exc:
-        logins.service.create(ctx, tenant, LoginDoc(login=login, role=role, password=password))
+        logins_service.create(ctx, tenant, LoginDoc(login=login, role=role, password=password))
     assert error_id in error_ids(exc)
     assert count(ctx, Login) == 0
 
@@ -339,10 +343,10 @@ def test_unknown_catalogue_track(ctx):
 def test_update_line_revalidates_everything(ctx):
     tenant = make_tenant(ctx)
     line = make_line(ctx, tenant, "+33175000001", ring_time=20)
-    lines.service.update(ctx, line, {"ring_time": 30, "forwards": {"no_answer": "0612345678"}})
+    lines_service.update(ctx, line, {"ring_time": 30, "forwards": {"no_answer": "0612345678"}})
     assert (line.ring_time, line.forward_no_answer, line.forward_presented) == (30, "+33612345678", "caller")
     with pytest.raises(ValidationFailed) as exc:
-        lines.service.update(ctx, line, {"ring_time": 90})
+        lines_service.update(ctx, line, {"ring_time": 90})
     assert error_ids(exc) == ["ring_time.range"]
     assert line.ring_time == 30
 
@@ -354,7 +358,7 @@ def test_commit_bumps_revision_and_notifies(ctx):
     assert tenant.revision == 1
     assert ctx.notifier.calls == [[tenant.id]]
     line = ctx.session.scalar(select(Line))
-    lines.service.update(ctx, line, {"label": "Accueil"})
+    lines_service.update(ctx, line, {"label": "Accueil"})
     ctx.commit()
     assert tenant.revision == 2
     assert ctx.notifier.calls == [[tenant.id], [tenant.id]]
@@ -362,10 +366,10 @@ def test_commit_bumps_revision_and_notifies(ctx):
 
 def test_tenant_name_and_domain_unique(ctx):
     make_tenant(ctx, "Alpha", domain="alpha.test")
-    from orchestrator.services import tenants
+    from orchestrator.services.tenants import service as tenants_service
     from orchestrator.services.tenants.schema import TenantDoc
     with pytest.raises(ValidationFailed) as exc:
-        tenants.service.create(ctx, TenantDoc(name="Alpha", sip_domain="ALPHA..test", timezone="Mars/Olympus"))
+        tenants_service.create(ctx, TenantDoc(name="Alpha", sip_domain="ALPHA..test", timezone="Mars/Olympus"))
     assert sorted(error_ids(exc)) == ["domain.invalid", "tenant.name_taken", "timezone.invalid"]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from ..db import utcnow
 from ..db.models import NodeState, Tenant
 from ..render.freeswitch import PlatformData, load_platform_data, platform_data, render_tenants, render_tree
 from ..render.snapshot import Snapshot, load_snapshot
+from ..render.views import runtime_dirs
 from .engine import NodeUnreachable, Reloader, ReloadRejected, reload_commands
 from .tree import Change, Transaction, compare, read_tree, tree_hash, validate_tree
 
@@ -65,6 +67,7 @@ def apply_node(session: Session, snapshot: Snapshot, platform: Platform, node: N
             scope |= {f"directory/{t.sip_domain}.xml", f"dialplan/tenants/{t.sip_domain}.xml",
                       f"dialplan/public/{t.sip_domain}.xml"}
         files = {rel: body for rel, body in files.items() if rel in scope}
+    make_runtime_dirs(runtime_dirs(snapshot, platform), node)
     present = read_tree(node.conf_dir, only=scope)
     change = compare(files, present, scope)
     result = NodeResult(node=node.name, status="unchanged", change=change)
@@ -97,6 +100,19 @@ def apply_node(session: Session, snapshot: Snapshot, platform: Platform, node: N
     result.status = "applied"
     _record(state, snapshot, "ok", None, files if scope is None else None)
     return result
+
+
+def make_runtime_dirs(dirs: list[Path], node: Node) -> None:
+    """Create the directories FreeSWITCH writes into (fax spools, CDRs,
+    voicemail): it does not create them itself. Also on a resync, so a
+    removed spool comes back. A directory that cannot be created is logged;
+    the configuration is applied all the same."""
+    for path in dirs:
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            log.warning("cannot create a directory FreeSWITCH writes into",
+                        extra={"node": node.name, "path": str(path), "error": str(exc)})
 
 
 def _record(state: NodeState, snapshot: Snapshot | None, result: str, error: str | None,

@@ -152,3 +152,14 @@ def streams(audio_files: Iterable[AudioFile], platform: Platform) -> list[Stream
 
 def media_root(platform: Platform) -> Path:
     return platform.media_dir
+
+
+def runtime_dirs(snapshot: Snapshot, platform: Platform) -> list[Path]:
+    """Every directory the rendered tree makes FreeSWITCH write into: the JSON
+    CDRs, voicemail storage, the fax spool and one spool per fax line
+    (``rxfax`` cannot create its file's directory: "TIFF/F file cannot be
+    opened"), converted media. Apply creates them before the reload."""
+    spool = platform.spool_dir
+    dirs = [spool / "cdr", spool / "voicemail", spool / "fax", platform.media_dir]
+    dirs += [Path(fax_view(fax, platform).spool) for t in snapshot.tenants for fax in t.faxes]
+    return sorted(set(dirs))
