@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 from fake_freeswitch.server import FakeFreeSWITCH
+from sqlalchemy import select
 from webui_helpers import ADMIN, PIERRE, esl_to, load_demo, load_other_tenant, make_app, token_for
 
+from orchestrator.db.models import CallRecord
 from orchestrator.live import calllog
 
 
@@ -79,3 +81,23 @@ def test_call_log_is_scoped_to_my_lines(rt, client):
     assert [(c["line"], c["disposition"], c["duration_s"]) for c in mine] == [("+33175000101", "answered", 42)]
     everything = client.get("/api/v1/calls", headers=auth(rt, ADMIN)).get_json()
     assert len(everything) == 2
+
+
+def test_call_log_gives_the_id_and_what_routed_the_call(rt, client):
+    with rt.context() as ctx:
+        calllog.record(ctx.session, calllog.from_event({
+            "Unique-ID": "c3", "Call-Direction": "inbound", "Channel-Name": "sofia/external/x",
+            "Caller-Caller-ID-Number": "0140000000", "variable_centrex_line": "+33175000101",
+            "variable_centrex_domain": "bauer.centrex.test", "variable_centrex_route": "+33175000200",
+            "variable_start_epoch": "1795725000", "variable_answer_epoch": "1795725005",
+            "variable_end_epoch": "1795725047", "variable_billsec": "42",
+            "Hangup-Cause": "NORMAL_CLEARING"}))
+        ctx.session.commit()
+        stored_id = ctx.session.scalar(select(CallRecord.id).where(CallRecord.call_uuid == "c3"))
+        assert stored_id is not None
+    [call] = client.get("/api/v1/calls", headers=auth(rt, PIERRE)).get_json()
+    assert call["id"] == stored_id
+    assert (call["reception_number"], call["special_number"]) == ("+33175000200", None)
+    assert call["answered_at"] is not None and call["duration_s"] == 42
+    assert set(call) == {"id", "direction", "caller", "callee", "line", "reception_number", "special_number",
+                         "started_at", "answered_at", "ended_at", "duration_s", "disposition", "hangup_cause"}

@@ -44,13 +44,19 @@ class SmsOut(BaseModel):
 
 
 class CallOut(BaseModel):
-    direction: str
+    id: int = Field(description="The call record's id")
+    direction: str = Field(description="inbound | outbound | internal")
     caller: str
     callee: str
-    line: str | None
+    line: str | None = Field(description="The line of yours the call concerns")
+    reception_number: str | None = Field(description="The reception number that routed the call, if any")
+    special_number: str | None = Field(description="The special (08xx) number that routed the call, if any")
     started_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
     duration_s: int
-    disposition: str
+    disposition: str = Field(description="answered | missed | busy | failed | forwarded | voicemail")
+    hangup_cause: str | None
 
 
 def _login() -> Login:
@@ -101,7 +107,9 @@ def call_log():
     except ValueError:
         limit = 50
     rows, lines = live_lookup.own_call_records(ctx().session, principal(), limit)
-    return jsonify([CallOut(direction=r.direction, caller=r.caller, callee=r.callee,
+    return jsonify([CallOut(id=r.id, direction=r.direction, caller=r.caller, callee=r.callee,
                             line=lines.get(r.line_id) if r.line_id is not None else None,
-                            started_at=r.started_at, duration_s=r.duration_s, disposition=r.disposition).model_dump(
-        mode="json") for r in rows])
+                            reception_number=r.reception_number, special_number=r.special_number,
+                            started_at=r.started_at, answered_at=r.answered_at, ended_at=r.ended_at,
+                            duration_s=r.duration_s, disposition=r.disposition,
+                            hangup_cause=r.hangup_cause).model_dump(mode="json") for r in rows])
