@@ -119,7 +119,6 @@ class ServiceContext:
                 callback()
             except Exception:
                 log.exception("rollback clean-up failed", extra={"actor": self.actor})
-        self.discarded = False
 
     def finish(self, ok: bool = True) -> None:
         """End the unit of work: commit when ``ok`` and not discarded, else
@@ -128,6 +127,7 @@ class ServiceContext:
             self.commit()
         else:
             self.rollback()
+            self.discarded = False
 
     def close(self) -> None:
         """Roll back whatever was not committed and release the session."""

@@ -15,7 +15,6 @@ from orchestrator.services.lines import numberchoice, removal
 from orchestrator.services.lines import service as lines
 from orchestrator.services.lines.schema import AddLineDoc, NewFaxDoc
 
-from ..common.security import own_lines_query
 from .base import body, ctx, principal, route
 from .schemas import MASK, FaxLineOut, LineOut
 
@@ -32,7 +31,7 @@ def _own(number: str) -> Line:
 
 
 def _scope():
-    return own_lines_query(principal(), ctx().session)
+    return line_lookup.own_lines_query(ctx().session, principal())
 
 
 @route("/lines", "GET", summary="The lines this token may see", tag="lines", roles=("admin", "user"),

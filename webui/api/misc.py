@@ -11,9 +11,9 @@ from orchestrator.db.models import Line, Login
 from orchestrator.domain.errors import FieldError, ValidationFailed
 from orchestrator.render.snapshot import load_snapshot
 from orchestrator.routing.resolver import resolve
+from orchestrator.services.lines import lookup as line_lookup
 
 from ..common.applystatus import compute_status
-from ..common.security import own_lines_query
 from .base import ctx, principal, route
 from .schemas import ApplyStatusOut, MeOut, PlanOut
 
@@ -22,7 +22,7 @@ from .schemas import ApplyStatusOut, MeOut, PlanOut
 def me():
     p = principal()
     login = ctx().session.get(Login, p.login_id)
-    numbers = ctx().session.scalars(own_lines_query(p, ctx().session).with_only_columns(Line.number)
+    numbers = ctx().session.scalars(line_lookup.own_lines_query(ctx().session, p).with_only_columns(Line.number)
                                     .order_by(Line.number))
     # the ignore below: role: a str holding the schema's Literal values
     return jsonify(MeOut(login=login.login, role=p.role, tenant=ctx().tenant(p.tenant_id).name,  # type: ignore[arg-type]

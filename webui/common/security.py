@@ -131,11 +131,6 @@ def tenant() -> Tenant:
     return db().tenant(current_user.tenant_id)
 
 
-def own_lines_query(p: Principal, s: Session | None = None):
-    """The lines of a principal (:func:`orchestrator.services.lines.lookup.own_lines_query`)."""
-    return line_lookup.own_lines_query(s if s is not None else db().session, p)
-
-
 def own_lines(p: Principal) -> list[Line]:
     return line_lookup.own_lines(db().session, p)
 
