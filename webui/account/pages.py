@@ -14,7 +14,7 @@ from orchestrator.services.logins import service as logins
 from orchestrator.services.passwords import verify_password
 
 from ..common.formdata import FormErrors, field_errors
-from ..common.security import admin_required, db, login_required
+from ..common.security import admin_required, db, login_required, open_session
 from ..common.uow import discard_changes
 from .blueprint import bp
 
@@ -50,6 +50,7 @@ def password():
             discard_changes()
             errors = FormErrors(problems, errors.fields)
         else:
+            open_session(row)  # every other session of this login ends; this one goes on
             flash(_("Your password has been changed."), "ok")
             return redirect(url_for("account.password"))
     return render_template("account/password.html", login=row, errors=errors,

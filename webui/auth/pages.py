@@ -16,6 +16,7 @@ from flask_login import current_user, login_user, logout_user
 
 from orchestrator.db.models import Login
 from orchestrator.services.directory import lookup as directory_lookup
+from orchestrator.services.logins import service as logins
 from orchestrator.services.passwords import hash_password, verify_password
 
 from ..common.i18n import LANGUAGES
@@ -25,6 +26,7 @@ from ..common.security import (
     db,
     find_login,
     login_required,
+    open_session,
     principal_for_contact,
     principal_for_login,
 )
@@ -79,6 +81,7 @@ def login():
                 if lang:
                     session["lang"] = lang
                 login_user(principal_for_login(row))
+                open_session(row)
                 return redirect(target or url_for("home"))
     return render_template("login.html", error=error, given=given), status
 
@@ -86,6 +89,12 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    """End this session and every other one of the same login (a copied
+    cookie stops working too). While acting as a user, the admin's."""
+    owner_id = session.get(IMPERSONATOR) or current_user.login_id
+    owner = db().session.get(Login, owner_id) if owner_id is not None else None
+    if owner is not None:
+        logins.end_sessions(owner)
     lang = session.get("lang")
     logout_user()
     session.clear()

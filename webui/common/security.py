@@ -32,6 +32,7 @@ login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.session_protection = "strong"
 IMPERSONATOR = "impersonator_id"
+SESSION_VERSION = "sv"  # the session owner's Login.session_version when it logged in
 
 
 @dataclass
@@ -85,8 +86,23 @@ def principal_for_contact(contact: Contact, impersonator: Login) -> Principal:
                      impersonator=impersonator.login)
 
 
+def open_session(owner: Login) -> None:
+    """Bind this session to ``owner``'s current session version (at login,
+    and after the owner changes their own password)."""
+    session[SESSION_VERSION] = owner.session_version
+
+
+def _current(owner: Login | None) -> bool:
+    """The session was opened with the owner's current version (not revoked
+    by a logout, a password change or reset since)."""
+    return owner is not None and session.get(SESSION_VERSION) == owner.session_version
+
+
 @login_manager.user_loader
 def load_principal(key: str) -> Principal | None:
+    """The principal of this session, checked on every request: a revoked
+    session (see :func:`~orchestrator.services.logins.service.end_sessions`)
+    is anonymous. While an admin acts as a user, the session is the admin's."""
     s = _ctx().session
     kind, _, raw = key.partition(":")
     if not raw.isdigit():
@@ -94,11 +110,13 @@ def load_principal(key: str) -> Principal | None:
     admin = None
     if session.get(IMPERSONATOR) is not None:
         admin = s.get(Login, session[IMPERSONATOR])
-        if admin is None or admin.role != "admin":
+        if admin is None or admin.role != "admin" or not _current(admin):
             return None
     if kind == "L":
         row = s.get(Login, int(raw))
         if row is None or (admin is not None and (row.role != "user" or row.tenant_id != admin.tenant_id)):
+            return None
+        if admin is None and not _current(row):
             return None
         return principal_for_login(row, admin)
     if kind == "C" and admin is not None:

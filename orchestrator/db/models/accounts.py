@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, String, Text
@@ -41,6 +42,12 @@ class Login(Base):
     role: Mapped[str] = mapped_column(String(8))  # admin | user
     login: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
+    # The web sessions of this login carry the value they were opened with;
+    # logout, a password change or reset bumps it, and every older cookie
+    # stops working. Random at creation: a login deleted and created again
+    # (same id on SQLite) does not revive the old one's cookies.
+    session_version: Mapped[int] = mapped_column(Integer, default=lambda: secrets.randbelow(2**31),
+                                                 server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     tenant: Mapped[Tenant] = relationship(back_populates="logins")

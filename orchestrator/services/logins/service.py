@@ -67,7 +67,15 @@ def set_password(ctx: ServiceContext, login: Login, password: str) -> None:
                  f"an {login.role} password has at least {MIN_PASSWORD[login.role]} characters")
     errs.raise_if_any()
     login.password_hash = hash_password(password)
+    end_sessions(login)
     ctx.audit(login.tenant_id, "update", "login", login.login, password="changed")
+
+
+def end_sessions(login: Login) -> None:
+    """Revoke every web session of ``login`` (logout, password change or
+    reset): each carries the version it was opened with, and is refused
+    once it differs (see webui.common.security)."""
+    login.session_version = (login.session_version + 1) % 2**31
 
 
 def to_doc(login: Login) -> LoginDoc:
