@@ -7,6 +7,7 @@ when it exists. Environment variables win over the file:
 ``REDIS_URL``           Redis for the apply queue (default: none → inline)
 ``DEFAULT_REGION``      region used to parse national numbers (default ``FR``)
 ``ORCHESTRATOR_VAR``    directory for local state (default ``./var``)
+``PROXY_HOPS``          trusted reverse proxies in front of the web UI (default 0)
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ class Settings:
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_starttls: bool = False
+    # How many reverse proxies stand in front of the web UI: their X-Forwarded-For/-Proto/-Host are
+    # believed (login limiting counts the client's address). 0: none, those headers are ignored.
+    proxy_hops: int = 0
     config_file: str = ""  # the TOML file these settings came from, if any
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -67,6 +71,7 @@ _ENV = {
     "SECRET_KEY": "secret_key",
     "SMTP_HOST": "smtp_host",
     "SMTP_PORT": "smtp_port",
+    "PROXY_HOPS": "proxy_hops",
 }
 
 

@@ -11,6 +11,7 @@ from webui_helpers import ADMIN, PIERRE, csrf, ids, load_demo, logged_in, login,
 
 from orchestrator.db.models import AuditEntry, Login
 from orchestrator.services.passwords import verify_password
+from webui.auth.limiting import LoginLimits
 from webui.common.ratelimit import MemoryLimiter, RedisLimiter
 
 
@@ -60,8 +61,9 @@ def test_next_cannot_leave_the_site(app):
 def test_login_is_rate_limited_per_address_and_login(rt):
     load_demo(rt)
     now = [1000.0]
-    limiter = MemoryLimiter(limit=5, window=300, clock=lambda: now[0])
-    app = make_app(rt, LOGIN_LIMITER=limiter)
+    clock = lambda: now[0]  # noqa: E731
+    limits = LoginLimits(MemoryLimiter(5, 300, clock), MemoryLimiter(30, 300, clock), MemoryLimiter(20, 900, clock))
+    app = make_app(rt, LOGIN_LIMITS=limits)
     client = app.test_client()
     for _ in range(5):
         assert post(client, "/login", {"login": ADMIN[0], "password": "bad"}).status_code == 401

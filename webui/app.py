@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import text
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from orchestrator.apply.jobs import notifier_for
@@ -40,8 +41,8 @@ from . import (
     user_line,
     user_voicemail,
 )
+from .auth.limiting import Devices, limits_for
 from .common import applystatus, i18n, uow, xmlcurl
-from .common.ratelimit import limiter_for
 from .common.security import login_manager
 
 csrf = CSRFProtect()
@@ -91,8 +92,13 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=8 * 3600,
         APPLY_ON_SAVE=True,
-        LOGIN_FAILURES=5,
+        LOGIN_FAILURES=5,  # per account and client (see webui.auth.limiting)
         LOGIN_WINDOW=300,
+        LOGIN_ADDRESS_FAILURES=30,  # per client address, every account
+        LOGIN_ACCOUNT_FAILURES=20,  # per account, every client without its device cookie
+        LOGIN_ACCOUNT_WINDOW=900,
+        LOGIN_DEVICE_DAYS=180,
+        LOGIN_REDIS_RETRY=5.0,  # seconds between tries while Redis is down
     )
     app.config.update(config or {})
     app.config.setdefault("SECRET_KEY", None)
@@ -101,8 +107,13 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     if app.config["APPLY_ON_SAVE"]:
         rt.notifier = notifier_for(rt, rt.settings.config_file or None)
     app.extensions["runtime"] = rt
-    app.extensions["login_limiter"] = app.config.get("LOGIN_LIMITER") or limiter_for(
-        rt.settings.redis_url, rt.settings.redis_prefix, app.config["LOGIN_FAILURES"], app.config["LOGIN_WINDOW"])
+    app.extensions["login_limits"] = app.config.get("LOGIN_LIMITS") or limits_for(
+        rt.settings.redis_url, rt.settings.redis_prefix, app.config)
+    app.extensions["login_devices"] = Devices(app.config["SECRET_KEY"], app.config["SESSION_COOKIE_SECURE"],
+                                              app.config["LOGIN_DEVICE_DAYS"] * 86400)
+    if rt.settings.proxy_hops > 0:  # X-Forwarded-* are believed only from the configured proxies
+        hops = rt.settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     csrf.init_app(app)
     login_manager.init_app(app)

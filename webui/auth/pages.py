@@ -1,9 +1,10 @@
 """Logging in and out (A-2, P-13), acting as a user (A-3), the language.
 
 Admins log in with their e-mail, users with their line number (+33…, 33…
-or 0…). Failures are limited per client address and login; the session is
-renewed at login; an admin acting as a user sees a banner on every page and
-gets back to the admin space in one click. Both moves are audited.
+or 0…). Failures are limited per canonical account and client (see
+:mod:`.limiting`); the session is renewed at login and revoked at logout;
+an admin acting as a user sees a banner on every page and gets back to the
+admin space in one click. Both moves are audited.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from ..common.security import (
     principal_for_login,
 )
 from .blueprint import bp
+from .limiting import Attempt, Devices, LoginLimits, canonical_account
 
 _DUMMY_HASH: list[str] = []
 
@@ -53,28 +55,32 @@ def _safe_next(target: str | None) -> str | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    """Failures are limited per canonical account and client (see
+    :mod:`webui.auth.limiting`)."""
     if current_user.is_authenticated and request.method == "GET":
         return redirect(url_for("home"))
     error, status = None, 200
     given = request.form.get("login", "").strip()
     if request.method == "POST":
-        limiter = current_app.extensions["login_limiter"]
-        key = f"{request.remote_addr}|{given.lower()}"
-        wait = limiter.blocked(key)
+        limits: LoginLimits = current_app.extensions["login_limits"]
+        devices: Devices = current_app.extensions["login_devices"]
+        ctx = db()
+        account = canonical_account(given, ctx.settings.default_region)
+        attempt = Attempt(account, request.remote_addr or "unknown", devices.vouches(request, account))
+        wait = limits.wait(attempt)
         if wait:
             error = _("Too many failed attempts. Try again in %(minutes)s minute(s).", minutes=(wait + 59) // 60)
             status = 429
         else:
-            ctx = db()
             row = find_login(ctx.session, given, ctx.settings.default_region)
             password = request.form.get("password", "")
             if row is None:
                 _dummy_verify(password)
             if row is None or not verify_password(password, row.password_hash):
-                limiter.failed(key)
+                limits.failed(attempt, known=row is not None)
                 error, status = _("Wrong login or password."), 401
             else:
-                limiter.reset(key)
+                limits.succeeded(attempt)
                 target = _safe_next(request.args.get("next"))
                 lang = session.get("lang")
                 session.clear()  # a new session at login (no fixation)
@@ -82,7 +88,9 @@ def login():
                     session["lang"] = lang
                 login_user(principal_for_login(row))
                 open_session(row)
-                return redirect(target or url_for("home"))
+                response = redirect(target or url_for("home"))
+                devices.remember(request, response, account)
+                return response
     return render_template("login.html", error=error, given=given), status
 
 

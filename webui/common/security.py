@@ -130,7 +130,7 @@ def load_principal(key: str) -> Principal | None:
 def find_login(s: Session, raw: str, region: str) -> Login | None:
     """Admins give their e-mail; users their line number (+33…, 33…, 0…)."""
     text = (raw or "").strip()
-    if not text or len(text) > 254:
+    if not text or len(text) > 254 or "\x00" in text:  # NUL: no login has one (and PostgreSQL refuses it)
         return None
     if "@" in text:
         return s.scalar(select(Login).where(Login.login == text.lower(), Login.role == "admin"))
