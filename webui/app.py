@@ -42,7 +42,7 @@ from . import (
     user_voicemail,
 )
 from .auth.limiting import Devices, limits_for
-from .common import applystatus, i18n, uow, xmlcurl
+from .common import applystatus, guards, i18n, uow, xmlcurl
 from .common.security import login_manager
 
 csrf = CSRFProtect()
@@ -167,14 +167,23 @@ def _handlers(app: Flask, rt: Runtime) -> None:
             resp.headers.setdefault("Cache-Control", "no-store")
         return resp
 
-    def page(code: int, title: str, message: str):
+    def page(code: int, title: str, message: str, error_id: str = "", api_code: int = 0):
         if request.path.startswith("/api/"):
-            return jsonify(errors=[{"id": f"http.{code}", "field": "", "message": message}]), code
+            return jsonify(errors=[{"id": error_id or f"http.{code}", "field": "", "message": message}]), \
+                api_code or code
         return render_template("error.html", code=code, title=title, message=message), code
 
     def commit_failed() -> Response:
         return app.make_response(page(500, _("Not saved"), _("The change could not be saved. Try again.")))
 
+    guards.init_app(
+        app,
+        refuse_nul=lambda: page(400, _("Invalid characters"),
+                                _("The request contains a NUL character (\\x00): no field accepts it."),
+                                "text.nul", api_code=422),
+        database_down=lambda: page(503, _("Database unavailable"),
+                                   _("The database cannot be reached. Try again in a few minutes; if it lasts, "
+                                     "tell the platform's operator."), "db.unavailable"))
     uow.init_app(app, commit_failed)  # after `headers`: runs first, its 500 still gets the headers
 
     # a service's tenant-scoped getter found nothing (the API's blueprint answers its own 404 JSON first)

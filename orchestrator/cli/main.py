@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
+from sqlalchemy.exc import DBAPIError
 
 from orchestrator.domain.errors import ServiceError, ValidationFailed
 
+from ..db.availability import DatabaseUnavailable, is_unavailable, unavailable
 from ..runtime import Runtime, configure_logging
 from . import (
     apply_cmds,
@@ -29,7 +32,21 @@ MODULES = (db_cmds, tenant_cmds, demo_cmds, numbers_cmds, render_cmds, apply_cmd
            fax_cmds, emergency_cmds, live_cmds, directory_cmds, web_cmds)
 
 
-@click.group()
+class Orchestrator(click.Group):
+    """The command group: a database that cannot be reached is one
+    sentence naming it (without its password), not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DBAPIError as exc:
+            rt = ctx.obj
+            if isinstance(rt, Runtime) and is_unavailable(rt.engine, exc):
+                raise unavailable(rt.settings.effective_database_url, exc) from None
+            raise
+
+
+@click.group(cls=Orchestrator)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="TOML configuration file (default: $ORCHESTRATOR_CONFIG or ./orchestrator.toml)")
 @click.option("--log-level", default="WARNING", show_default=True)
@@ -59,6 +76,9 @@ def report(exc: ServiceError) -> None:
 def main(argv: list[str] | None = None) -> int:
     try:
         cli.main(args=argv, prog_name="orchestrator", standalone_mode=False)
+    except DatabaseUnavailable as exc:
+        report(exc)
+        return 3
     except ServiceError as exc:
         report(exc)
         return 2

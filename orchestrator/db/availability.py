@@ -5,7 +5,7 @@ CLI, a 503 page in the web UI, a JSON 503 in the API)."""
 from __future__ import annotations
 
 from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ..domain.errors import ServiceError
@@ -18,7 +18,9 @@ class DatabaseUnavailable(ServiceError):
 def public_url(url: str) -> str:
     """``url`` without its password, for messages and logs."""
     try:
-        return make_url(url).set(password=None).render_as_string(hide_password=False)
+        u = make_url(url)
+        bare = URL.create(u.drivername, u.username or None, None, u.host, u.port, u.database, u.query)
+        return bare.render_as_string(hide_password=False)
     except Exception:  # noqa: BLE001 - not a URL SQLAlchemy parses: say no more than its scheme
         return url.split("://", 1)[0] + "://…"
 

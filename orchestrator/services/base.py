@@ -6,15 +6,37 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from orchestrator.domain.errors import Errors, FieldError, NotFound, ValidationFailed
 
 
+def has_nul(value: Any) -> bool:
+    """A NUL character in ``value`` (a string, or strings in a list or a
+    mapping). No text of the platform holds one: PostgreSQL refuses it,
+    and C programs (FreeSWITCH) cut the string there."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return any(has_nul(v) for v in value)
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    return False  # a nested Doc checks its own fields
+
+
 class Doc(BaseModel):
-    """Base of every input/output schema: unknown fields are errors."""
+    """Base of every input/output schema: unknown fields are errors, and no
+    text field accepts a NUL character (id ``text.nul``)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if has_nul(value):
+            raise PydanticCustomError("text_nul", "the NUL character (\\x00) is not allowed in text")
+        return value
 
 
 class Step:
@@ -49,6 +71,7 @@ _PYDANTIC_IDS = {
     "less_than_equal": "field.out_of_range",
     "literal_error": "field.choice",
     "enum": "field.choice",
+    "text_nul": "text.nul",
 }
 
 

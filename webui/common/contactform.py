@@ -13,6 +13,11 @@ TEXT_FIELDS = ("email", "company", "function", "address", "postal_code", "city",
 KINDS = ("work", "mobile", "home")
 
 
+def _whole(raw: str) -> int | None:
+    """A form's whole number, or None (any other text, "²" or "x\\x00" too)."""
+    return int(raw) if raw.isascii() and raw.isdigit() else None
+
+
 def contact_form(form: Any) -> tuple[dict[str, Any], list[int], int | None]:
     """The document a contact form describes, the form row of each number,
     and the chosen list."""
@@ -21,7 +26,7 @@ def contact_form(form: Any) -> tuple[dict[str, Any], list[int], int | None]:
     for name in TEXT_FIELDS:
         data[name] = form.get(name, "").strip() or None
     numbers, rows = [], []
-    for i in range(min(int(form.get("number_rows", "0") or 0), 50)):
+    for i in range(min(_whole(form.get("number_rows", "")) or 0, 50)):
         number = form.get(f"numbers[{i}].number", "").strip()
         if number:
             kind = form.get(f"numbers[{i}].kind", "work")
@@ -31,7 +36,7 @@ def contact_form(form: Any) -> tuple[dict[str, Any], list[int], int | None]:
     data["numbers"] = numbers
     data["lines"] = [n for n in form.getlist("lines") if n]
     raw_list = form.get("list", "")
-    return data, rows, int(raw_list) if raw_list.isdigit() else None
+    return data, rows, _whole(raw_list)
 
 
 def remap_errors(errors: list[FieldError], rows: list[int]) -> list[FieldError]:
