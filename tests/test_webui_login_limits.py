@@ -198,3 +198,13 @@ def test_logins_go_on_while_redis_is_down_and_go_back_to_it(rt, own_redis, caplo
     conn = redis.Redis.from_url(own_redis.url)  # a new server: empty until now
     assert conn.keys(f"{prefix}:login-client:*"), "back in Redis once it answers"
     assert [getattr(r, "event", None) for r in caplog.records].count("ratelimit.redis_back") == 1
+
+
+def test_proxy_hops_comes_from_the_file_or_the_environment(tmp_path):
+    from orchestrator.config import load_settings
+
+    assert load_settings(env={}).proxy_hops == 0
+    assert load_settings(env={"PROXY_HOPS": "2"}).proxy_hops == 2
+    cfg = tmp_path / "o.toml"
+    cfg.write_text("proxy_hops = 1\n")
+    assert load_settings(cfg, env={}).proxy_hops == 1

@@ -31,7 +31,11 @@ def utcnow() -> datetime:
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:
-    """Create an engine; SQLite gets foreign keys switched on."""
+    """Create an engine; SQLite gets foreign keys switched on. PostgreSQL
+    gives up connecting after 5 s unless the URL says otherwise (an
+    unreachable host is then a prompt "database unavailable", not a hang)."""
+    if url.startswith("postgresql") and "connect_timeout" not in url:
+        kwargs.setdefault("connect_args", {"connect_timeout": 5})
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
 
