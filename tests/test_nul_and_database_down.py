@@ -4,6 +4,8 @@ sentence in the CLI, a 503 page in the web UI, the API's JSON error."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import socket
 import types
 import typing
@@ -29,9 +31,7 @@ NUL = "a\x00b"
 
 
 def _all_docs() -> list[type[Doc]]:
-    import importlib
-    import pkgutil
-
+    """Every schema of the service layer (and of the API, imported with the app)."""
     for mod in pkgutil.walk_packages(orchestrator.services.__path__, "orchestrator.services."):
         importlib.import_module(mod.name)
     seen, todo = [], list(Doc.__subclasses__())
