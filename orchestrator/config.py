@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .domain.errors import ConfigError
-from .domain.topology import Gateway, Node, Platform
+from .domain.topology import Gateway, Node, Platform, check_platform
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -160,6 +160,9 @@ def platform_from_settings(settings: Settings) -> Platform:
     values.setdefault("fax_deliver_command", f"{bindir / 'orchestrator'}{config} fax deliver")
     values.setdefault("mailer", str(bindir / "centrex-sendmail"))
     values.setdefault("mailer_args", f"-t{config}")
+    if isinstance(values.get("xml_curl_allow"), (list, str)):
+        allow = values["xml_curl_allow"]
+        values["xml_curl_allow"] = (allow,) if isinstance(allow, str) else tuple(str(a) for a in allow)
     gateway = Gateway(**_typed(Gateway, extra.get("gateway", {}), "gateway"))
     nodes = []
     for name, data in sorted(extra.get("nodes", {}).items()):
@@ -170,4 +173,6 @@ def platform_from_settings(settings: Settings) -> Platform:
         nodes.append(Node(name="local", conf_dir=settings.var_dir / "freeswitch" / "conf",
                           esl_host=values.get("esl_ip", "127.0.0.1"), esl_port=values.get("esl_port", 8021),
                           esl_password=values.get("esl_password", "ClueCon")))
-    return Platform(gateway=gateway, nodes=tuple(nodes), **values)
+    platform = Platform(gateway=gateway, nodes=tuple(nodes), **values)
+    check_platform(platform)
+    return platform
