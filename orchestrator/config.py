@@ -7,6 +7,8 @@ when it exists. Environment variables win over the file:
 ``REDIS_URL``           Redis for the apply queue (default: none → inline)
 ``DEFAULT_REGION``      region used to parse national numbers (default ``FR``)
 ``ORCHESTRATOR_VAR``    directory for local state (default ``./var``)
+``SECRETS_KEY``         Fernet key(s) of the stored secrets, first one current
+                        (default: ``<var>/secrets.key``, generated; see db/secretbox.py)
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class Settings:
     default_line_limit: int = 8
     individual_line_limit: int = 3
     secret_key: str = ""
+    secrets_key: str = ""  # Fernet key(s), comma-separated, first encrypts (default: var_dir/secrets.key)
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_from: str = "centrex@localhost"
@@ -65,6 +68,7 @@ _ENV = {
     "DEFAULT_REGION": "default_region",
     "ORCHESTRATOR_VAR": "var_dir",
     "SECRET_KEY": "secret_key",
+    "SECRETS_KEY": "secrets_key",
     "SMTP_HOST": "smtp_host",
     "SMTP_PORT": "smtp_port",
 }
