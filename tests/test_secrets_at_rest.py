@@ -143,12 +143,27 @@ def modes(root: Path) -> tuple[set[int], set[int]]:
     return files, dirs
 
 
-def test_rendered_trees_and_exports_are_not_world_readable(rt, tmp_path, monkeypatch, capsys):
+@pytest.fixture
+def open_umask():
+    """A umask of 0: whatever is written gets exactly the mode the code asks for."""
+    import os
+
+    previous = os.umask(0)
+    yield
+    os.umask(previous)
+
+
+def cli_env(rt, monkeypatch, **env: str) -> None:
+    monkeypatch.setenv("DATABASE_URL", rt.engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("ORCHESTRATOR_VAR", str(rt.settings.var_dir))
+    monkeypatch.setenv("ORCHESTRATOR_CONFIG", str(rt.settings.var_dir / "none.toml"))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_rendered_trees_and_exports_are_not_world_readable(rt, tmp_path, monkeypatch, capsys, open_umask):
     from orchestrator.apply.tree import Change, Transaction
 
-    monkeypatch.setattr("os.umask", lambda *_: 0)  # no help from the umask
-    import os
-    os.umask(0o022)
     load_demo(rt)
     with rt.context() as ctx:
         files = render_tree(load_snapshot(ctx.session), PLATFORM, PLATFORM.nodes[0])
@@ -157,15 +172,33 @@ def test_rendered_trees_and_exports_are_not_world_readable(rt, tmp_path, monkeyp
     Transaction(root, files, Change(added=sorted(files))).write()
     assert modes(root) == ({0o640}, {0o750})
     # `orchestrator render --out` and `tenant export -o`, through the command
-    monkeypatch.setenv("DATABASE_URL", rt.engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("ORCHESTRATOR_VAR", str(rt.settings.var_dir))
+    cli_env(rt, monkeypatch)
     assert main(["render", "--out", str(tmp_path / "out")]) == 0
     assert modes(tmp_path / "out") == ({0o640}, {0o750})
     (tmp_path / "bauer.yaml").write_text("old")
     (tmp_path / "bauer.yaml").chmod(0o644)
     assert main(["tenant", "export", "Bauer SA", "-o", str(tmp_path / "bauer.yaml")]) == 0
     assert stat.S_IMODE((tmp_path / "bauer.yaml").stat().st_mode) == 0o600
+    assert MASK in (tmp_path / "bauer.yaml").read_text()
+    assert main(["tenant", "export", "Bauer SA", "--with-secrets", "-o", str(tmp_path / "full.yaml")]) == 0
+    assert MASK not in (tmp_path / "full.yaml").read_text()
     capsys.readouterr()
+
+
+def test_key_rotation_through_the_command(rt, monkeypatch, capsys):
+    load_demo(rt)
+    clear = clear_secrets(rt)
+    old = [k for k in (rt.settings.var_dir / "secrets.key").read_text().splitlines() if not k.startswith("#")][0]
+    assert main(["db", "new-secrets-key"]) == 0
+    new = capsys.readouterr().out.strip()
+    cli_env(rt, monkeypatch, SECRETS_KEY=f"{new},{old}")
+    assert main(["db", "rotate-secrets"]) == 0
+    assert "re-encrypted the secrets of 5 row(s)" in capsys.readouterr().out
+    assert clear_secrets(_with_key(rt, new)) == clear
+    # a wrong key: a clear error naming the setting, no traceback
+    cli_env(rt, monkeypatch, SECRETS_KEY="short")
+    assert main(["tenant", "export", "Bauer SA"]) == 2
+    assert "not a Fernet key" in capsys.readouterr().err
 
 
 # --- (d) masked exports ----------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from orchestrator.domain.errors import ServiceError, ValidationFailed
+from orchestrator.domain.errors import ConfigError, ServiceError, ValidationFailed
 
 from ..runtime import Runtime, configure_logging
 from . import (
@@ -61,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         cli.main(args=argv, prog_name="orchestrator", standalone_mode=False)
     except ServiceError as exc:
         report(exc)
+        return 2
+    except ConfigError as exc:
+        click.echo(f"error: {exc} [{exc.error_id}]", err=True)
         return 2
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
