@@ -296,3 +296,23 @@ def test_migration_encrypts_existing_rows_and_downgrade_decrypts(own_database, s
         assert ctx.session.scalar(select(func.count()).select_from(HuntMember)) == members
         assert ctx.session.scalar(PROV) == prov
     rt.engine.dispose()
+
+
+def test_longest_secrets_fit_their_encrypted_columns(rt):
+    """A 64-character SIP or provisioning password (the most the schema takes) still fits once
+    encrypted (PostgreSQL checks VARCHAR(255)); a longer provisioning password is refused."""
+    from orchestrator.domain.errors import ValidationFailed
+
+    data = importer.load_yaml(demo_yaml())
+    data["lines"][0]["sip"] = {"password": "p" * 64}
+    data["devices"][0]["provisioning_password"] = "q" * 64
+    with rt.context() as ctx:
+        importer.import_document(ctx, data)
+    assert clear_secrets(rt)[PIERRE][0] == "p" * 64
+    with rt.context() as ctx:
+        assert ctx.session.scalar(PROV) == "q" * 64
+    data["devices"][0]["provisioning_password"] = "q" * 65
+    with rt.context() as ctx:
+        with pytest.raises(ValidationFailed) as exc:
+            importer.import_document(ctx, data, replace=True)
+    assert [e.field for e in exc.value.errors] == ["devices[0].provisioning_password"]
