@@ -8,6 +8,8 @@ when it exists. Environment variables win over the file:
 ``DEFAULT_REGION``      region used to parse national numbers (default ``FR``)
 ``ORCHESTRATOR_VAR``    directory for local state (default ``./var``)
 ``PROXY_HOPS``          trusted reverse proxies in front of the web UI (default 0)
+``SECRETS_KEY``         Fernet key(s) of the stored secrets, first one current
+                        (default: ``<var>/secrets.key``, generated; see db/secretbox.py)
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .domain.errors import ConfigError
-from .domain.topology import Gateway, Node, Platform
+from .domain.topology import Gateway, Node, Platform, check_platform
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -42,6 +44,7 @@ class Settings:
     default_line_limit: int = 8
     individual_line_limit: int = 3
     secret_key: str = ""
+    secrets_key: str = ""  # Fernet key(s), comma-separated, first encrypts (default: var_dir/secrets.key)
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_from: str = "centrex@localhost"
@@ -69,6 +72,7 @@ _ENV = {
     "DEFAULT_REGION": "default_region",
     "ORCHESTRATOR_VAR": "var_dir",
     "SECRET_KEY": "secret_key",
+    "SECRETS_KEY": "secrets_key",
     "SMTP_HOST": "smtp_host",
     "SMTP_PORT": "smtp_port",
     "PROXY_HOPS": "proxy_hops",
@@ -165,6 +169,9 @@ def platform_from_settings(settings: Settings) -> Platform:
     values.setdefault("fax_deliver_command", f"{bindir / 'orchestrator'}{config} fax deliver")
     values.setdefault("mailer", str(bindir / "centrex-sendmail"))
     values.setdefault("mailer_args", f"-t{config}")
+    if isinstance(values.get("xml_curl_allow"), (list, str)):
+        allow = values["xml_curl_allow"]
+        values["xml_curl_allow"] = (allow,) if isinstance(allow, str) else tuple(str(a) for a in allow)
     gateway = Gateway(**_typed(Gateway, extra.get("gateway", {}), "gateway"))
     nodes = []
     for name, data in sorted(extra.get("nodes", {}).items()):
@@ -175,4 +182,6 @@ def platform_from_settings(settings: Settings) -> Platform:
         nodes.append(Node(name="local", conf_dir=settings.var_dir / "freeswitch" / "conf",
                           esl_host=values.get("esl_ip", "127.0.0.1"), esl_port=values.get("esl_port", 8021),
                           esl_password=values.get("esl_password", "ClueCon")))
-    return Platform(gateway=gateway, nodes=tuple(nodes), **values)
+    platform = Platform(gateway=gateway, nodes=tuple(nodes), **values)
+    check_platform(platform)
+    return platform

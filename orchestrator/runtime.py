@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .config import Settings, load_settings
 from .db import make_engine, make_session_factory
+from .db.secretbox import SecretBox, attach, box_for
 from .services.context import ServiceContext, unit_of_work
 from .services.notifier import Notifier, RecordingNotifier
 
@@ -30,14 +31,22 @@ class Runtime:
         return cls(load_settings(config_path))
 
     @cached_property
+    def secret_box(self) -> SecretBox:
+        """The key of the stored secrets (settings, else ``var_dir/secrets.key``)."""
+        return box_for(self.settings.secrets_key, self.settings.var_dir)
+
+    @cached_property
     def engine(self) -> Engine:
         url = self.settings.effective_database_url
         if url.startswith("sqlite:///"):
             self.settings.var_dir.mkdir(parents=True, exist_ok=True)
-        return make_engine(url)
+        engine = make_engine(url)
+        attach(engine, self.secret_box)
+        return engine
 
     @cached_property
     def session_factory(self) -> sessionmaker[Session]:
+        attach(self.engine, self.secret_box)  # also an engine handed in from outside
         return make_session_factory(self.engine)
 
     def context(self, actor: str = "system") -> ServiceContext:

@@ -3,6 +3,7 @@ semantic walks of the dialplan for each branch of L-8 and the outgoing rules."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -104,8 +105,10 @@ def test_directory_users(demo):
     assert sorted(users) == ["0175000101", "0175000102", "0175000103", "0182280007"]
     pierre = users["0175000101"]
     params = {p.get("name"): p.get("value") for p in pierre.iter("param")}
-    assert params["password"] == "secret-33175000101"
-    assert params["vm-password"] == "2580"
+    # digest hashes (md5 of user:domain:secret), never the password or the PIN themselves
+    assert params["a1-hash"] == hashlib.md5(f"0175000101:{DOMAIN}:secret-33175000101".encode()).hexdigest()
+    assert params["vm-a1-hash"] == hashlib.md5(f"0175000101:{DOMAIN}:2580".encode()).hexdigest()
+    assert "password" not in params and "vm-password" not in params
     assert params["vm-mailto"] == "pierre@bauer.example"
     variables = {v.get("name"): v.get("value") for v in pierre.iter("variable")}
     assert variables["effective_caller_id_number"] == "+33175000101"
@@ -115,9 +118,12 @@ def test_directory_users(demo):
     assert variables["centrex_clir"] == "false"
     bond = {v.get("name"): v.get("value") for v in users["0182280007"].iter("variable")}
     assert bond["centrex_clir"] == "true"
-    # Jacques has no PIN: his mailbox password is not guessable and not the SIP password
+    # Jacques has no PIN: his mailbox still has a vm-a1-hash (else mod_voicemail would take the SIP
+    # a1-hash), of no PIN anyone can type and not the SIP password's
     jacques = {p.get("name"): p.get("value") for p in users["0175000103"].iter("param")}
-    assert len(jacques["vm-password"]) == 20 and jacques["vm-password"] != jacques["password"]
+    assert jacques["vm-a1-hash"] != jacques["a1-hash"] and "vm-password" not in jacques
+    typed = {hashlib.md5(f"0175000103:{DOMAIN}:{pin:04d}".encode()).hexdigest() for pin in range(10000)}
+    assert jacques["vm-a1-hash"] not in typed
 
 
 # --- L-8, walked -------------------------------------------------------------

@@ -56,9 +56,10 @@ def test_demo_loads_with_the_manual_figures(rt):
 
 
 def test_round_trip_is_byte_identical(rt, migrated_engine):
+    """With its secrets (``--with-secrets``); tests/test_secrets_at_rest.py has the masked export."""
     load_demo(rt)
     with rt.context() as ctx:
-        first = export.export_yaml(ctx, ctx.tenant("Bauer SA"))
+        first = export.export_yaml(ctx, ctx.tenant("Bauer SA"), with_secrets=True)
     # empty the database, import the export, export again
     with rt.context() as ctx:
         from orchestrator.services.tenants import service as tenants_service
@@ -68,7 +69,7 @@ def test_round_trip_is_byte_identical(rt, migrated_engine):
     with rt.context() as ctx:
         importer.import_document(ctx, importer.load_yaml(first))
     with rt.context() as ctx:
-        second = export.export_yaml(ctx, ctx.tenant("Bauer SA"))
+        second = export.export_yaml(ctx, ctx.tenant("Bauer SA"), with_secrets=True)
     assert second == first
     assert "password_hash: $scrypt$" in first
     assert "bauer-admin" not in first

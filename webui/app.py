@@ -23,6 +23,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from orchestrator.apply.jobs import notifier_for
+from orchestrator.config import platform_from_settings
 from orchestrator.domain.errors import NotFound
 from orchestrator.runtime import Runtime
 
@@ -81,6 +82,7 @@ def create_app(runtime: Runtime | None = None, config: dict[str, Any] | None = N
     app = Flask(__name__)
     app.url_map.converters["int"] = RowIdConverter
     rt = runtime or Runtime.from_environment()
+    platform_from_settings(rt.settings)  # refuses unsafe [freeswitch] settings at start (xml_curl, no credentials)
     app.config.update(
         SESSION_COOKIE_NAME="centrex_session",
         SESSION_COOKIE_HTTPONLY=True,

@@ -9,6 +9,8 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .filemodes import makedirs, write_file
+
 STATE_DIR = ".centrex"  # our own bookkeeping inside the conf dir; never rendered
 
 
@@ -109,21 +111,18 @@ class Transaction:
     def write(self) -> None:
         for d in (self.staging, self.backup):
             shutil.rmtree(d, ignore_errors=True)
-            d.mkdir(parents=True)
+            makedirs(d)
         for rel in self.change.added + self.change.changed:
             tmp = self.staging / rel
-            tmp.parent.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "wb") as fh:
-                fh.write(self.wanted[rel])
-                fh.flush()
-                os.fsync(fh.fileno())
+            makedirs(tmp.parent)
+            write_file(tmp, self.wanted[rel], fsync=True)  # FILE_MODE (0640): the tree holds credentials
         for rel in self.change.changed + self.change.removed:
             dst = self.backup / rel
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(self.root / rel, dst)
         for rel in self.change.added + self.change.changed:
             target = self.root / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
+            makedirs(target.parent)
             os.replace(self.staging / rel, target)
             self.done.append(rel)
         for rel in self.change.removed:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 
 from ..db import migrate
+from ..db.secretbox import new_key
 from ..runtime import Runtime
+from ..services.secrets import reencrypt
 
 
 @click.group("db")
@@ -36,6 +38,23 @@ def downgrade(rt: Runtime, revision: str) -> None:
 def current(rt: Runtime) -> None:
     """Print the schema revision of the database."""
     click.echo(migrate.current_revision(rt.engine) or "base (empty database)")
+
+
+@db.command("new-secrets-key")
+def new_secrets_key() -> None:
+    """Print a new key for the stored secrets (to put first in secrets_key or var/secrets.key)."""
+    click.echo(new_key())
+
+
+@db.command("rotate-secrets")
+@click.pass_obj
+def rotate_secrets(rt: Runtime) -> None:
+    """Re-encrypt every stored secret with the first key of secrets_key (the
+    others only decrypt): the last step of a key rotation, after which the
+    old keys can be removed."""
+    with rt.unit_of_work(actor="cli") as ctx:
+        count = reencrypt(ctx.session)
+    click.echo(f"re-encrypted the secrets of {count} row(s) with the current key")
 
 
 COMMANDS = [db]

@@ -8,7 +8,7 @@ from typing import Any
 import click
 from sqlalchemy.exc import DBAPIError
 
-from orchestrator.domain.errors import ServiceError, ValidationFailed
+from orchestrator.domain.errors import ConfigError, ServiceError, ValidationFailed
 
 from ..db.availability import DatabaseUnavailable, is_unavailable, unavailable
 from ..runtime import Runtime, configure_logging
@@ -81,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     except ServiceError as exc:
         report(exc)
+        return 2
+    except ConfigError as exc:
+        click.echo(f"error: {exc} [{exc.error_id}]", err=True)
         return 2
     except click.exceptions.Abort:
         click.echo("aborted", err=True)

@@ -8,6 +8,7 @@ import click
 
 from orchestrator.config import platform_from_settings
 
+from ..apply.filemodes import makedirs, write_file
 from ..render.freeswitch import render_tree
 from ..render.snapshot import load_snapshot
 from ..runtime import Runtime
@@ -26,8 +27,8 @@ def render(rt: Runtime, out_dir: str, node_name: str | None) -> None:
     root = Path(out_dir)
     for rel, data in files.items():
         path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        makedirs(path.parent)  # 0750, files 0640: the tree holds credentials
+        write_file(path, data)
     click.echo(f"rendered {len(files)} files into {root}")
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from sqlalchemy import func, select
 
+from ..apply.filemodes import PRIVATE_MODE, write_file
 from ..db.models import Line, Tenant
 from ..runtime import Runtime
 from ..services.tenants import service as tenants_service
@@ -53,14 +54,18 @@ def create(rt: Runtime, name: str, sip_domain: str, kind: TenantKind, timezone: 
 
 @tenant.command("export")
 @click.argument("name")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File (default: stdout)")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="File (default: stdout), written with mode 0600")
+@click.option("--with-secrets", is_flag=True,
+              help="Include SIP passwords, voicemail PINs, login hashes, provisioning passwords (default: masked)")
 @click.pass_obj
-def export_(rt: Runtime, name: str, output: str | None) -> None:
-    """Write tenant NAME as one YAML document."""
+def export_(rt: Runtime, name: str, output: str | None, with_secrets: bool) -> None:
+    """Write tenant NAME as one YAML document (secrets masked as ********
+    unless --with-secrets; importing the masked document keeps them)."""
     with rt.unit_of_work() as ctx:
-        text = export.export_yaml(ctx, ctx.tenant(name))
+        text = export.export_yaml(ctx, ctx.tenant(name), with_secrets=with_secrets)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        write_file(Path(output), text.encode("utf-8"), PRIVATE_MODE)
     else:
         click.echo(text, nl=False)
 

@@ -12,6 +12,8 @@ profiles, the carrier gateway. They come from the ``[freeswitch]``,
     voicemail_access_number = "+33175009999"   # V-4 remote access (optional)
     media_dir = "var/media"        # converted audio, hold music streams
     mode = "files"                 # or "xml_curl" (P-5)
+    xml_curl_credentials = "fs:a-long-random-password"   # required in xml_curl mode (HTTP basic)
+    xml_curl_allow = ["10.0.0.5"]  # more addresses (or networks) allowed besides the nodes' own
 
     [gateway]
     name = "carrier"
@@ -28,6 +30,7 @@ profiles, the carrier gateway. They come from the ``[freeswitch]``,
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,7 +78,8 @@ class Platform:
     mailer_args: str = "-t"
     mode: str = "files"
     xml_curl_url: str = "http://127.0.0.1:8080/freeswitch/xml"
-    xml_curl_credentials: str = ""  # "user:password" for HTTP basic auth
+    xml_curl_credentials: str = ""  # "user:password" for HTTP basic auth; required in xml_curl mode
+    xml_curl_allow: tuple[str, ...] = ()  # addresses or networks allowed besides the nodes' esl/sip hosts
     fax_deliver_command: str = ""
     hunt_service: str = "127.0.0.1:8084"  # outbound ESL socket of the hunt-group service (H-1 successive)
     log_level: str = "info"
@@ -88,3 +92,36 @@ class Platform:
                 return node
         known = ", ".join(n.name for n in self.nodes) or "none configured"
         raise ConfigError(f"unknown node {name!r} (known: {known})")
+
+
+MODES = ("files", "xml_curl")
+MIN_XML_CURL_PASSWORD = 12
+
+
+def check_platform(platform: Platform) -> None:
+    """Refuse settings the platform cannot run safely with (a
+    :class:`ConfigError` naming the key): an unknown ``mode``; ``xml_curl``
+    mode without ``xml_curl_credentials`` (the endpoint serves every
+    tenant's directory: it never answers without them); an allow-list entry
+    that is no address or network."""
+    if platform.mode not in MODES:
+        raise ConfigError(f"[freeswitch] mode must be one of {', '.join(MODES)}, got {platform.mode!r}")
+    for entry in platform.xml_curl_allow:
+        try:
+            ipaddress.ip_network(str(entry), strict=False)
+        except ValueError:
+            raise ConfigError(f"[freeswitch] xml_curl_allow: {entry!r} is not an IP address or network"
+                              " (e.g. \"10.0.0.5\" or \"10.0.0.0/24\")") from None
+    if platform.mode != "xml_curl":
+        return
+    user, sep, password = platform.xml_curl_credentials.partition(":")
+    if not platform.xml_curl_credentials:
+        raise ConfigError("[freeswitch] xml_curl_credentials is required when mode = \"xml_curl\": set it to"
+                          " \"user:password\" (HTTP basic auth between FreeSWITCH and POST /freeswitch/xml)")
+    if not sep or not user or len(password) < MIN_XML_CURL_PASSWORD:
+        raise ConfigError(f"[freeswitch] xml_curl_credentials must be \"user:password\" with a user name and a"
+                          f" password of at least {MIN_XML_CURL_PASSWORD} characters")
+    if "${" in platform.xml_curl_credentials or not all("!" <= c <= "~" for c in platform.xml_curl_credentials):
+        # FreeSWITCH would expand "${" in its configuration, and a space or a control character does not
+        # survive the file: what it sent would not be what the endpoint expects
+        raise ConfigError("[freeswitch] xml_curl_credentials: use printable ASCII without spaces or \"${\"")

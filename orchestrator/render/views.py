@@ -55,12 +55,24 @@ def audio_path(platform: Platform, audio: AudioFile | None) -> str:
     return str(platform.media_dir / "audio" / f"{audio_key(audio)}.wav")
 
 
+def a1_hash(user: str, domain: str, secret: str) -> str:
+    """HA1 of HTTP digest (RFC 2617), as FreeSWITCH's directory takes it.
+
+    mod_sofia (sofia_reg.c, sofia_reg_parse_auth) looks the user up in the
+    domain named by the digest realm and, given the ``a1-hash`` param, uses
+    it as the HA1 of ``user:realm:password``: REGISTER and INVITE alike, MD5
+    (no RFC 8760 algorithm is configured). mod_voicemail takes
+    ``vm-a1-hash`` the same way for the PIN (``id:domain:PIN``).
+    """
+    return hashlib.md5(f"{user}:{domain}:{secret}".encode(), usedforsecurity=False).hexdigest()
+
+
 @dataclass(frozen=True)
 class LineView:
     number: str
     user: str
     label: str
-    sip_password: str
+    a1_hash: str  # md5(user:domain:password): what mod_sofia's digest check needs, not the password
     dial_patterns: tuple[str, ...]
     did_pattern: str
     ring_time: int
@@ -70,7 +82,7 @@ class LineView:
     backup: str
     clir: bool
     vm_mode: str  # record | announce | off
-    vm_password: str
+    vm_a1_hash: str  # md5(user:domain:PIN): mod_voicemail's vm-a1-hash
     vm_has_pin: bool
     vm_email: str
     vm_greeting: str
@@ -93,13 +105,16 @@ def line_view(line: Line, t: TenantSnap, snapshot: Snapshot, platform: Platform)
     # Without a PIN nobody can reach the mailbox from outside: an unguessable
     # password derived from the line's secret (stable, so rendering is deterministic).
     vm_password = line.vm_pin or hashlib.sha256(f"vm:{line.sip_password}".encode()).hexdigest()[:20]
+    domain = t.domain
     department = line.department or t.tenant.emergency_department
     return LineView(
-        number=line.number, user=line.sip_username, label=line.label, sip_password=line.sip_password,
+        number=line.number, user=line.sip_username, label=line.label,
+        a1_hash=a1_hash(line.sip_username, domain, line.sip_password),
         dial_patterns=tuple(patterns), did_pattern=did_pattern(line.number), ring_time=line.ring_time,
         fwd_all=line.forward_unconditional or "", fwd_na=line.forward_no_answer or "",
         fwd_presented=line.forward_presented, backup=line.backup_number or "", clir=line.clir,
-        vm_mode=vm_mode, vm_password=vm_password, vm_has_pin=bool(line.vm_pin), vm_email=line.vm_email or "",
+        vm_mode=vm_mode, vm_a1_hash=a1_hash(line.sip_username, domain, vm_password), vm_has_pin=bool(line.vm_pin),
+        vm_email=line.vm_email or "",
         vm_greeting=greeting,
         hold_music=hold_music_url(line.hold_music_catalogue, t.audio.get(line.hold_music_audio_id or 0)),
         emergency=tuple(sorted(snapshot.emergency_for(department).items(), key=lambda kv: int(kv[0]))),

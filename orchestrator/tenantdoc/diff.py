@@ -5,6 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 KEYS = ("number", "mac", "login", "owner", "name")
+# Secrets are named in a diff, never shown (the names of tenantdoc.secrets.SECRET_PATHS).
+SECRETS = frozenset({"password", "pin", "password_hash", "provisioning_password"})
+
+
+def _secret(path: str) -> bool:
+    return path.rpartition(".")[2] in SECRETS
 
 
 def _key(item: Any) -> str | None:
@@ -29,7 +35,7 @@ def diff(old: Any, new: Any, path: str = "") -> list[str]:
             if k not in new:
                 out.append(f"- {sub}")
             elif k not in old:
-                out.append(f"+ {sub}: {_short(new[k])}")
+                out.append(f"+ {sub}" if _secret(sub) else f"+ {sub}: {_short(new[k])}")
             else:
                 out += diff(old[k], new[k], sub)
         return out
@@ -63,5 +69,5 @@ def diff(old: Any, new: Any, path: str = "") -> list[str]:
                 out += diff(old[i], new[i], sub)
         return out
     if old != new:
-        return [f"~ {path}: {_short(old)} → {_short(new)}"]
+        return [f"~ {path}: changed" if _secret(path) else f"~ {path}: {_short(old)} → {_short(new)}"]
     return []

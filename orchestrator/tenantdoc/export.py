@@ -18,6 +18,7 @@ from ..services.reception import service as reception_service
 from ..services.special import service as special_service
 from ..services.tenants import service as tenants_service
 from .schema import TenantDocument
+from .secrets import mask
 
 
 def build(ctx: ServiceContext, tenant: Tenant) -> TenantDocument:
@@ -47,8 +48,10 @@ def _prune(value: Any) -> Any:
     return value
 
 
-def to_data(doc: TenantDocument) -> dict[str, Any]:
-    return _prune(doc.model_dump(mode="json"))
+def to_data(doc: TenantDocument, *, with_secrets: bool = False) -> dict[str, Any]:
+    """The document as plain data; secrets masked unless ``with_secrets``."""
+    data = _prune(doc.model_dump(mode="json"))
+    return data if with_secrets else mask(data)
 
 
 class _Dumper(yaml.SafeDumper):
@@ -67,5 +70,5 @@ def dump(data: dict[str, Any]) -> str:
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
 
 
-def export_yaml(ctx: ServiceContext, tenant: Tenant) -> str:
-    return dump(to_data(build(ctx, tenant)))
+def export_yaml(ctx: ServiceContext, tenant: Tenant, *, with_secrets: bool = False) -> str:
+    return dump(to_data(build(ctx, tenant), with_secrets=with_secrets))

@@ -23,7 +23,7 @@ from ..services.logins import service as logins_service
 from ..services.reception import service as reception_service
 from ..services.special import service as special_service
 from ..services.tenants import service as tenants_service
-from . import export
+from . import export, secrets
 from .diff import diff
 from .schema import TenantDocument
 
@@ -85,11 +85,13 @@ def _apply(ctx: ServiceContext, doc: TenantDocument, replace: bool) -> ImportRes
             raise ValidationFailed([FieldError(
                 "tenant.exists", "tenant.name",
                 f"a company named {doc.tenant.name!r} exists; import with --replace to replace its configuration")])
-        before = export.to_data(export.build(ctx, existing))
+        doc = secrets.keep_existing(ctx, doc, existing)  # before emptying: masked secrets stay as they are
+        before = export.to_data(export.build(ctx, existing), with_secrets=True)
         tenants_service.empty(ctx, existing)
         with errors.at("tenant"):
             tenant = tenants_service.update(ctx, existing, doc.tenant, errors)
     else:
+        doc = secrets.keep_existing(ctx, doc, None)  # a masked secret of a new tenant: generated or unset
         with errors.at("tenant"):
             tenant = tenants_service.create(ctx, doc.tenant, errors)
     if tenant is None:
@@ -121,7 +123,7 @@ def _apply(ctx: ServiceContext, doc: TenantDocument, replace: bool) -> ImportRes
     each("devices", doc.devices, devices_service.create)
     errors.raise_if_any()
     s.flush()
-    after = export.to_data(export.build(ctx, tenant))
+    after = export.to_data(export.build(ctx, tenant), with_secrets=True)  # the diff names secrets, never shows them
     ctx.audit(tenant.id, "import", "tenant", tenant.name, replaced=existing is not None)
     changes = diff(before, after) if existing is not None else [f"+ tenant {tenant.name!r}"] + _summary(after)
     return ImportResult(tenant=tenant.name, created=existing is None, changes=changes)

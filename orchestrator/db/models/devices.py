@@ -6,6 +6,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..base import Base
+from ..secretbox import Sealed
 
 
 class Device(Base):
@@ -24,7 +25,7 @@ class Device(Base):
     gain_speaker: Mapped[int] = mapped_column(Integer, default=0)
     lcd_shows: Mapped[str] = mapped_column(String(8), default="number")  # number | label
     consoles: Mapped[int] = mapped_column(Integer, default=0)
-    provisioning_password: Mapped[str | None] = mapped_column(String(64))
+    provisioning_password: Mapped[str | None] = mapped_column(Sealed())  # stored encrypted (secretbox)
 
     ports: Mapped[list[DevicePort]] = relationship(
         back_populates="device", cascade="all, delete-orphan", order_by="DevicePort.port"

@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Un
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..base import Base, utcnow
+from ..secretbox import Sealed
 
 
 class Line(Base):
@@ -25,7 +26,7 @@ class Line(Base):
     offer: Mapped[str | None] = mapped_column(String(80))
     status: Mapped[str] = mapped_column(String(12), default="activating")  # activating | active
     sip_username: Mapped[str] = mapped_column(String(64))
-    sip_password: Mapped[str] = mapped_column(String(64))  # device secret: phones need it in clear
+    sip_password: Mapped[str] = mapped_column(Sealed())  # phones need it in clear: stored encrypted (secretbox)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
 
     ring_time: Mapped[int] = mapped_column(Integer, default=20)
@@ -44,7 +45,7 @@ class Line(Base):
     vm_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     vm_mode: Mapped[str] = mapped_column(String(8), default="record")  # record | announce
     vm_email: Mapped[str | None] = mapped_column(String(254))
-    vm_pin: Mapped[str | None] = mapped_column(String(12))
+    vm_pin: Mapped[str | None] = mapped_column(Sealed())  # stored encrypted (secretbox)
     vm_greeting_record_id: Mapped[int | None] = mapped_column(ForeignKey("audio_files.id", ondelete="RESTRICT"))
     vm_greeting_announce_id: Mapped[int | None] = mapped_column(ForeignKey("audio_files.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

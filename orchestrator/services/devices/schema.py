@@ -47,6 +47,8 @@ class DeviceDoc(Doc):
     audio: AudioGainsDoc = Field(default_factory=AudioGainsDoc)
     lcd_shows: LcdShows = "number"
     consoles: int = Field(default=0, ge=0, le=4)
-    provisioning_password: str | None = None
+    provisioning_password: str | None = Field(None, max_length=64,
+                                              description="Exported as ******** unless --with-secrets;"
+                                                          " ******** on import keeps the stored one")
     ports: list[PortDoc] = Field(default_factory=list)
     keys: list[KeyDoc] = Field(default_factory=list)

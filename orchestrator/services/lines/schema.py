@@ -12,7 +12,9 @@ from ..base import Doc
 
 class SipDoc(Doc):
     username: str | None = Field(None, max_length=64, description="Default: the national number")
-    password: str | None = Field(None, min_length=8, max_length=64, description="Default: generated")
+    password: str | None = Field(None, min_length=8, max_length=64,
+                                 description="Default: generated. Exported as ******** unless --with-secrets;"
+                                             " ******** on import keeps the stored one")
 
 
 class ForwardsDoc(Doc):
@@ -31,7 +33,8 @@ class VoicemailDoc(Doc):
     enabled: bool = True
     mode: Literal["record", "announce"] = "record"
     email: str | None = Field(None, max_length=254)
-    pin: str | None = Field(None, description="4 to 12 digits")
+    pin: str | None = Field(None, description="4 to 12 digits. Exported as ******** unless --with-secrets;"
+                                              " ******** on import keeps the stored one")
     greeting_record: str | None = Field(None, description="Audio file name, category vm_greeting_record")
     greeting_announce: str | None = Field(None, description="Audio file name, category vm_greeting_announce")
 

@@ -13,4 +13,5 @@ class LoginDoc(Doc):
     login: str = Field(description="E-mail (admin) or line number in international format (user)")
     role: Literal["admin", "user"]
     password: str | None = Field(None, description="Clear password, hashed on import; never exported")
-    password_hash: str | None = Field(None, description="scrypt hash as exported")
+    password_hash: str | None = Field(None, description="scrypt hash as exported with --with-secrets"
+                                                        " (else ********, which keeps the stored one on import)")
