@@ -144,3 +144,57 @@ def test_labels_keep_their_text(rt):
     root = ET.fromstring(files["directory/bauer.centrex.test.xml"])
     names = [v.get("value") for v in root.iter("variable") if v.get("name") == "effective_caller_id_name"]
     assert "Zoé $ {x} & co" in names  # shown as typed, minus the expansion
+
+
+HOSTILE_ZONES = ["right/UTC", "Europe", "x" * 300, "posix/Europe/Paris", "../../../etc/passwd", "localtime",
+                 "Europe/Paris\x00"]
+
+
+@pytest.mark.parametrize("zone", HOSTILE_ZONES, ids=lambda z: repr(z[:20]))
+def test_hostile_timezones_are_refused_by_the_import(rt, zone):
+    """Each of these was stored, then broke every tenant's render
+    (UnicodeDecodeError, IsADirectoryError, OSError)."""
+    data = demo_data()
+    data["tenant"]["timezone"] = zone
+    with pytest.raises(ValidationFailed) as exc:
+        load(rt, data)
+    assert [(e.error_id, e.field) for e in exc.value.errors] == [("timezone.invalid", "tenant.timezone")]
+    assert "IANA" in exc.value.errors[0].message
+
+
+@pytest.mark.parametrize("domain", ["127.0.0.1", "::1", "[::1]", "bauer.example<!--", "a b.example", "../../etc",
+                                    "bauer.example\x00", "xn--zz.example", "a" * 64 + ".example"])
+def test_hostile_domains_are_refused_by_the_import(rt, domain):
+    data = demo_data()
+    data["tenant"]["sip_domain"] = domain
+    with pytest.raises(ValidationFailed) as exc:
+        load(rt, data)
+    assert [(e.error_id, e.field) for e in exc.value.errors] == [("domain.invalid", "tenant.sip_domain")]
+
+
+@pytest.mark.parametrize("domain,stored", [("a--b.example", "a--b.example"),
+                                           ("xn--bcher-kva.example", "xn--bcher-kva.example"),
+                                           ("bücher.example", "xn--bcher-kva.example")])
+def test_domains_with_double_dashes_stay_data(rt, baseline, domain, stored):
+    """``--`` used to reach ``<!-- ... -->`` comments: three files were not XML."""
+    data = demo_data()
+    data["tenant"]["sip_domain"] = domain
+    files = load(rt, data)
+    assert structure(files) == baseline  # every file parses, nothing added
+    for rel in (f"directory/{stored}.xml", f"dialplan/tenants/{stored}.xml", f"dialplan/public/{stored}.xml"):
+        assert rel in files
+
+
+def test_no_template_puts_a_value_in_an_xml_comment():
+    """``--`` may not appear in an XML comment: no value goes into one."""
+    import re
+
+    from orchestrator.render.jinja import TEMPLATES
+
+    found = []
+    for path in sorted((TEMPLATES / "freeswitch").rglob("*")):
+        if path.is_file():
+            for comment in re.findall(r"<!--.*?-->", path.read_text(encoding="utf-8"), re.S):
+                if "{{" in comment or "{%" in comment:
+                    found.append(f"{path.relative_to(TEMPLATES)}: {comment[:60]}")
+    assert found == []
