@@ -15,10 +15,10 @@ files on a node must stay as last applied (:attr:`RenderedTree.keep`).
 from __future__ import annotations
 
 import logging
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from xml.parsers import expat
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -139,10 +139,12 @@ def _tenant_problem(t: TenantSnap) -> str | None:
 
 
 def _not_well_formed(files: dict[str, bytes]) -> str | None:
+    """The first file that is not XML (expat without handlers: builds
+    nothing, a third of the cost of parsing into a tree)."""
     for rel, body in files.items():
         try:
-            ET.fromstring(body)
-        except ET.ParseError as exc:
+            expat.ParserCreate().Parse(body, True)
+        except expat.ExpatError as exc:
             return f"{rel} is not well-formed XML ({exc})"
     return None
 
