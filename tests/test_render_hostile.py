@@ -257,6 +257,12 @@ def test_hostile_yaml_is_refused_with_a_stable_id(raw, error_id):
     assert all(e.message and "Traceback" not in e.message for e in exc.value.errors)
 
 
+def test_text_with_lone_surrogates_is_an_encoding_error():
+    with pytest.raises(ValidationFailed) as exc:
+        importer.load_yaml("version: 1\ntenant: {name: \udc80}\n")
+    assert [e.error_id for e in exc.value.errors] == ["document.encoding"]
+
+
 def _limits() -> None:  # in the child: bounded memory and CPU, so an expansion fails the test, not the machine
     import resource
 

@@ -52,7 +52,7 @@ def parse_document(data: Any) -> TenantDocument:
     if type(version) is not int or version != SCHEMA_VERSION:
         raise ValidationFailed([FieldError(
             "document.version", "version",
-            f"version {version!r} is not supported: this orchestrator reads version {SCHEMA_VERSION} documents")])
+            f"{version!r} is not a supported version: this orchestrator reads version {SCHEMA_VERSION} documents")])
     try:
         return TenantDocument.model_validate(data)
     except ValidationError as exc:

@@ -80,6 +80,8 @@ def read_text(text: str) -> Any:
         raise _refuse("yaml.syntax", _at(exc.problem_mark), f"not valid YAML: {problem}") from None
     except yaml.YAMLError as exc:
         raise _refuse("yaml.syntax", "document", f"not valid YAML: {exc}") from None
+    except UnicodeEncodeError:  # text with lone surrogates: cannot have come from a UTF-8 file
+        raise _refuse("document.encoding", "", "the document is not valid Unicode text") from None
 
 
 @dataclass
