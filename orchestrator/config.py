@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .domain.errors import ConfigError
+from .domain.names import timezone_problem
 from .domain.topology import Gateway, Node, Platform, check_platform
 
 if TYPE_CHECKING:
@@ -134,7 +135,11 @@ def load_settings(
             values[name] = _coerce(name, env[var])
     for name, value in overrides.items():
         values[name] = _coerce(name, value)
-    return replace(Settings(), extra=extra, **values)
+    settings = replace(Settings(), extra=extra, **values)
+    problem = timezone_problem(settings.default_timezone)
+    if problem:
+        raise ConfigError(f"setting 'default_timezone': {problem}")
+    return settings
 
 
 _PLATFORM_KEYS = {f for f in Platform.__dataclass_fields__ if f not in ("gateway", "nodes")}

@@ -15,6 +15,7 @@ from render_helpers import PLATFORM
 from orchestrator.apply.engine import esl_reloader, reload_commands
 from orchestrator.apply.service import apply, is_live, node_states
 from orchestrator.apply.tree import STATE_DIR, read_tree
+from orchestrator.render.freeswitch import RenderedTree
 from orchestrator.services.base import parse_doc
 from orchestrator.services.lines import service as lines_service
 from orchestrator.services.lines.schema import FaxLineDoc
@@ -206,8 +207,9 @@ def test_malformed_render_is_never_written(ctx, fs, tmp_path, monkeypatch):
     before = read_tree(platform.nodes[0].conf_dir)
     import orchestrator.apply.service as svc
 
-    real = svc.render_tree
-    monkeypatch.setattr(svc, "render_tree", lambda *a: {**real(*a), "dialplan/zz.xml": b"<include><a></b>"})
+    real = svc.render_node
+    monkeypatch.setattr(svc, "render_node",
+                        lambda *a: RenderedTree({**real(*a).files, "dialplan/zz.xml": b"<include><a></b>"}))
     fs.commands.clear()
     [result] = apply(ctx.session, platform, esl_reloader())
     assert result.status == "failed" and "dialplan/zz.xml" in result.error

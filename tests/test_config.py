@@ -33,7 +33,9 @@ def test_config_file_from_environment_variable(tmp_path):
 
 @pytest.mark.parametrize("content,needle", [("nonsense = 1\n", "unknown setting 'nonsense'"),
                                             ("default_line_limit = 'many'\n", "whole number"),
-                                            ("x = [\n", "not valid TOML")])
+                                            ("x = [\n", "not valid TOML"),
+                                            ("default_timezone = 'right/UTC'\n", "'default_timezone': 'right/UTC' is "
+                                             "not a time zone of the IANA database")])
 def test_bad_configuration_is_explained(tmp_path, content, needle):
     cfg = tmp_path / "bad.toml"
     cfg.write_text(content)

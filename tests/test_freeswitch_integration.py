@@ -14,6 +14,7 @@ from render_helpers import PLATFORM
 from orchestrator.apply.engine import esl_reloader
 from orchestrator.apply.service import apply
 from orchestrator.cli.demo_cmds import demo_yaml
+from orchestrator.render.freeswitch import RenderedTree
 from orchestrator.services.lines import service as lines_service
 from orchestrator.tenantdoc import importer
 
@@ -76,9 +77,10 @@ def test_rejected_reload_rolls_back_on_freeswitch(ctx, tmp_path, monkeypatch):
         # it off to see FreeSWITCH refuse a broken top document and the rollback.
         import orchestrator.apply.service as svc
 
-        real = svc.render_tree
+        real = svc.render_node
         monkeypatch.setattr(svc, "validate_tree", lambda files: [])
-        monkeypatch.setattr(svc, "render_tree", lambda *a: {**real(*a), "freeswitch.xml": b"not xml <"})
+        monkeypatch.setattr(svc, "render_node",
+                            lambda *a: RenderedTree({**real(*a).files, "freeswitch.xml": b"not xml <"}))
         good = (platform.nodes[0].conf_dir / "freeswitch.xml").read_bytes()
         [result] = apply(ctx.session, platform, esl_reloader(timeout=5))
         assert result.status == "failed", result

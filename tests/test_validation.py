@@ -9,7 +9,7 @@ import pytest
 from helpers import error_fields, error_ids, hunt, make_line, make_reception, make_special, make_tenant
 from sqlalchemy import func, select
 
-from orchestrator.db.models import AuditEntry, Device, Line, Login, ReceptionProfile
+from orchestrator.db.models import AuditEntry, Device, Line, Login, ReceptionProfile, Tenant
 from orchestrator.domain.errors import ServiceError, ValidationFailed
 from orchestrator.services.base import parse_doc
 from orchestrator.services.devices import service as devices_service
@@ -379,3 +379,59 @@ def test_overlong_values_are_field_errors_not_database_errors(ctx, field, value)
     with pytest.raises(ValidationFailed) as exc:
         make_line(ctx, tenant, "+33175000001", **{field: value})
     assert exc.value.errors[0].error_id == "field.too_long"
+
+
+BAD_TIMEZONES = ["right/UTC", "posix/Europe/Paris", "Europe", "x" * 300, "localtime", "../../../etc/passwd",
+                 "Europe/Paris\x00", "Mars/Olympus", ""]
+
+
+@pytest.mark.parametrize("zone", BAD_TIMEZONES, ids=lambda z: repr(z[:24]))
+def test_timezones_come_from_the_canonical_iana_list(ctx, zone):
+    """``right/UTC`` made posix_tz raise UnicodeDecodeError, ``Europe``
+    IsADirectoryError and 300 characters OSError, in every tenant's render."""
+    from orchestrator.services.tenants import service as tenants_service
+    from orchestrator.services.tenants.schema import TenantDoc
+    with pytest.raises(ValidationFailed) as exc:
+        tenants_service.create(ctx, TenantDoc(name="Zone", sip_domain="zone.test", timezone=zone))
+    if "\x00" in zone:  # every schema refuses a NUL before any field rule
+        assert error_ids(exc) == ["text.nul"] and error_fields(exc) == ["timezone"]
+    else:
+        assert error_ids(exc) == ["timezone.invalid"] and error_fields(exc) == ["timezone"]
+        assert "IANA" in exc.value.errors[0].message or "required" in exc.value.errors[0].message
+    assert count(ctx, Tenant) == 0
+
+
+@pytest.mark.parametrize("zone", ["Europe/Paris", "America/Argentina/Buenos_Aires", "UTC", "Pacific/Chatham"])
+def test_canonical_timezones_are_accepted(ctx, zone):
+    assert make_tenant(ctx, "Zone", timezone=zone).timezone == zone
+
+
+BAD_DOMAINS = ["127.0.0.1", "10.1.2.3", "::1", "[::1]", "2001:db8::1", "1.2.3", "localhost", "a..b.example",
+               "-a.example", "a-.example", "a_b.example", "Acme.example", "a" * 64 + ".example",
+               ".".join(["abcdefghi"] * 26) + ".example", "xn--zz.example", "acme.example.", "a b.example",
+               "acme.example<!--"]
+
+
+@pytest.mark.parametrize("domain", BAD_DOMAINS, ids=lambda d: repr(d[:24]))
+def test_domains_are_dns_names_not_ip_literals(ctx, domain):
+    from orchestrator.services.tenants import service as tenants_service
+    from orchestrator.services.tenants.schema import TenantDoc
+    with pytest.raises(ValidationFailed) as exc:
+        tenants_service.create(ctx, parse_doc(TenantDoc, {"name": "Dom", "sip_domain": domain}))
+    assert "domain.invalid" in error_ids(exc) or "field.too_long" in error_ids(exc), exc.value.errors
+    assert count(ctx, Tenant) == 0
+
+
+@pytest.mark.parametrize("typed,stored", [
+    ("a--b.example", "a--b.example"), ("xn--bcher-kva.example", "xn--bcher-kva.example"),
+    ("bücher.example", "xn--bcher-kva.example"), ("société.fr", "xn--socit-esab.fr"),
+    ("a.b.c.example", "a.b.c.example"), ("x" * 63 + ".example", "x" * 63 + ".example"),
+])
+def test_domains_idn_are_stored_as_a_labels(ctx, typed, stored):
+    tenant = make_tenant(ctx, "Dom", domain=typed)
+    assert tenant.sip_domain == stored
+    from orchestrator.services.tenants import service as tenants_service
+    from orchestrator.services.tenants.schema import TenantDoc
+    with pytest.raises(ValidationFailed) as exc:  # the Unicode spelling is the same domain
+        tenants_service.create(ctx, TenantDoc(name="Other", sip_domain=stored))
+    assert error_ids(exc) == ["tenant.domain_taken"]

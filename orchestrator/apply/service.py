@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from orchestrator.domain.topology import Node, Platform
 
 from ..db import utcnow
 from ..db.models import NodeState, Tenant
-from ..render.freeswitch import PlatformData, load_platform_data, platform_data, render_tenants, render_tree
+from ..render.freeswitch import PlatformData, TenantFailure, load_platform_data, render_node
 from ..render.snapshot import Snapshot, load_snapshot
 from ..render.views import runtime_dirs
 from .engine import NodeUnreachable, Reloader, ReloadRejected, reload_commands
@@ -31,6 +32,7 @@ class NodeResult:
     change: Change = field(default_factory=Change)
     commands: list[str] = field(default_factory=list)
     error: str | None = None
+    failed_tenants: list[TenantFailure] = field(default_factory=list)  # left out, their files untouched
 
     @property
     def ok(self) -> bool:
@@ -50,10 +52,8 @@ def apply_node(session: Session, snapshot: Snapshot, platform: Platform, node: N
     """Bring one node to the rendered tree. ``scope_tenants`` limits the
     comparison to the platform files and those tenants' files (``snapshot``
     then holds only them, and ``data`` the platform-wide facts)."""
-    if scope_tenants is None:
-        files = render_tree(snapshot, platform, node)
-    else:
-        files = render_tenants(snapshot, data or platform_data(snapshot, platform), platform, node)
+    rendered = render_node(snapshot, platform, node, data if scope_tenants is not None else None)
+    files, failed = rendered.files, rendered.failed
     state = _state(session, node)
     problems = validate_tree(files)
     if problems:  # a renderer bug: never hand FreeSWITCH a broken tree
@@ -69,10 +69,13 @@ def apply_node(session: Session, snapshot: Snapshot, platform: Platform, node: N
         files = {rel: body for rel, body in files.items() if rel in scope}
     make_runtime_dirs(runtime_dirs(snapshot, platform), node)
     present = read_tree(node.conf_dir, only=scope)
+    for rel in rendered.keep:  # a tenant that failed to render: its files stay as last applied
+        present.pop(rel, None)
     change = compare(files, present, scope)
-    result = NodeResult(node=node.name, status="unchanged", change=change)
+    partial = "; ".join(str(f) for f in failed) or None
+    result = NodeResult(node=node.name, status="unchanged", change=change, error=partial, failed_tenants=failed)
     if not change and state.result in ("ok",):
-        _record(state, snapshot, "ok", None, files if scope is None else None)
+        _record(state, snapshot, "ok", partial, files if scope is None else None, rendered.failed_ids)
         return result
     tx = Transaction(node.conf_dir, files, change)
     if change:
@@ -98,7 +101,7 @@ def apply_node(session: Session, snapshot: Snapshot, platform: Platform, node: N
         _record(state, None, "pending", result.error, None)
         return result
     result.status = "applied"
-    _record(state, snapshot, "ok", None, files if scope is None else None)
+    _record(state, snapshot, "ok", partial, files if scope is None else None, rendered.failed_ids)
     return result
 
 
@@ -116,7 +119,7 @@ def make_runtime_dirs(dirs: list[Path], node: Node) -> None:
 
 
 def _record(state: NodeState, snapshot: Snapshot | None, result: str, error: str | None,
-            full_tree: dict[str, bytes] | None) -> None:
+            full_tree: dict[str, bytes] | None, not_live: Collection[int] = ()) -> None:
     state.result = result
     state.error = error
     state.applied_at = utcnow()
@@ -125,7 +128,8 @@ def _record(state: NodeState, snapshot: Snapshot | None, result: str, error: str
     if snapshot is not None:
         revisions = json.loads(state.tenant_revisions or "{}")
         for t in snapshot.tenants:
-            revisions[str(t.id)] = t.tenant.revision
+            if t.id not in not_live:
+                revisions[str(t.id)] = t.tenant.revision
         state.tenant_revisions = json.dumps(revisions, sort_keys=True)
 
 

@@ -20,12 +20,15 @@ from ..runtime import Runtime
 def _print_results(results, verb: str) -> bool:
     ok = True
     for r in results:
-        click.echo(f"{r.node}: {r.status}" + (f" ({r.error})" if r.error else ""))
+        shown = r.error if r.error and (not r.failed_tenants or not r.ok) else None
+        click.echo(f"{r.node}: {r.status}" + (f" ({shown})" if shown else ""))
         for line in r.change.lines():
             click.echo(f"  {line}")
         if r.change and r.status == "applied":
             click.echo(f"  {verb}: {', '.join(r.commands)}")
-        ok = ok and r.ok
+        for failure in r.failed_tenants:  # the others were applied; these keep their last applied files
+            click.echo(f"  failed: {failure}", err=True)
+        ok = ok and r.ok and not r.failed_tenants
     return ok
 
 

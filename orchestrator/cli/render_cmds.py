@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -9,7 +10,7 @@ import click
 from orchestrator.config import platform_from_settings
 
 from ..apply.filemodes import makedirs, write_file
-from ..render.freeswitch import render_tree
+from ..render.freeswitch import render_node
 from ..render.snapshot import load_snapshot
 from ..runtime import Runtime
 
@@ -19,17 +20,25 @@ from ..runtime import Runtime
 @click.option("--node", "node_name", default=None, help="Node whose listeners to use (default: the first)")
 @click.pass_obj
 def render(rt: Runtime, out_dir: str, node_name: str | None) -> None:
-    """Render the complete FreeSWITCH configuration tree into OUT."""
+    """Render the complete FreeSWITCH configuration tree into OUT.
+
+    A tenant whose data cannot be rendered is left out and named; the exit
+    status is then 1."""
     platform = platform_from_settings(rt.settings)
     node = platform.node(node_name) if node_name else platform.nodes[0]
     with rt.unit_of_work() as ctx:
-        files = render_tree(load_snapshot(ctx.session), platform, node)
+        rendered = render_node(load_snapshot(ctx.session), platform, node)
+    files = rendered.files
     root = Path(out_dir)
     for rel, data in files.items():
         path = root / rel
         makedirs(path.parent)  # 0750, files 0640: the tree holds credentials
         write_file(path, data)
     click.echo(f"rendered {len(files)} files into {root}")
+    for failure in rendered.failed:
+        click.echo(f"failed: {failure}", err=True)
+    if rendered.failed:
+        sys.exit(1)
 
 
 COMMANDS = [render]

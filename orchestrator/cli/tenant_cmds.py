@@ -13,7 +13,7 @@ from ..db.models import Line, Tenant
 from ..runtime import Runtime
 from ..services.tenants import service as tenants_service
 from ..services.tenants.schema import TenantDoc, TenantKind
-from ..tenantdoc import export, importer
+from ..tenantdoc import export, importer, reader
 from ..tenantdoc.schema import TenantDocument
 
 
@@ -71,13 +71,13 @@ def export_(rt: Runtime, name: str, output: str | None, with_secrets: bool) -> N
 
 
 @tenant.command("import")
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.File("rb"))
 @click.option("--replace", is_flag=True, help="Replace the configuration of an existing tenant")
 @click.option("--dry-run", is_flag=True, help="Validate and print what would change; change nothing")
 @click.pass_obj
 def import_(rt: Runtime, file, replace: bool, dry_run: bool) -> None:
     """Create or replace a tenant from a YAML document (all or nothing)."""
-    data = importer.load_yaml(file.read())
+    data = importer.load_bytes(file.read(reader.MAX_BYTES + 1))  # never more than the limit in memory
     with rt.unit_of_work(actor="cli:import") as ctx:
         result = importer.import_document(ctx, data, replace=replace, dry_run=dry_run)
     if not result.changes:

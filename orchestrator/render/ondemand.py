@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from orchestrator.domain.topology import Node, Platform
 
 from ..db.models import Tenant
-from .freeswitch import platform_data, platform_files, tenant_files
+from .freeswitch import TenantFailure, checked_tenant_files, platform_data, platform_files
 from .snapshot import load_snapshot
 from .walker import load_contexts
 
@@ -33,7 +33,9 @@ def directory(session: Session, platform: Platform, node: Node, domain: str) -> 
     if tenant is None:
         return NOT_FOUND
     snapshot = load_snapshot(session, [tenant.id])
-    files = tenant_files(snapshot.tenants[0], snapshot, platform)
+    files = checked_tenant_files(snapshot.tenants[0], snapshot, platform)
+    if isinstance(files, TenantFailure):  # logged; FreeSWITCH keeps what it has cached
+        return NOT_FOUND
     element = ET.fromstring(files[f"directory/{domain}.xml"]).find("domain")
     return _document("directory", element) if element is not None else NOT_FOUND
 
@@ -48,8 +50,10 @@ def dialplan(session: Session, platform: Platform, node: Node, context: str) -> 
         snapshot = load_snapshot(session, [tenant.id])
     shared = platform_files(platform_data(snapshot, platform), platform, node)
     files: dict[str, bytes] = {rel: data for rel, data in shared.items() if rel.startswith("dialplan/")}
-    for t in snapshot.tenants:
-        files.update(tenant_files(t, snapshot, platform))
+    for t in snapshot.tenants:  # one tenant's bad data must not take the public context down
+        out = checked_tenant_files(t, snapshot, platform)
+        if not isinstance(out, TenantFailure):
+            files.update(out)
     contexts = load_contexts(files)
     element = contexts.get(context)
     if element is None:

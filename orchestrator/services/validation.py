@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orchestrator.domain.errors import Errors
+from orchestrator.domain.names import domain_problem, timezone_problem
 
 from ..db.models import AudioFile
 from ..media.catalogue import CATALOGUE
@@ -16,7 +16,6 @@ from .audio.schema import HoldMusicDoc
 
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
-_HOST = re.compile(r"^(?=.{3,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$")
 _DEPARTMENT = re.compile(r"^(0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6])$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -31,15 +30,17 @@ def email(errors: Errors, fld: str, value: str | None, *, required: bool = False
 
 
 def hostname(errors: Errors, fld: str, value: str) -> None:
-    if not _HOST.match(value or ""):
-        errors.add("domain.invalid", fld, f"{value!r} is not a domain name (lowercase letters, digits, dots, dashes)")
+    """A DNS name in its stored (ASCII) form: see :mod:`orchestrator.domain.names`."""
+    problem = domain_problem(value)
+    if problem:
+        errors.add("domain.invalid", fld, problem)
 
 
 def timezone(errors: Errors, fld: str, value: str) -> None:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        errors.add("timezone.invalid", fld, f"{value!r} is not a timezone (e.g. Europe/Paris)")
+    """A canonical IANA time zone, looked up in a list (never opened as a path)."""
+    problem = timezone_problem(value)
+    if problem:
+        errors.add("timezone.invalid", fld, problem)
 
 
 def department(errors: Errors, fld: str, value: str | None) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 from sqlalchemy import select
 
@@ -23,9 +22,9 @@ from ..services.logins import service as logins_service
 from ..services.reception import service as reception_service
 from ..services.special import service as special_service
 from ..services.tenants import service as tenants_service
-from . import export, secrets
+from . import export, reader, secrets
 from .diff import diff
-from .schema import TenantDocument
+from .schema import SCHEMA_VERSION, TenantDocument
 
 
 @dataclass
@@ -37,18 +36,23 @@ class ImportResult:
 
 
 def load_yaml(text: str) -> Any:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "document"
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ValidationFailed([FieldError("yaml.syntax", where, f"not valid YAML: {problem}")]) from None
+    """The data of a YAML document (see :mod:`.reader` for what is refused)."""
+    return reader.read_text(text)
+
+
+def load_bytes(raw: bytes) -> Any:
+    """The same, from a file's bytes (size and encoding checked first)."""
+    return reader.read_bytes(raw)
 
 
 def parse_document(data: Any) -> TenantDocument:
     if not isinstance(data, dict):
         raise ValidationFailed([FieldError("document.shape", "", "the document must be a mapping with a 'tenant' key")])
+    version = data.get("version", SCHEMA_VERSION)
+    if type(version) is not int or version != SCHEMA_VERSION:
+        raise ValidationFailed([FieldError(
+            "document.version", "version",
+            f"{version!r} is not a supported version: this orchestrator reads version {SCHEMA_VERSION} documents")])
     try:
         return TenantDocument.model_validate(data)
     except ValidationError as exc:

@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy import update as sql_update
 
 from orchestrator.domain.errors import Errors
+from orchestrator.domain.names import to_ascii_domain
 
 from ...db.models import (
     AudioFile,
@@ -35,6 +36,12 @@ def _line_limit(ctx: ServiceContext, doc: TenantDoc) -> int:
     return s.individual_line_limit if doc.kind == "individual" else s.default_line_limit
 
 
+def _normalised(doc: TenantDoc) -> TenantDoc:
+    """An international domain is stored in its ASCII (``xn--``) form."""
+    domain = to_ascii_domain(doc.sip_domain)
+    return doc if domain == doc.sip_domain else doc.model_copy(update={"sip_domain": domain})
+
+
 @overload
 def create(ctx: ServiceContext, doc: TenantDoc, errors: None = None) -> Tenant: ...
 @overload
@@ -44,6 +51,7 @@ def create(ctx: ServiceContext, doc: TenantDoc, errors: Errors) -> Tenant | None
 def create(ctx: ServiceContext, doc: TenantDoc, errors: Errors | None = None) -> Tenant | None:
     """The new tenant; None when ``errors`` is given and collected problems
     (without ``errors`` they are raised as :class:`ValidationFailed`)."""
+    doc = _normalised(doc)
     with collecting(errors) as step:
         validate(ctx.session, step.errors, doc)
         if step.failed:
@@ -68,6 +76,7 @@ def update(ctx: ServiceContext, tenant: Tenant, doc: TenantDoc, errors: Errors) 
 
 
 def update(ctx: ServiceContext, tenant: Tenant, doc: TenantDoc, errors: Errors | None = None) -> Tenant | None:
+    doc = _normalised(doc)
     with collecting(errors) as step:
         validate(ctx.session, step.errors, doc, current=tenant)
         limit = _line_limit(ctx, doc)
