@@ -30,6 +30,7 @@ from ..common.formdata import FormErrors, field_errors
 from ..common.security import admin_required, db, tenant
 from ..common.uow import discard_changes
 from .blueprint import bp
+from .treepage import tree_page
 
 CONTACT_FIELDS = ("list", "first_name", "last_name", *TEXT_FIELDS, "numbers", "lines", "login")
 IMPORT_KEY = "directory_import_sha256"
@@ -41,8 +42,9 @@ def _page(template: str, status: int = 200, **kw: Any):
     tid = current_user.tenant_id
     receptions = ctx.session.scalars(select(ReceptionNumber).where(ReceptionNumber.tenant_id == tid)
                                      .order_by(ReceptionNumber.number)).all()
-    return render_template(template, tree=book.company_tree(ctx.session, tid), receptions=receptions,
+    return render_template(template, tree=tree_page(tid), receptions=receptions,
                            paths=book.list_paths(ctx.session, tid), tenant=tenant(), **kw), status
+
 
 
 @bp.get("/")
@@ -177,7 +179,7 @@ def add_list():
         book.add_list(ctx, tenant(), request.form.get("name", ""), int(raw) if raw.isdigit() else None)
     except ServiceError as exc:
         discard_changes()
-        return _page("directory/index.html", 422, errors=FormErrors(field_errors(exc), ("name", "list")),
+        return _page("directory/index.html", 422, errors=FormErrors(field_errors(exc), ("name", "parent", "list")),
                      list_name=request.form.get("name", ""))
     flash(_("The list has been created."), "ok")
     return redirect(url_for("directory.index"))

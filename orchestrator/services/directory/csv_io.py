@@ -36,6 +36,7 @@ from .. import validation as v
 from ..context import ServiceContext
 from . import contacts as book
 from .schema import ContactDoc, ContactKind, ContactNumberDoc
+from .tree import MAX_DEPTH
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("number", "Numéro"), ("last_name", "Nom"), ("first_name", "Prénom"), ("email", "Email"),
@@ -271,6 +272,9 @@ def _read_row(plan: CsvPlan, by_key: dict[tuple[str, ...], Entry], row: int, cel
     for part in group:
         if len(part) > 80:
             bad("group", "field.too_long", f"list name {part[:20]!r}...: 80 characters at most")
+    if len(group) > MAX_DEPTH:
+        bad("group", "list.too_deep", f"the group has {len(group)} levels; lists nest {MAX_DEPTH} deep at most "
+                                      "(as in \"RH / Recrutement / Cadres\")")
     if len(problems) > start:
         return
     person = tuple(_fold_key(raw[k]) for k in ("last_name", "first_name", "email")) + (" / ".join(group).casefold(),)
@@ -380,7 +384,7 @@ def _locate(entry: Entry, err: FieldError) -> CsvProblem:
     key = path.split(".")[0].split("[")[0]
     if key == "login":
         key = "number"
-    if key in ("name", "list"):
+    if key in ("name", "list", "parent"):
         key = "group"
     return CsvProblem(entry.first_row, COLUMN.get(key, 0), err.error_id, err.message)
 
