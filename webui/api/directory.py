@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, jsonify, request, url_for
+from flask import abort, jsonify, request, url_for
 
 from orchestrator.db.models import Contact, Login
 from orchestrator.domain.errors import FieldError, ValidationFailed
@@ -17,6 +17,7 @@ from orchestrator.services.directory import lookup as directory_lookup
 from orchestrator.services.directory.schema import ContactDoc, DirectoryDoc
 from orchestrator.services.directory.service import contact_docs, contact_to_doc, tree_to_doc
 
+from ..directory.export import csv_response
 from .base import body, ctx, principal, route
 from .schemas import ContactIn, ContactOut, ImportReportOut
 
@@ -136,7 +137,7 @@ def delete_contact(contact_id: int):
 @route("/directory/export", "GET", summary="The company directory as CSV (the 14 columns of §3.5.2)",
        tag="directory", response="text/csv")
 def export_csv():
-    return Response(csv_io.export_company_directory(ctx(), _tenant()), mimetype="text/csv")
+    return csv_response(principal().tenant_id)
 
 
 @route("/directory/import", "POST", summary="Replace the company directory with a CSV file", tag="directory",

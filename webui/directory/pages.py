@@ -30,6 +30,7 @@ from ..common.formdata import FormErrors, field_errors
 from ..common.security import admin_required, db, tenant
 from ..common.uow import discard_changes
 from .blueprint import bp
+from .export import csv_response
 from .treepage import tree_page
 
 CONTACT_FIELDS = ("list", "first_name", "last_name", *TEXT_FIELDS, "numbers", "lines", "login")
@@ -256,7 +257,7 @@ def _csv(body: bytes, name: str) -> Response:
 @bp.get("/export.csv")
 @admin_required
 def export():
-    return _csv(csv_io.export_company_directory(db(), tenant()), "annuaire.csv")
+    return csv_response(current_user.tenant_id, "annuaire.csv")
 
 
 @bp.get("/template.csv")
