@@ -114,7 +114,7 @@ class TreePage:
 
 def search_filter(query: str) -> ColumnElement[bool] | None:
     """Contacts matching ``query``: in a name, the e-mail, the company or
-    the function, or (3 digits or more) in one of their numbers."""
+    the function, or (a number of 3 digits or more) in one of their numbers."""
     query = query.strip()
     if not query:
         return None
@@ -123,7 +123,7 @@ def search_filter(query: str) -> ColumnElement[bool] | None:
     full = func.coalesce(Contact.first_name, "") + " " + func.coalesce(Contact.last_name, "")
     text.append(full.icontains(query, autoescape=True))
     digits = re.sub(r"\D", "", query)
-    if len(digits) >= 3:
+    if len(digits) >= 3 and re.fullmatch(r"[\d\s+().-]+", query):
         digits = digits[1:] if digits.startswith("0") else digits
         text.append(Contact.id.in_(select(ContactNumber.contact_id).where(
             ContactNumber.number.contains(digits, autoescape=True))))
