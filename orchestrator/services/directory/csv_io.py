@@ -152,8 +152,31 @@ class ImportReport:
 
 # -- reading -------------------------------------------------------------------
 
+class EncodingProblem(ValueError):
+    """The file is not text this reader takes (UTF-16, UTF-32, binary)."""
+
+
+def _utf16_or_32(data: bytes) -> str | None:
+    """"UTF-16" or "UTF-32" when the file is (by its BOM, or by the NUL bytes
+    between ASCII characters that a spreadsheet's "Unicode text" has)."""
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    head = data[:4096]
+    if head and head.count(0) * 4 >= len(head):
+        return "UTF-32" if head[1:4] == b"\x00\x00\x00" or head[:3] == b"\x00\x00\x00" else "UTF-16"
+    return None
+
+
 def decode(data: bytes) -> tuple[str, str]:
-    """The text of the file and the encoding it was read with."""
+    """The text of the file and the encoding it was read with; raises
+    :class:`EncodingProblem` for UTF-16/32 and for NUL bytes."""
+    wide = _utf16_or_32(data)
+    if wide is not None:
+        raise EncodingProblem(f"this file is {wide}; save it as \"CSV UTF-8\" (or CSV) and import it again")
+    if b"\x00" in data:
+        raise EncodingProblem("this file holds NUL bytes: it is not a CSV text file; save it as \"CSV UTF-8\"")
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8"
     try:
@@ -201,7 +224,11 @@ def read(data: bytes, region: str = "FR", tenant_lines: set[str] | frozenset[str
     if len(data) > MAX_BYTES:
         plan.problems.append(CsvProblem(0, 0, "csv.too_large", f"the file is larger than {MAX_BYTES // 1048576} MB"))
         return plan
-    text, plan.encoding = decode(data)
+    try:
+        text, plan.encoding = decode(data)
+    except EncodingProblem as exc:
+        plan.problems.append(CsvProblem(0, 0, "csv.encoding", str(exc)))
+        return plan
     plan.delimiter = _delimiter(text)
     by_key: dict[tuple[str, ...], Entry] = {}
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=plan.delimiter)
