@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 from webui_helpers import ADMIN, PIERRE, load_demo, logged_in, make_app, post, token_for
 
 from orchestrator.db.models import Contact, DirectoryList
-from orchestrator.domain.errors import ValidationFailed
+from orchestrator.domain.errors import Errors, ValidationFailed
 from orchestrator.services.directory import contacts as book
-from orchestrator.services.directory import csv_io, tree
+from orchestrator.services.directory import csv_io, service, tree
+from orchestrator.services.directory.schema import DirectoryDoc, ListDoc
 from orchestrator.tenantdoc import export, importer
 
 HEADER = ("Numéro;Nom;Prénom;Email;Tél. Mobile;N° abrégé;Groupe / Service;Tél. Domicile;Société;Fonction;"
@@ -34,6 +35,22 @@ def test_a_csv_group_deeper_than_ten_levels_is_refused_by_row_and_column(rt):
         assert book.company_counts(ctx.session, tenant.id) == before
         report = csv_io.import_company_directory(ctx, tenant, _csv(" / ".join(f"L{i}" for i in range(10))))
         assert report.ok, [str(p) for p in report.problems]
+
+
+def test_the_service_says_which_list_of_a_document_is_too_deep(rt):
+    """Behind the schema, the service checks too (lists made one by one)."""
+    load_demo(rt)
+    doc = DirectoryDoc.model_construct(contacts=[], lists=[ListDoc.model_validate(_nested(10))])
+    deepest = doc.lists[0]
+    for _ in range(9):
+        deepest = deepest.lists[0]
+    deepest.lists.append(ListDoc(name="Eleven"))
+    with rt.context() as ctx:
+        tenant = ctx.tenant("Bauer SA")
+        errors = Errors()
+        service.import_tree(ctx, tenant, doc, errors)
+        assert [(e.field, e.error_id) for e in errors.items] == [(".".join(["lists[0]"] * 11) + ".parent",
+                                                                   "list.too_deep")]
 
 
 def test_the_form_refuses_a_list_inside_a_list_ten_deep(rt):
@@ -62,15 +79,16 @@ def _nested(depth: int) -> dict:
     return node
 
 
-def test_yaml_import_refuses_lists_deeper_than_ten_with_their_path(rt):
+def test_yaml_import_refuses_lists_deeper_than_ten(rt):
     load_demo(rt)
     with rt.context() as ctx:
         data = export.to_data(export.build(ctx, ctx.tenant("Bauer SA")))
-    data["directory"]["lists"] = [_nested(11)]
-    with rt.context() as ctx, pytest.raises(ValidationFailed) as exc:
-        importer.import_document(ctx, data, replace=True)
-    [err] = [e for e in exc.value.errors if e.error_id == "list.too_deep"]
-    assert err.field == "directory." + ".".join(["lists[0]"] * 11) + ".parent"
+    for depth in (11, 300, 5000):
+        data["directory"]["lists"] = [_nested(depth)]
+        with rt.context() as ctx, pytest.raises(ValidationFailed) as exc:
+            importer.import_document(ctx, data, replace=True)
+        assert [(e.field, e.error_id) for e in exc.value.errors] == [("directory", "list.too_deep")]
+        assert f"these are {depth} deep" in exc.value.errors[0].message
     data["directory"]["lists"] = [_nested(10)]
     with rt.context() as ctx:
         importer.import_document(ctx, data, replace=True)

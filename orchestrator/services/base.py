@@ -51,6 +51,7 @@ _PYDANTIC_IDS = {
     "literal_error": "field.choice",
     "enum": "field.choice",
     "text_control_chars": "text.control_chars",
+    "list_too_deep": "list.too_deep",
 }
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from ..base import Doc
 from ..text import MultiLine, SingleLine
+from .tree import MAX_DEPTH
 
 ContactKind = Literal["work", "mobile", "home"]
 
@@ -43,9 +45,35 @@ class ListDoc(Doc):
     lists: list[ListDoc] = Field(default_factory=list)
 
 
+def deepest(lists: Any) -> int:
+    """How deep the ``lists`` of a raw document nest (walked iteratively)."""
+    out, stack = 0, [(lists, 1)]
+    while stack:
+        items, depth = stack.pop()
+        if not isinstance(items, list):
+            continue
+        for item in items:
+            if isinstance(item, dict):
+                out = max(out, depth)
+                stack.append((item.get("lists"), depth + 1))
+    return out
+
+
 class DirectoryDoc(Doc):
     contacts: list[ContactDoc] = Field(default_factory=list, description="Contacts outside any list")
-    lists: list[ListDoc] = Field(default_factory=list)
+    lists: list[ListDoc] = Field(default_factory=list,
+                                 description=f"Lists nest {MAX_DEPTH} deep at most (\"RH / Recrutement / Cadres\": 3)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_too_deep(cls, data: Any) -> Any:
+        """Checked on the raw document, before its lists are validated one
+        level at a time (which a deep document would exhaust)."""
+        depth = deepest(data.get("lists")) if isinstance(data, dict) else 0
+        if depth > MAX_DEPTH:
+            raise PydanticCustomError("list_too_deep", "lists nest {limit} deep at most (as in \"RH / Recrutement / "
+                                      "Cadres\"); these are {depth} deep", {"limit": MAX_DEPTH, "depth": depth})
+        return data
 
 
 class PersonalDirectoryDoc(Doc):
