@@ -74,16 +74,25 @@ def main() -> None:
     resp, t = timed(lambda: api.get("/api/v1/directory/contacts", headers=headers))
     print(f"GET /api/v1/directory/contacts: {resp.status_code}, {t:.2f} s, {len(resp.get_json())} contacts, "
           f"X-Total-Count {resp.headers.get('X-Total-Count')}")
-    tracemalloc.start()
+    resp, t = timed(lambda: admin.get("/directory/?page=700"))
+    print(f"GET /directory/?page=700: {resp.status_code}, {t:.2f} s")
+    resp, t = timed(lambda: admin.get("/directory/?q=Pr%C3%A9nom99999"))
+    print(f"GET /directory/?q=Prénom99999 (search): {resp.status_code}, {t:.2f} s")
 
     def export() -> int:
-        resp = admin.get("/directory/export.csv")
+        resp = admin.get("/directory/export.csv", buffered=False)
         return sum(len(piece) for piece in resp.response)
 
     size, t = timed(export)
+    print(f"GET /directory/export.csv: {t:.2f} s, {size / 1e6:.1f} MB")
+    tracemalloc.start()
+    _, t = timed(export)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    print(f"GET /directory/export.csv: {t:.2f} s, {size / 1e6:.1f} MB, peak Python memory {peak / 1e6:.0f} MB")
+    print(f"  again under tracemalloc (slower): {t:.2f} s, peak Python memory {peak / 1e6:.0f} MB")
+    resp, t = timed(lambda: api.get("/api/v1/directory", headers=headers))
+    print(f"GET /api/v1/directory (the whole tree, not paged): {resp.status_code}, {t:.2f} s, "
+          f"{len(resp.data) / 1e6:.1f} MB")
 
 
 if __name__ == "__main__":
