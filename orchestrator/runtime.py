@@ -7,6 +7,7 @@ import time.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -35,18 +36,25 @@ class Runtime:
         """The key of the stored secrets (settings, else ``var_dir/secrets.key``)."""
         return box_for(self.settings.secrets_key, self.settings.var_dir)
 
+    def _box_when_needed(self) -> SecretBox | Callable[[], SecretBox]:
+        """A key given in the settings is checked now; the key file is read,
+        or generated, only when a secret is first sealed or opened."""
+        if self.settings.secrets_key or "secret_box" in self.__dict__:
+            return self.secret_box
+        return lambda: self.secret_box
+
     @cached_property
     def engine(self) -> Engine:
         url = self.settings.effective_database_url
         if url.startswith("sqlite:///"):
             self.settings.var_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(url)
-        attach(engine, self.secret_box)
+        attach(engine, self._box_when_needed())
         return engine
 
     @cached_property
     def session_factory(self) -> sessionmaker[Session]:
-        attach(self.engine, self.secret_box)  # also an engine handed in from outside
+        attach(self.engine, self._box_when_needed())  # also an engine handed in from outside
         return make_session_factory(self.engine)
 
     def context(self, actor: str = "system") -> ServiceContext:

@@ -9,6 +9,7 @@ import struct
 import zlib
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 from webui_helpers import (
     ADMIN,
@@ -65,7 +66,10 @@ def test_upload_show_replace_and_remove(rt, app):
     page = client.get(f"/directory/contacts/{cid}").get_data(as_text=True)
     assert "La photo a été enregistrée." in page and f'src="/directory/contacts/{cid}/photo"' in page
     shown = client.get(f"/directory/contacts/{cid}/photo")
-    assert shown.status_code == 200 and shown.mimetype == "image/png" and shown.data == png()
+    assert shown.status_code == 200 and shown.mimetype == "image/png"
+    with Image.open(io.BytesIO(shown.data)) as picture:  # written again by us, the same picture
+        assert picture.format == "PNG" and picture.size == (2, 2) and picture.convert("RGB").getpixel((1, 1)) == (
+            255, 0, 0)
     first = photo_path(rt, cid)
     assert first.startswith("photos/") and first.endswith(".png")
     send(client, cid, GIF, "x.gif")
@@ -111,7 +115,8 @@ def test_api_put_get_delete(rt, app):
     assert api.get(url, headers=auth).status_code == 404
     assert api.put(url, data=png(), headers={**auth, "Content-Type": "image/png"}).status_code == 204
     got = api.get(url, headers=auth)
-    assert got.status_code == 200 and got.data == png()
+    assert got.status_code == 200 and got.data.startswith(b"\x89PNG")
+    assert Image.open(io.BytesIO(got.data)).size == (2, 2)
     bad = api.put(url, data=b"not a picture", headers={**auth, "Content-Type": "image/png"})
     assert bad.status_code == 422 and bad.get_json()["errors"][0]["id"] == "photo.format"
     multipart = api.put(url, data={"file": (io.BytesIO(GIF), "a.gif")}, headers=auth,

@@ -73,7 +73,8 @@ def ids(rt) -> dict[str, int]:
     with rt.context() as ctx:
         s = ctx.session
         line = lambda n: s.scalar(select(Line.id).where(Line.number == n))  # noqa: E731
-        contact = lambda last: s.scalar(select(Contact.id).where(Contact.last_name == last))  # noqa: E731
+        contact = lambda last: s.scalar(select(Contact.id).where(  # noqa: E731 - a company contact
+            Contact.last_name == last, Contact.owner_login_id.is_(None)))
         rec = s.scalar(select(ReceptionNumber).where(ReceptionNumber.number == "+33175000120"))
         return {
             "pierre": line("+33175000101"), "paul": line("+33175000102"), "jacques": line("+33175000103"),

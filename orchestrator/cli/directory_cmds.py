@@ -14,7 +14,7 @@ from orchestrator.domain.errors import FieldError, NotFound, ValidationFailed
 from ..db.models import Login
 from ..runtime import Runtime
 from ..services import apitokens
-from ..services.directory import csv_io
+from ..services.directory import csv_export, csv_io
 
 
 @click.group("directory")
@@ -50,11 +50,13 @@ def import_(rt: Runtime, tenant: str, file: Path, dry_run: bool) -> None:
 def export(rt: Runtime, tenant: str, output: Path | None) -> None:
     """Write TENANT's company directory as CSV (UTF-8, ';')."""
     with rt.unit_of_work() as ctx:
-        data = csv_io.export_company_directory(ctx, ctx.tenant(tenant))
-    if output:
-        output.write_bytes(data)
-    else:
-        sys.stdout.buffer.write(data)
+        tenant_id = ctx.tenant(tenant).id
+        pieces = csv_export.stream(ctx.session, tenant_id)
+        if output:
+            with output.open("wb") as out:
+                out.writelines(pieces)
+        else:
+            sys.stdout.buffer.writelines(pieces)
 
 
 @click.group("token")

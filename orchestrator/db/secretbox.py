@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -110,13 +111,18 @@ def box_for(secrets_key: str, var_dir: Path) -> SecretBox:
     return SecretBox(_split(text), str(path))
 
 
-def attach(engine: Engine, box: SecretBox) -> None:
-    """Let :class:`Sealed` columns of ``engine`` use ``box``."""
+def attach(engine: Engine, box: SecretBox | Callable[[], SecretBox]) -> None:
+    """Let :class:`Sealed` columns of ``engine`` use ``box``: a box, or a
+    function giving it when a secret is first sealed or opened (so that a
+    command that never touches a secret, or that fails before, creates no key file)."""
     setattr(engine.dialect, _ATTR, box)
 
 
 def box_of(dialect: Dialect) -> SecretBox:
     box = getattr(dialect, _ATTR, None)
+    if box is not None and not isinstance(box, SecretBox):
+        box = box()
+        setattr(dialect, _ATTR, box)
     if box is None:
         raise ConfigError("no secrets key attached to this database engine (the runtime attaches the one of"
                           " the settings: secrets_key, else var_dir/secrets.key)")

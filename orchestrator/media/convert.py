@@ -4,6 +4,7 @@ FreeSWITCH plays (8 kHz 16-bit mono wav, plus 16 kHz for wideband)."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 import subprocess
 import tempfile
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from orchestrator.domain.errors import ServiceError
 
+log = logging.getLogger(__name__)
 MAX_UPLOAD = 2 * 1024 * 1024
 RATES = (8000, 16000)
 
@@ -41,7 +43,11 @@ class Converted:
 def _sox(args: list[str]) -> subprocess.CompletedProcess[bytes]:
     if shutil.which("sox") is None:
         raise AudioError("sox is not installed (Debian packages sox and libsox-fmt-mp3)", error_id="audio.no_sox")
-    return subprocess.run(["sox", *args], capture_output=True, timeout=120)
+    try:
+        return subprocess.run(["sox", *args], capture_output=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        log.warning("sox timed out", extra={"args": args})
+        raise AudioError("the file took too long to convert", error_id="audio.unreadable", field="file") from None
 
 
 def output_paths(data: bytes, media_dir: Path) -> tuple[str, dict[int, Path]]:
@@ -70,12 +76,20 @@ def convert(data: bytes, media_dir: Path) -> Converted:
             done = _sox([str(src), "-r", str(rate), "-b", "16", "-c", "1", "-e", "signed-integer", str(partial)])
             if done.returncode != 0:
                 partial.unlink(missing_ok=True)
-                raise AudioError(f"the {kind.upper()} file could not be read: "
-                                 f"{done.stderr.decode(errors='replace').strip()[:200]}",
-                                 error_id="audio.unreadable", field="file")
+                # sox's message names the temporary files: logged, never shown
+                log.warning("sox could not convert an upload", extra={
+                    "kind": kind, "sha256": sha, "rate": rate, "returncode": done.returncode,
+                    "stderr": done.stderr.decode(errors="replace").strip()[:1000]})
+                raise AudioError(f"the {kind.upper()} file could not be read as sound: check that it plays, "
+                                 "or save it again as WAV or MP3", error_id="audio.unreadable", field="file")
             partial.replace(target)
         info = _sox(["--i", "-D", str(paths[8000])])
-    duration = int(float(info.stdout.decode().strip() or 0) * 1000)
+    try:
+        duration = int(float(info.stdout.decode(errors="replace").strip() or 0) * 1000)
+    except ValueError:
+        log.warning("sox gave no duration",
+                    extra={"sha256": sha, "stderr": info.stderr.decode(errors="replace")[:1000]})
+        duration = 0
     return Converted(sha256=sha, duration_ms=duration, paths=paths)
 
 

@@ -66,12 +66,15 @@ _PYDANTIC_IDS = {
     "missing": "field.required",
     "extra_forbidden": "field.unknown",
     "string_too_long": "field.too_long",
+    "too_long": "field.too_long",
     "string_too_short": "field.too_short",
     "greater_than_equal": "field.out_of_range",
     "less_than_equal": "field.out_of_range",
     "literal_error": "field.choice",
     "enum": "field.choice",
     "text_nul": "text.nul",
+    "text_control_chars": "text.control_chars",
+    "list_too_deep": "list.too_deep",
 }
 
 
@@ -93,6 +96,8 @@ def pydantic_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
         msg = item["msg"]
         if item["type"] == "extra_forbidden":
             msg = "unknown field (check its spelling against the schema)"
+        elif item["type"] in ("string_too_long", "too_long") and isinstance(item.get("input"), str):
+            msg = f"{item.get('ctx', {}).get('max_length')} characters at most"
         errs.add(error_id, loc_to_path(loc), msg)
     return errs.items
 

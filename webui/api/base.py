@@ -47,6 +47,7 @@ class ApiRoute:
     query: dict[str, str] = field(default_factory=dict)
     status: int = 200
     description: str = ""
+    headers: dict[str, str] = field(default_factory=dict)  # response headers, documented
 
 
 ROUTES: list[ApiRoute] = []
@@ -100,7 +101,7 @@ def _service_error(exc: ServiceError):
 def route(rule: str, method: str, *, summary: str, tag: str, roles: tuple[str, ...] = ("admin",),
           request: type[BaseModel] | str | None = None, response: type[BaseModel] | str | None = None,
           list_response: bool = False, query: dict[str, str] | None = None, status: int = 200,
-          description: str = "") -> Callable:
+          description: str = "", headers: dict[str, str] | None = None) -> Callable:
     """Register an API view and describe it for the OpenAPI document."""
 
     def deco(view: Callable) -> Callable:
@@ -112,7 +113,7 @@ def route(rule: str, method: str, *, summary: str, tag: str, roles: tuple[str, .
 
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=wrapper, methods=[method])
         ROUTES.append(ApiRoute(rule, method, view.__name__, summary, tag, roles, request, response, list_response,
-                               query or {}, status, description or (view.__doc__ or "").strip()))
+                               query or {}, status, description or (view.__doc__ or "").strip(), headers or {}))
         return wrapper
 
     return deco

@@ -4,27 +4,41 @@ that user."""
 
 from __future__ import annotations
 
-from flask import Response, abort, jsonify, request
+from typing import Any
+
+from flask import abort, jsonify, request, url_for
 
 from orchestrator.db.models import Contact, Login
 from orchestrator.domain.errors import FieldError, ValidationFailed
 from orchestrator.services.base import parse_doc
 from orchestrator.services.directory import contacts as book
-from orchestrator.services.directory import csv_io, personal
+from orchestrator.services.directory import csv_io, personal, tree
 from orchestrator.services.directory import lookup as directory_lookup
 from orchestrator.services.directory.schema import ContactDoc, DirectoryDoc
-from orchestrator.services.directory.service import contact_to_doc, tree_to_doc
+from orchestrator.services.directory.service import contact_docs, contact_to_doc, tree_to_doc
 
+from ..directory.export import csv_response
 from .base import body, ctx, principal, route
 from .schemas import ContactIn, ContactOut, ImportReportOut
 
 
 def contact_out(contact: Contact) -> dict:
-    paths = book.list_paths(ctx().session, contact.tenant_id)
-    doc = contact_to_doc(ctx(), contact).model_dump()
-    doc.pop("photo", None)
-    return ContactOut(id=contact.id, list_id=contact.list_id, list=paths.get(contact.list_id or 0), **doc
-                      ).model_dump(mode="json", exclude={"photo"})
+    return contacts_out([contact])[0]
+
+
+def contacts_out(rows: list[Contact]) -> list[dict]:
+    """The API form of company contacts (a few queries for all of them)."""
+    if not rows:
+        return []
+    paths = book.list_paths(ctx().session, rows[0].tenant_id)
+    docs = contact_docs(ctx().session, rows)
+    out = []
+    for contact in rows:
+        doc = docs[contact.id].model_dump()
+        doc.pop("photo", None)
+        out.append(ContactOut(id=contact.id, list_id=contact.list_id, list=paths.get(contact.list_id or 0), **doc
+                              ).model_dump(mode="json", exclude={"photo"}))
+    return out
 
 
 def _contact(contact_id: int) -> Contact:
@@ -48,16 +62,39 @@ def get_directory():
     return jsonify(tree_to_doc(ctx(), _tenant()).model_dump(mode="json", exclude_none=True))
 
 
-@route("/directory/contacts", "GET", summary="Every company contact", tag="directory", roles=("admin", "user"),
-       response=ContactOut, list_response=True)
+PAGE_DEFAULT, PAGE_MAX = 100, 500
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name, "")
+    if not raw:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ValidationFailed([FieldError("query.range", name, f"{name}: a whole number from {low} to {high}")])
+    return int(raw)
+
+
+@route("/directory/contacts", "GET", summary="The company contacts, one page at a time", tag="directory",
+       roles=("admin", "user"), response=ContactOut, list_response=True,
+       query={"limit": f"contacts per page (default {PAGE_DEFAULT}, at most {PAGE_MAX})",
+              "offset": "contacts to skip (default 0)",
+              "q": "only contacts whose name, e-mail, company, function or number contains this"},
+       headers={"X-Total-Count": "how many contacts match, on every page",
+                "Link": 'the next page, `<...>; rel="next"`, while there is one'})
 def list_contacts():
-    tree = book.company_tree(ctx().session, principal().tenant_id)
-    out, stack = [], [tree]
-    while stack:
-        node = stack.pop(0)
-        out += [contact_out(c) for c in node.contacts]
-        stack = node.children + stack
-    return jsonify(out)
+    """In the tree's order (a list's contacts, then its sub-lists'). Follow
+    the ``Link: <...>; rel="next"`` header (or add ``limit`` to ``offset``)
+    until it is absent; ``X-Total-Count`` gives the total."""
+    limit = _int_arg("limit", PAGE_DEFAULT, 1, PAGE_MAX)
+    offset = _int_arg("offset", 0, 0, 10**9)
+    query = request.args.get("q", "")[:100]
+    part = tree.company_slice(ctx().session, principal().tenant_id, offset, limit, query)
+    resp = jsonify(contacts_out(part.contacts()))
+    resp.headers["X-Total-Count"] = str(part.total)
+    if offset + limit < part.total:
+        args: dict[str, Any] = {"limit": limit, "offset": offset + limit, **({"q": query} if query else {})}
+        resp.headers["Link"] = f'<{url_for("api.list_contacts", _external=True, **args)}>; rel="next"'
+    return resp
 
 
 @route("/directory/contacts", "POST", summary="Add a contact", tag="directory", request=ContactIn,
@@ -100,7 +137,7 @@ def delete_contact(contact_id: int):
 @route("/directory/export", "GET", summary="The company directory as CSV (the 14 columns of §3.5.2)",
        tag="directory", response="text/csv")
 def export_csv():
-    return Response(csv_io.export_company_directory(ctx(), _tenant()), mimetype="text/csv")
+    return csv_response(principal().tenant_id)
 
 
 @route("/directory/import", "POST", summary="Replace the company directory with a CSV file", tag="directory",

@@ -75,6 +75,8 @@ def document() -> dict[str, Any]:
         content = _content(r.response, r.list_response)
         if content and r.status != 204:
             ok["content"] = content
+        if r.headers:
+            ok["headers"] = {k: {"description": v, "schema": {"type": "string"}} for k, v in r.headers.items()}
         op: dict[str, Any] = {
             "operationId": r.endpoint, "summary": r.summary, "tags": [r.tag], "security": [{"bearer": []}],
             "x-roles": list(r.roles), "responses": {str(r.status): ok, "401": errors, "403": errors, "404": errors},

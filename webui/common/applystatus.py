@@ -4,6 +4,7 @@ reload) or failed (the last apply was refused, with FreeSWITCH's reason)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from flask import Blueprint, jsonify
@@ -18,6 +19,7 @@ from .security import db, login_required, tenant
 from .sse import stream
 
 bp = Blueprint("applystatus", __name__)
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -40,6 +42,19 @@ class ApplyStatus:
                 "nodes": [n.__dict__ for n in self.nodes]}
 
 
+# A node's apply covers every tenant: its error text (FreeSWITCH's reason)
+# can name other tenants' domains and files. Admins and users of a tenant see
+# only this; the platform's operators read the detail with `orchestrator status`.
+NODE_FAILED = "the last apply on this node failed; the platform operators have the details"
+NODE_PENDING = "files written, reload pending"
+
+
+def _pending_reason(error: str | None) -> str | None:
+    if not error:
+        return None
+    return NODE_PENDING if error.startswith(NODE_PENDING) else NODE_FAILED
+
+
 def apply_status(t: Tenant) -> ApplyStatus:
     ctx = db()
     return compute_status(ctx.session, ctx.settings, t)
@@ -49,7 +64,8 @@ def compute_status(session: Session, settings: Settings, t: Tenant) -> ApplyStat
     try:
         platform = platform_from_settings(settings)
     except ConfigError as exc:
-        return ApplyStatus(revision=t.revision, state="unknown", error=str(exc))
+        log.warning("platform settings invalid", extra={"error": str(exc)})
+        return ApplyStatus(revision=t.revision, state="unknown", error="the platform's node settings are invalid")
     live = is_live(session, t, platform)
     states = {s.node: s for s in node_states(session)}
     nodes = []
@@ -59,9 +75,9 @@ def compute_status(session: Session, settings: Settings, t: Tenant) -> ApplyStat
         if live.get(node.name):
             nodes.append(NodeStatus(node.name, "live", None, at))
         elif st is not None and st.result == "failed":
-            nodes.append(NodeStatus(node.name, "failed", st.error, at))
+            nodes.append(NodeStatus(node.name, "failed", NODE_FAILED, at))
         else:
-            nodes.append(NodeStatus(node.name, "pending", st.error if st is not None else None, at))
+            nodes.append(NodeStatus(node.name, "pending", _pending_reason(st.error if st is not None else None), at))
     states_seen = {n.state for n in nodes}
     overall = "failed" if "failed" in states_seen else "pending" if "pending" in states_seen else "live"
     return ApplyStatus(revision=t.revision, state=overall, nodes=nodes)

@@ -54,6 +54,11 @@ ERRORS = {
     "password.wrong": "L'ancien mot de passe n'est pas le bon.",
     "csv.conflict": "Les lignes d'une même personne doivent concorder.",
     "csv.columns": "Cette ligne a trop de colonnes.",
+    "csv.encoding": "Ce fichier n'est pas en UTF-8 (il est en UTF-16 ou UTF-32) : enregistrez-le au format "
+                    "« CSV UTF-8 » et importez-le de nouveau.",
+    "list.too_deep": "Les listes s'imbriquent sur 10 niveaux au plus (comme « RH / Recrutement / Cadres »).",
+    "photo.too_big": "L'image a trop de pixels : 4096 × 4096 au plus.",
+    "photo.unreadable": "Cette image n'a pas pu être lue : enregistrez-la de nouveau en JPEG ou PNG.",
     "short_number.needs_number": "Un numéro abrégé compose le numéro de la colonne 1 : renseignez-le.",
     "audio.category": "Ce fichier audio n'est pas de la bonne catégorie.",
     "destination.choice": "Une redirection est un numéro ou un numéro d'accueil.",

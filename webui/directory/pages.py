@@ -30,6 +30,8 @@ from ..common.formdata import FormErrors, field_errors
 from ..common.security import admin_required, db, tenant
 from ..common.uow import discard_changes
 from .blueprint import bp
+from .export import csv_response
+from .treepage import tree_page
 
 CONTACT_FIELDS = ("list", "first_name", "last_name", *TEXT_FIELDS, "numbers", "lines", "login")
 IMPORT_KEY = "directory_import_sha256"
@@ -41,8 +43,9 @@ def _page(template: str, status: int = 200, **kw: Any):
     tid = current_user.tenant_id
     receptions = ctx.session.scalars(select(ReceptionNumber).where(ReceptionNumber.tenant_id == tid)
                                      .order_by(ReceptionNumber.number)).all()
-    return render_template(template, tree=book.company_tree(ctx.session, tid), receptions=receptions,
+    return render_template(template, tree=tree_page(tid), receptions=receptions,
                            paths=book.list_paths(ctx.session, tid), tenant=tenant(), **kw), status
+
 
 
 @bp.get("/")
@@ -177,7 +180,7 @@ def add_list():
         book.add_list(ctx, tenant(), request.form.get("name", ""), int(raw) if raw.isdigit() else None)
     except ServiceError as exc:
         discard_changes()
-        return _page("directory/index.html", 422, errors=FormErrors(field_errors(exc), ("name", "list")),
+        return _page("directory/index.html", 422, errors=FormErrors(field_errors(exc), ("name", "parent", "list")),
                      list_name=request.form.get("name", ""))
     flash(_("The list has been created."), "ok")
     return redirect(url_for("directory.index"))
@@ -254,7 +257,7 @@ def _csv(body: bytes, name: str) -> Response:
 @bp.get("/export.csv")
 @admin_required
 def export():
-    return _csv(csv_io.export_company_directory(db(), tenant()), "annuaire.csv")
+    return csv_response(current_user.tenant_id, "annuaire.csv")
 
 
 @bp.get("/template.csv")

@@ -14,7 +14,6 @@ from flask_login import current_user
 from orchestrator.db.models import Contact, Login
 from orchestrator.domain.errors import ServiceError
 from orchestrator.services.base import parse_doc
-from orchestrator.services.directory import contacts as book
 from orchestrator.services.directory import lookup as directory_lookup
 from orchestrator.services.directory import personal
 from orchestrator.services.directory.schema import ContactDoc
@@ -24,6 +23,7 @@ from ..common.contactform import KINDS, TEXT_FIELDS, contact_form, form_values, 
 from ..common.formdata import FormErrors, field_errors
 from ..common.security import db, own_lines, tenant, user_required
 from ..common.uow import discard_changes
+from ..directory.treepage import tree_page
 
 
 def _owner() -> Login | None:
@@ -51,7 +51,7 @@ def directory():
     from_line = next((ln for ln in mine if str(ln.id) == raw), mine[0] if mine else None)
     owner = _owner()
     return render_template(
-        "me/directory.html", tree=book.company_tree(db().session, current_user.tenant_id),
+        "me/directory.html", tree=tree_page(current_user.tenant_id),
         contacts=personal.personal_contacts(db().session, owner) if owner else None, lines=mine,
         from_line=from_line, can_call=from_line is not None and current_user.login_id is not None,
         sms_to=request.args.get("sms", ""), tenant=tenant())

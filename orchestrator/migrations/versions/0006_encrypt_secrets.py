@@ -26,9 +26,10 @@ COLUMNS = (("lines", "sip_password", 64), ("lines", "vm_pin", 12), ("devices", "
 
 def _box():
     from orchestrator.config import load_settings  # lazy: only when rows are there and no key was attached
-    from orchestrator.db.secretbox import box_for  # lazy: as above
+    from orchestrator.db.secretbox import box_for, box_of  # lazy: as above
 
-    box = getattr(op.get_bind().dialect, "centrex_secret_box", None)
+    dialect = op.get_bind().dialect
+    box = box_of(dialect) if getattr(dialect, "centrex_secret_box", None) is not None else None
     if box is None:
         settings = load_settings()
         box = box_for(settings.secrets_key, settings.var_dir)

@@ -8,15 +8,16 @@ from typing import Literal
 from pydantic import Field
 
 from ..base import Doc
+from ..text import SingleLine
 
 AudioCategory = Literal["hold_music", "pre_answer", "ivr_menu", "vm_greeting_record", "vm_greeting_announce"]
 
 
 class AudioDoc(Doc):
-    name: str = Field(min_length=1, max_length=120)
+    name: SingleLine = Field(min_length=1, max_length=120)
     category: AudioCategory
     sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
-    original_filename: str | None = None
+    original_filename: SingleLine | None = Field(None, max_length=255)
     size_bytes: int = Field(0, ge=0)
     duration_ms: int | None = Field(None, ge=0)
 
@@ -25,5 +26,5 @@ class HoldMusicDoc(Doc):
     """Exactly one of ``catalogue`` (a shipped track) or ``file`` (an audio
     file of the tenant's library)."""
 
-    catalogue: str | None = None
-    file: str | None = None
+    catalogue: SingleLine | None = Field(None, max_length=120)
+    file: SingleLine | None = Field(None, max_length=120)

@@ -17,7 +17,7 @@ from ...db.models import AudioFile, Line, ReceptionProfile, Tenant
 from ...media.convert import convert, output_paths, publish_stream
 from ...render.views import stream_name
 from .. import validation as v
-from ..base import collecting
+from ..base import collecting, parse_doc
 from ..context import ServiceContext
 from .schema import AudioDoc
 
@@ -94,8 +94,7 @@ def upload(ctx: ServiceContext, tenant: Tenant, name: str, category: str, data: 
     ValidationFailed."""
     media_dir = platform_from_settings(ctx.settings).media_dir
     with collecting(errors) as step:
-        # the ignore below: category: a str, validated against the Literal here
-        doc = AudioDoc(name=name, category=category, original_filename=filename)  # type: ignore[arg-type]
+        doc = parse_doc(AudioDoc, {"name": name, "category": category, "original_filename": filename})
         if ctx.session.scalar(select(AudioFile).where(AudioFile.tenant_id == tenant.id, AudioFile.name == name)):
             step.errors.add("audio.name_taken", "name", f"an audio file named {name!r} already exists")
             return None

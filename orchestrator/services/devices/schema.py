@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from ..base import Doc
+from ..text import SingleLine
 
 KeyKind = Literal["line", "voicemail", "reception", "external"]
 LcdShows = Literal["number", "label"]
@@ -25,24 +26,24 @@ class AudioGainsDoc(Doc):
 
 class PortDoc(Doc):
     port: int = Field(ge=1, le=12)
-    line: str
+    line: SingleLine = Field(max_length=32)
 
 
 class KeyDoc(Doc):
     console: int = Field(default=0, ge=0, le=4, description="0: the phone itself, 1..: a console")
     position: int = Field(ge=1, le=64)
     kind: KeyKind
-    target: str = Field(description="Line, reception or external number")
-    label: str = Field(default="", max_length=40)
+    target: SingleLine = Field(max_length=32, description="Line, reception or external number")
+    label: SingleLine = Field(default="", max_length=40)
     blf: bool = Field(default=False, description="Presence supervision (internal lines)")
     pickup: bool = Field(default=False, description="Call interception (internal lines)")
 
 
 class DeviceDoc(Doc):
-    mac: str
-    brand: str = "cisco"
-    model: str
-    name: str | None = None
+    mac: SingleLine = Field(max_length=32)
+    brand: SingleLine = Field(default="cisco", max_length=32)
+    model: SingleLine = Field(max_length=32)
+    name: SingleLine | None = Field(default=None, max_length=80)
     vlan: VlanDoc = Field(default_factory=VlanDoc)
     audio: AudioGainsDoc = Field(default_factory=AudioGainsDoc)
     lcd_shows: LcdShows = "number"

@@ -7,7 +7,6 @@ Creation is :func:`service.create_contact`; every check is the shared
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import overload
 
 from sqlalchemy import delete, func, select, update
@@ -21,39 +20,6 @@ from ..context import ServiceContext
 from .schema import ContactDoc
 from .service import _FIELDS, create_contact, create_list
 from .validator import validate_contact
-
-
-@dataclass
-class ListNode:
-    """A list of the tree with its contacts and sub-lists (for display)."""
-
-    row: DirectoryList | None
-    contacts: list[Contact] = field(default_factory=list)
-    children: list[ListNode] = field(default_factory=list)
-
-    @property
-    def name(self) -> str:
-        return self.row.name if self.row else ""
-
-    def count(self) -> int:
-        return len(self.contacts) + sum(c.count() for c in self.children)
-
-
-def company_tree(session: Session, tenant_id: int) -> ListNode:
-    """The company directory as a tree; the root holds contacts outside any list."""
-    lists = list(session.scalars(select(DirectoryList).where(
-        DirectoryList.tenant_id == tenant_id, DirectoryList.owner_login_id.is_(None))
-        .order_by(DirectoryList.position, DirectoryList.name, DirectoryList.id)))
-    nodes = {row.id: ListNode(row) for row in lists}
-    root = ListNode(None)
-    for row in lists:
-        parent = nodes[row.parent_id] if row.parent_id in nodes else root
-        parent.children.append(nodes[row.id])
-    contacts = session.scalars(select(Contact).where(Contact.tenant_id == tenant_id, Contact.owner_login_id.is_(None))
-                               .order_by(Contact.last_name, Contact.first_name, Contact.id))
-    for contact in contacts:
-        (nodes[contact.list_id] if contact.list_id in nodes else root).contacts.append(contact)
-    return root
 
 
 def list_paths(session: Session, tenant_id: int) -> dict[int, str]:

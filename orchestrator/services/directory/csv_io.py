@@ -13,6 +13,9 @@ with several numbers. Column 1 is the person's number: a line of the company
 is linked to the contact (the "Services" tab), any other number is kept as a
 work number; column 6 is the short number dialling it.
 
+Cells written with a ``'`` against formula injection (see :mod:`csv_format`)
+read back as they were.
+
 Importing replaces the company directory (contacts and lists; personal
 entries stay), in one transaction: a file with any error imports nothing,
 and every error names its row and column. Export writes the same format,
@@ -31,22 +34,17 @@ from sqlalchemy import select
 from orchestrator.domain.errors import Errors, FieldError
 from orchestrator.domain.numbering import NumberError, check_short_number, normalize
 
-from ...db.models import Contact, Line, Tenant
+from ...db.models import Line, Tenant
 from .. import validation as v
 from ..context import ServiceContext
 from . import contacts as book
+from . import csv_export
+from .csv_format import COLUMN, COLUMNS, MERGED, restore
 from .schema import ContactDoc, ContactKind, ContactNumberDoc
+from .tree import MAX_DEPTH
 
-COLUMNS: tuple[tuple[str, str], ...] = (
-    ("number", "Numéro"), ("last_name", "Nom"), ("first_name", "Prénom"), ("email", "Email"),
-    ("mobile", "Tél. Mobile"), ("short_number", "N° abrégé"), ("group", "Groupe / Service"),
-    ("home", "Tél. Domicile"), ("company", "Société"), ("function", "Fonction"), ("address", "Adresse"),
-    ("postal_code", "Code Postal"), ("city", "Ville"), ("country", "Pays"),
-)
-COLUMN = {key: i + 1 for i, (key, _) in enumerate(COLUMNS)}  # key → 1-based column number
 _TEXT_LIMITS = {"last_name": 80, "first_name": 80, "email": 254, "company": 120, "function": 120,
                 "address": 500, "postal_code": 16, "city": 80, "country": 80}
-_MERGED = ("company", "function", "address", "postal_code", "city", "country")
 MAX_BYTES = 5 * 1024 * 1024
 
 
@@ -97,7 +95,7 @@ class Entry:
     def doc(self, login: str | None = None) -> ContactDoc:
         return ContactDoc(
             first_name=self.values["first_name"] or "", last_name=self.values["last_name"] or "",
-            email=self.values["email"], **{k: self.values[k] for k in _MERGED},
+            email=self.values["email"], **{k: self.values[k] for k in MERGED},
             numbers=[ContactNumberDoc(kind=kind, number=num, short_number=short)
                      for kind, num, short, _, _ in self.numbers],
             lines=[num for num, _ in self.lines], login=login,
@@ -154,8 +152,31 @@ class ImportReport:
 
 # -- reading -------------------------------------------------------------------
 
+class EncodingProblem(ValueError):
+    """The file is not text this reader takes (UTF-16, UTF-32, binary)."""
+
+
+def _utf16_or_32(data: bytes) -> str | None:
+    """"UTF-16" or "UTF-32" when the file is (by its BOM, or by the NUL bytes
+    between ASCII characters that a spreadsheet's "Unicode text" has)."""
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    head = data[:4096]
+    if head and head.count(0) * 4 >= len(head):
+        return "UTF-32" if head[1:4] == b"\x00\x00\x00" or head[:3] == b"\x00\x00\x00" else "UTF-16"
+    return None
+
+
 def decode(data: bytes) -> tuple[str, str]:
-    """The text of the file and the encoding it was read with."""
+    """The text of the file and the encoding it was read with; raises
+    :class:`EncodingProblem` for UTF-16/32 and for NUL bytes."""
+    wide = _utf16_or_32(data)
+    if wide is not None:
+        raise EncodingProblem(f"this file is {wide}; save it as \"CSV UTF-8\" (or CSV) and import it again")
+    if b"\x00" in data:
+        raise EncodingProblem("this file holds NUL bytes: it is not a CSV text file; save it as \"CSV UTF-8\"")
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8"
     try:
@@ -203,7 +224,11 @@ def read(data: bytes, region: str = "FR", tenant_lines: set[str] | frozenset[str
     if len(data) > MAX_BYTES:
         plan.problems.append(CsvProblem(0, 0, "csv.too_large", f"the file is larger than {MAX_BYTES // 1048576} MB"))
         return plan
-    text, plan.encoding = decode(data)
+    try:
+        text, plan.encoding = decode(data)
+    except EncodingProblem as exc:
+        plan.problems.append(CsvProblem(0, 0, "csv.encoding", str(exc)))
+        return plan
     plan.delimiter = _delimiter(text)
     by_key: dict[tuple[str, ...], Entry] = {}
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=plan.delimiter)
@@ -213,7 +238,7 @@ def read(data: bytes, region: str = "FR", tenant_lines: set[str] | frozenset[str
         plan.problems.append(CsvProblem(reader.line_num, 0, "csv.syntax", f"the file is not valid CSV: {exc}"))
         return plan
     for index, cells in enumerate(rows, start=1):
-        cells = [c.strip() for c in cells]
+        cells = [restore(c.strip()) for c in cells]
         if not any(cells):
             continue
         if index == 1 and _is_header(cells):
@@ -271,17 +296,20 @@ def _read_row(plan: CsvPlan, by_key: dict[tuple[str, ...], Entry], row: int, cel
     for part in group:
         if len(part) > 80:
             bad("group", "field.too_long", f"list name {part[:20]!r}...: 80 characters at most")
+    if len(group) > MAX_DEPTH:
+        bad("group", "list.too_deep", f"the group has {len(group)} levels; lists nest {MAX_DEPTH} deep at most "
+                                      "(as in \"RH / Recrutement / Cadres\")")
     if len(problems) > start:
         return
     person = tuple(_fold_key(raw[k]) for k in ("last_name", "first_name", "email")) + (" / ".join(group).casefold(),)
     entry = by_key.get(person)
     if entry is None:
         entry = Entry(group=group, first_row=row, values={k: raw[k] for k in ("last_name", "first_name", "email",
-                                                                                *_MERGED)})
+                                                                                *MERGED)})
         by_key[person] = entry
         plan.entries.append(entry)
     else:
-        for k in _MERGED:
+        for k in MERGED:
             old, new = entry.values[k], raw[k]
             if new and old and new != old:
                 bad(k, "csv.conflict", f"{entry.name} has {old!r} on row {entry.first_row}: "
@@ -380,50 +408,13 @@ def _locate(entry: Entry, err: FieldError) -> CsvProblem:
     key = path.split(".")[0].split("[")[0]
     if key == "login":
         key = "number"
-    if key in ("name", "list"):
+    if key in ("name", "list", "parent"):
         key = "group"
     return CsvProblem(entry.first_row, COLUMN.get(key, 0), err.error_id, err.message)
 
 
 # -- exporting -------------------------------------------------------------------
 
-def _international(e164: str | None) -> str:
-    return (e164 or "").lstrip("+")
-
-
-def export_rows(ctx: ServiceContext, tenant: Tenant) -> list[list[str]]:
-    """The company directory as rows of the 14 columns (no header)."""
-    s = ctx.session
-    paths = book.list_paths(s, tenant.id)
-    rows: list[list[str]] = []
-    contacts = s.scalars(select(Contact).where(Contact.tenant_id == tenant.id, Contact.owner_login_id.is_(None))
-                         .order_by(Contact.last_name, Contact.first_name, Contact.id))
-    ordered = sorted(contacts, key=lambda c: (paths.get(c.list_id or 0, "").casefold(), c.last_name.casefold(),
-                                              c.first_name.casefold(), c.id))
-    for c in ordered:
-        lines = list(s.scalars(select(Line).where(Line.contact_id == c.id).order_by(Line.number)))
-        firsts = [(ln.number, ln.short_number) for ln in lines]
-        firsts += [(n.number, n.short_number) for n in c.numbers if n.kind == "work"]
-        mobiles = [n.number for n in c.numbers if n.kind == "mobile"]
-        homes = [n.number for n in c.numbers if n.kind == "home"]
-        for i in range(max(1, len(firsts), len(mobiles), len(homes))):
-            number, short = firsts[i] if i < len(firsts) else (None, None)
-            values = {
-                "number": _international(number), "last_name": c.last_name, "first_name": c.first_name,
-                "email": c.email or "", "mobile": _international(mobiles[i] if i < len(mobiles) else None),
-                "short_number": short or "", "group": paths.get(c.list_id or 0, ""),
-                "home": _international(homes[i] if i < len(homes) else None),
-                **{k: getattr(c, k) or "" for k in _MERGED},
-            }
-            rows.append([values[key] for key, _ in COLUMNS])
-    return rows
-
-
 def export_company_directory(ctx: ServiceContext, tenant: Tenant, delimiter: str = ";") -> bytes:
-    """The company directory as a CSV file: UTF-8 with BOM (spreadsheets read
-    it as UTF-8), a header row of the manual's column names, ``;`` separated."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow([label for _, label in COLUMNS])
-    writer.writerows(export_rows(ctx, tenant))
-    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+    """The whole CSV file at once (see :mod:`csv_export` to stream it)."""
+    return csv_export.export_bytes(ctx.session, tenant.id, delimiter)

@@ -2,7 +2,13 @@
 une photo pour la fiche du contact », used for the labels of the Cisco
 SPA500S / Linksys SPA932 consoles).
 
-A photo is checked by its content (JPEG, PNG or GIF, at most 1 MB), stored
+A photo is checked by its content (JPEG, PNG or GIF, at most 1 MB). Its
+size in pixels is read from the header before anything is decoded: more than
+:data:`MAX_SIDE` on a side or :data:`MAX_PIXELS` in all is refused (a few
+bytes can declare 30000×30000 pixels: gigabytes once decoded). It is then
+decoded and written again (Pillow), reduced to :data:`STORED_SIDE` at most:
+what is stored and served is a plain picture we wrote, with no metadata and
+nothing else the upload carried. It is stored
 once per content under ``<var_dir>/photos/<tenant id>/<sha256>.<ext>`` and
 referenced by the contact's ``photo_path`` relative to ``var_dir``. It does
 not change what FreeSWITCH runs: no apply, an audit entry.
@@ -11,15 +17,24 @@ not change what FreeSWITCH runs: no apply, an audit entry.
 from __future__ import annotations
 
 import hashlib
+import io
+import logging
 import os
+import warnings
 from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
 
 from orchestrator.domain.errors import ServiceError
 
 from ...db.models import Contact
 from ..context import ServiceContext
 
+log = logging.getLogger(__name__)
 MAX_PHOTO = 1024 * 1024
+MAX_SIDE = 4096
+MAX_PIXELS = 4096 * 4096
+STORED_SIDE = 1024
 KINDS = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif"}
 
 
@@ -32,6 +47,39 @@ def kind_of(data: bytes) -> str | None:
     if data[:6] in (b"GIF87a", b"GIF89a"):
         return "gif"
     return None
+
+
+def reencode(kind: str, data: bytes) -> tuple[str, bytes]:
+    """The picture checked (size from the header first) and written again
+    in its own format (a GIF: its first frame)."""
+    too_big = ServiceError(f"the picture has too many pixels; at most {MAX_SIDE}×{MAX_SIDE} is accepted",
+                           error_id="photo.too_big", field="photo")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))  # reads the header only (Pillow refuses a declared bomb here)
+            width, height = image.size
+            if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
+                raise too_big
+            image.load()
+    except ServiceError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_big from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        log.info("photo refused", extra={"kind": kind, "error": str(exc)[:200]})
+        raise ServiceError("this picture could not be read: save it again as JPEG or PNG",
+                           error_id="photo.unreadable", field="photo") from None
+    image.thumbnail((STORED_SIDE, STORED_SIDE))
+    out = io.BytesIO()
+    if kind == "jpg":
+        image.convert("RGB").save(out, "JPEG", quality=88)
+        return "jpg", out.getvalue()
+    if kind == "gif":
+        image.convert("RGBA" if "transparency" in image.info else "RGB").save(out, "GIF")
+        return "gif", out.getvalue()
+    image.convert("RGBA" if image.mode in ("RGBA", "LA", "P", "PA") else "RGB").save(out, "PNG", optimize=True)
+    return "png", out.getvalue()
 
 
 def _root(ctx: ServiceContext, tenant_id: int) -> Path:
@@ -48,6 +96,7 @@ def set_photo(ctx: ServiceContext, contact: Contact, data: bytes) -> str:
     kind = kind_of(data)
     if kind is None:
         raise ServiceError("this is not a JPEG, PNG or GIF picture", error_id="photo.format", field="photo")
+    kind, data = reencode(kind, data)
     root = _root(ctx, contact.tenant_id)
     root.mkdir(parents=True, exist_ok=True)
     name = f"{hashlib.sha256(data).hexdigest()}.{kind}"
