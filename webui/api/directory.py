@@ -17,7 +17,7 @@ from orchestrator.services.directory import lookup as directory_lookup
 from orchestrator.services.directory.schema import ContactDoc, DirectoryDoc
 from orchestrator.services.directory.service import contact_docs, contact_to_doc, tree_to_doc
 
-from ..directory.export import csv_response
+from ..common.directoryviews import csv_response
 from .base import body, ctx, principal, route
 from .schemas import ContactIn, ContactOut, ImportReportOut
 

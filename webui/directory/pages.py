@@ -26,12 +26,11 @@ from orchestrator.services.directory.schema import ContactDoc
 from orchestrator.services.logins import credentials
 
 from ..common.contactform import KINDS, TEXT_FIELDS, contact_form, form_values, remap_errors
+from ..common.directoryviews import csv_response, tree_page
 from ..common.formdata import FormErrors, field_errors
 from ..common.security import admin_required, db, tenant
 from ..common.uow import discard_changes
 from .blueprint import bp
-from .export import csv_response
-from .treepage import tree_page
 
 CONTACT_FIELDS = ("list", "first_name", "last_name", *TEXT_FIELDS, "numbers", "lines", "login")
 IMPORT_KEY = "directory_import_sha256"

@@ -20,10 +20,10 @@ from orchestrator.services.directory.schema import ContactDoc
 
 from ..common.blueprints import me as bp
 from ..common.contactform import KINDS, TEXT_FIELDS, contact_form, form_values, remap_errors
+from ..common.directoryviews import tree_page
 from ..common.formdata import FormErrors, field_errors
 from ..common.security import db, own_lines, tenant, user_required
 from ..common.uow import discard_changes
-from ..directory.treepage import tree_page
 
 
 def _owner() -> Login | None:
