@@ -19,6 +19,7 @@ from ..render.freeswitch import PlatformData, load_platform_data, platform_data,
 from ..render.snapshot import Snapshot, load_snapshot
 from ..render.views import runtime_dirs
 from .engine import NodeUnreachable, Reloader, ReloadRejected, reload_commands
+from .locks import node_locks
 from .tree import Change, Transaction, compare, read_tree, tree_hash, validate_tree
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,9 @@ def apply_node(session: Session, snapshot: Snapshot, platform: Platform, node: N
         return NodeResult(node=node.name, status="failed", error=error)
     scope = None
     if scope_tenants is not None:
-        scope = {rel for rel in files if not rel.startswith(("directory/", "dialplan/tenants/", "dialplan/public/"))}
+        # what was rendered (the platform files, 00-platform.xml included, and
+        # these tenants' files) and these tenants' paths (removed if gone)
+        scope = set(files)
         for t in scope_tenants:
             scope |= {f"directory/{t.sip_domain}.xml", f"dialplan/tenants/{t.sip_domain}.xml",
                       f"dialplan/public/{t.sip_domain}.xml"}
@@ -133,7 +136,21 @@ def apply(session: Session, platform: Platform, reloader: Reloader, *,
           tenant_ids: list[int] | None = None) -> list[NodeResult]:
     """Apply to every node. With ``tenant_ids`` only those tenants' files
     (and the platform files) are compared; a tenant that no longer exists
-    makes it a full apply, which removes its files."""
+    makes it a full apply, which removes its files.
+
+    Runs under every node's lock (``apply/locks.py``), from reading the
+    database to recording the nodes' state: two applies never interleave,
+    and the one that writes last has read the database last."""
+    with node_locks(platform.nodes):
+        session.commit()  # end any earlier read: the snapshot below is read under the locks
+        results = _apply_locked(session, platform, reloader, tenant_ids)
+    for r in results:
+        log.info("apply", extra={"node": r.node, "status": r.status, "files": len(r.change.paths)})
+    return results
+
+
+def _apply_locked(session: Session, platform: Platform, reloader: Reloader,
+                  tenant_ids: list[int] | None) -> list[NodeResult]:
     scope_tenants = None
     if tenant_ids is not None:
         found = list(session.scalars(select(Tenant).where(Tenant.id.in_(tenant_ids))))
@@ -147,8 +164,6 @@ def apply(session: Session, platform: Platform, reloader: Reloader, *,
     results = [apply_node(session, snapshot, platform, node, reloader, scope_tenants=scope_tenants, data=data)
                for node in platform.nodes]
     session.commit()
-    for r in results:
-        log.info("apply", extra={"node": r.node, "status": r.status, "files": len(r.change.paths)})
     return results
 
 

@@ -1,11 +1,45 @@
-"""Compare a rendered tree with a node's configuration directory and write
-the difference atomically, keeping what it replaced for a rollback."""
+"""Compare a rendered tree with a node's configuration directory and put a
+new tree live all at once, keeping the one it replaced for a rollback.
+
+The layout of a node's configuration directory (the ``-conf`` directory
+FreeSWITCH is started with), after the first apply::
+
+    <conf_dir>/
+      freeswitch.xml   -> .centrex/current/freeswitch.xml
+      vars.xml         -> .centrex/current/vars.xml
+      autoload_configs -> .centrex/current/autoload_configs
+      dialplan         -> .centrex/current/dialplan     (one link per top-level name of the tree)
+      ...
+      .centrex/
+        lock           flock: one apply at a time on this node (apply/locks.py)
+        current        -> trees/000042: the live version, swapped with one rename(2)
+        trees/000041/  the version it replaced (kept for a rollback, pruned by the next apply)
+        trees/000042/  the live version, a complete tree
+
+FreeSWITCH resolves every relative include against the ``-conf`` directory
+(``<conf_dir>/dialplan/*.xml``), so each path it opens goes through the
+top-level link and then through ``.centrex/current`` at that instant. A new
+version is built completely (unchanged files hard-linked from the live one,
+new ones written and fsynced) before ``current`` is replaced by one
+``rename``: a crash (``kill -9``) at any point leaves ``current`` on the old
+version or on the new one, never a mix; a half-built version is pruned by the
+next apply. The configuration directory itself stays a plain directory (a
+package's ``/etc/freeswitch`` or a mount point can be used as it is), and the
+top-level links never change once made.
+
+A directory from before this layout (plain files) is adopted on the first
+apply: its files are linked into version 000001, ``current`` is pointed at
+it, then each top-level entry is replaced by its link; FreeSWITCH sees the
+old files throughout (a directory entry is missing for the instant between
+moving it aside and linking it), and the apply then swaps as usual.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,9 +69,22 @@ def tree_hash(files: dict[str, bytes]) -> str:
     return h.hexdigest()
 
 
+CURRENT = "current"
+TREES = "trees"
+
+
+def live_dir(root: Path) -> Path:
+    """Where the live files of the configuration directory ``root`` are:
+    the current version, or ``root`` itself before the first apply (or for
+    a tree written by ``render --out``)."""
+    current = root / STATE_DIR / CURRENT
+    return current if current.is_dir() else root
+
+
 def read_tree(root: Path, only: set[str] | None = None) -> dict[str, bytes]:
-    """Files under ``root`` (relative paths), or just ``only`` of them."""
+    """Live files under ``root`` (relative paths), or just ``only`` of them."""
     out: dict[str, bytes] = {}
+    root = live_dir(root)
     if only is not None:
         for rel in only:
             path = root / rel
@@ -90,52 +137,145 @@ def compare(wanted: dict[str, bytes], present: dict[str, bytes], scope: set[str]
 
 
 class Transaction:
-    """Write a change into ``root``; :meth:`rollback` puts the old files back.
-
-    New contents are first written to a staging directory on the same file
-    system, then moved into place with ``os.replace`` (atomic per file), so
-    FreeSWITCH never reads a half-written file.
-    """
+    """Put ``change`` live in ``root`` as a new version; :meth:`rollback`
+    swaps the previous version back (see the module's docstring for the
+    layout). Run under the node's lock (``apply/locks.py``)."""
 
     def __init__(self, root: Path, wanted: dict[str, bytes], change: Change) -> None:
         self.root = root
         self.wanted = wanted
         self.change = change
         self.state = root / STATE_DIR
-        self.staging = self.state / "staging"
-        self.backup = self.state / "previous"
-        self.done: list[str] = []
+        self.trees = self.state / TREES
+        self.previous: str | None = None
+        self.version: str | None = None
 
     def write(self) -> None:
-        for d in (self.staging, self.backup):
-            shutil.rmtree(d, ignore_errors=True)
-            d.mkdir(parents=True)
+        self.trees.mkdir(parents=True, exist_ok=True)
+        self.previous = self._adopt()
+        self._prune(keep={self.previous})
+        self.version = f"{int(self.previous) + 1:06d}"
+        new = self.trees / self.version
+        old = self.trees / self.previous
+        shutil.rmtree(new, ignore_errors=True)
+        new.mkdir()
+        replaced = set(self.change.added + self.change.changed + self.change.removed)
+        for rel in _files(old):
+            if rel not in replaced:
+                _link_or_copy(old / rel, new / rel)
         for rel in self.change.added + self.change.changed:
-            tmp = self.staging / rel
-            tmp.parent.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "wb") as fh:
-                fh.write(self.wanted[rel])
-                fh.flush()
-                os.fsync(fh.fileno())
-        for rel in self.change.changed + self.change.removed:
-            dst = self.backup / rel
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(self.root / rel, dst)
-        for rel in self.change.added + self.change.changed:
-            target = self.root / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(self.staging / rel, target)
-            self.done.append(rel)
-        for rel in self.change.removed:
-            (self.root / rel).unlink()
-            self.done.append(rel)
-        shutil.rmtree(self.staging, ignore_errors=True)
+            _write_synced(new / rel, self.wanted[rel])
+        _sync_dirs(new)
+        self._link_names(_top_names(new))
+        _swap(self.state, self.version)
 
     def rollback(self) -> None:
-        for rel in self.change.added:
-            if rel in self.done:
-                (self.root / rel).unlink(missing_ok=True)
-        for rel in self.change.changed + self.change.removed:
-            if rel in self.done:
-                os.replace(self.backup / rel, self.root / rel)
-        self.done.clear()
+        if self.previous is not None and self.version is not None:
+            _swap(self.state, self.previous)
+            shutil.rmtree(self.trees / self.version, ignore_errors=True)
+            self.version = None
+
+    def _adopt(self) -> str:
+        """The live version's name; a plain directory becomes version 000001."""
+        current = self.state / CURRENT
+        if current.is_symlink():
+            name = os.readlink(current).rpartition("/")[2]
+            if (self.trees / name).is_dir():
+                self._link_names(_top_names(self.trees / name))  # finish an adoption cut short
+                return name
+        first = "000001"
+        tree = self.trees / first
+        shutil.rmtree(tree, ignore_errors=True)
+        tree.mkdir()
+        names = [p.name for p in self.root.iterdir() if p.name != STATE_DIR and not p.is_symlink()]
+        for name in names:
+            src = self.root / name
+            if src.is_dir():
+                for rel in _files(src):
+                    _link_or_copy(src / rel, tree / name / rel)
+            elif src.is_file():
+                _link_or_copy(src, tree / name)
+        _sync_dirs(tree)
+        _swap(self.state, first)
+        self._link_names(names)
+        return first
+
+    def _link_names(self, names: Iterable[str]) -> None:
+        """``<root>/<name> -> .centrex/current/<name>`` for each name (a plain
+        entry in the way is moved aside first, then removed)."""
+        aside = self.state / "adopted"
+        for name in names:
+            path = self.root / name
+            target = f"{STATE_DIR}/{CURRENT}/{name}"
+            if path.is_symlink() and os.readlink(path) == target:
+                continue
+            tmp = self.root / f".{name}.centrex-link"
+            tmp.unlink(missing_ok=True)
+            os.symlink(target, tmp)
+            if path.is_dir() and not path.is_symlink():
+                aside.mkdir(exist_ok=True)
+                moved = aside / name
+                shutil.rmtree(moved, ignore_errors=True)
+                os.rename(path, moved)
+            os.replace(tmp, path)
+        shutil.rmtree(aside, ignore_errors=True)
+
+    def _prune(self, keep: set[str | None]) -> None:
+        """Remove every version but ``keep`` (a half-built one left by a crash,
+        the one before the previous apply)."""
+        for entry in self.trees.iterdir():
+            if entry.name not in keep:
+                shutil.rmtree(entry, ignore_errors=True)
+
+
+def _files(root: Path) -> list[str]:
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in filenames:
+            out.append((Path(dirpath) / name).relative_to(root).as_posix())
+    return out
+
+
+def _top_names(tree: Path) -> list[str]:
+    return sorted(p.name for p in tree.iterdir())
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    """Versions share unchanged files (nothing rewrites a file in place)."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _sync_dirs(tree: Path) -> None:
+    """The new version's directory entries reach the disk before the swap."""
+    for dirpath, _dirs, _names in os.walk(tree):
+        _fsync_dir(Path(dirpath))
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _swap(state: Path, version: str) -> None:
+    """``current -> trees/<version>``, replaced in one ``rename``."""
+    tmp = state / f"{CURRENT}.{version}.tmp"
+    tmp.unlink(missing_ok=True)
+    os.symlink(f"{TREES}/{version}", tmp)
+    os.replace(tmp, state / CURRENT)
+    _fsync_dir(state)
