@@ -29,13 +29,15 @@ top-level links never change once made.
 
 A directory from before this layout (plain files) is adopted on the first
 apply: its files are linked into version 000001, ``current`` is pointed at
-it, then each top-level entry is replaced by its link; FreeSWITCH sees the
-old files throughout (a directory entry is missing for the instant between
-moving it aside and linking it), and the apply then swaps as usual.
+it, then each top-level entry is replaced by its link in one rename (a
+directory: exchanged with it by ``renameat2(RENAME_EXCHANGE)``); FreeSWITCH
+sees the old files throughout, and the apply then swaps as usual. An
+adoption cut short is finished by the next apply.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
@@ -153,6 +155,8 @@ class Transaction:
     def write(self) -> None:
         self.trees.mkdir(parents=True, exist_ok=True)
         self.previous = self._adopt()
+        for leftover in self.root.glob(".*.centrex-link*"):  # from an apply cut short
+            _remove(leftover)
         self._prune(keep={self.previous})
         self.version = f"{int(self.previous) + 1:06d}"
         new = self.trees / self.version
@@ -201,24 +205,26 @@ class Transaction:
         return first
 
     def _link_names(self, names: Iterable[str]) -> None:
-        """``<root>/<name> -> .centrex/current/<name>`` for each name (a plain
-        entry in the way is moved aside first, then removed)."""
-        aside = self.state / "adopted"
+        """``<root>/<name> -> .centrex/current/<name>`` for each name. A plain
+        file in the way is replaced in one rename; a plain directory is
+        exchanged with the link in one ``renameat2(RENAME_EXCHANGE)`` (or,
+        where the system lacks it, moved aside and then replaced)."""
         for name in names:
             path = self.root / name
             target = f"{STATE_DIR}/{CURRENT}/{name}"
             if path.is_symlink() and os.readlink(path) == target:
                 continue
             tmp = self.root / f".{name}.centrex-link"
-            tmp.unlink(missing_ok=True)
+            _remove(tmp)
             os.symlink(target, tmp)
             if path.is_dir() and not path.is_symlink():
-                aside.mkdir(exist_ok=True)
-                moved = aside / name
-                shutil.rmtree(moved, ignore_errors=True)
-                os.rename(path, moved)
-            os.replace(tmp, path)
-        shutil.rmtree(aside, ignore_errors=True)
+                if not _exchange(tmp, path):
+                    os.rename(path, tmp.with_name(tmp.name + "-old"))
+                    os.replace(tmp, path)
+                    tmp = tmp.with_name(tmp.name + "-old")
+                _remove(tmp)  # the plain directory, now out of the way
+            else:
+                os.replace(tmp, path)
 
     def _prune(self, keep: set[str | None]) -> None:
         """Remove every version but ``keep`` (a half-built one left by a crash,
@@ -226,6 +232,34 @@ class Transaction:
         for entry in self.trees.iterdir():
             if entry.name not in keep:
                 shutil.rmtree(entry, ignore_errors=True)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.is_symlink() or path.exists():
+        path.unlink()
+
+
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux ``renameat2``); False where unsupported."""
+    import ctypes  # lazy: only when a plain configuration directory is adopted, once
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
 
 
 def _files(root: Path) -> list[str]:
