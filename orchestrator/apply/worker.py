@@ -26,35 +26,42 @@ def run_worker(url: str, prefix: str, *, burst: bool = False, stop: threading.Ev
     Returns False when ``burst`` found Redis unreachable."""
     import redis  # lazy: only with REDIS_URL
     from rq import Queue, Worker  # lazy: only with REDIS_URL
+    from rq.exceptions import StopRequested  # lazy: only with REDIS_URL
 
     stopping = stop or threading.Event()
-    restore = _stop_on_signals(stopping) if stop is None else None
+
+    class StoppableWorker(Worker):
+        def request_stop(self, signum: Any, frame: Any) -> None:
+            stopping.set()
+            try:
+                super().request_stop(signum, frame)
+            except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+                raise StopRequested() from None  # Redis away: no job runs, stop now
+
     # no read timeout: the worker blocks on BLPOP for minutes; a stopped Redis
     # closes the socket, keep-alive finds a vanished host
     conn = redis.Redis.from_url(url, socket_connect_timeout=2, socket_keepalive=True)
-    try:
-        while not stopping.is_set():
+    while not stopping.is_set():
+        try:
+            conn.ping()
+            worker = StoppableWorker([Queue(f"{prefix}-{QUEUE}", connection=conn)], connection=conn)
+            worker.max_connection_wait_time = MAX_WAIT
+            log.info("worker listening", extra={"queue": f"{prefix}-{QUEUE}"})
+            worker.work(burst=burst, with_scheduler=False)  # installs its own SIGTERM/SIGINT handlers
+            if burst:
+                return True
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+            if burst:
+                log.error("Redis unreachable", extra={"error": str(exc)})
+                return False
+            log.warning("Redis unreachable: the worker waits for it", extra={"error": str(exc)})
+            restore = _stop_on_signals(stopping) if stop is None else None
             try:
-                conn.ping()
-                worker = Worker([Queue(f"{prefix}-{QUEUE}", connection=conn)], connection=conn)
-                worker.max_connection_wait_time = MAX_WAIT
-                if restore is not None:
-                    restore()  # RQ installs its own SIGTERM handling (warm shut-down) while it works
-                log.info("worker listening", extra={"queue": f"{prefix}-{QUEUE}"})
-                worker.work(burst=burst, with_scheduler=False)
-                if burst or worker._stop_requested:
-                    return True
-            except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
-                if burst:
-                    log.error("Redis unreachable", extra={"error": str(exc)})
-                    return False
-                log.warning("Redis unreachable: the worker waits for it", extra={"error": str(exc)})
-                restore = _stop_on_signals(stopping) if stop is None else None
                 _wait_for(conn, stopping)
-        return True
-    finally:
-        if restore is not None:
-            restore()
+            finally:
+                if restore is not None:
+                    restore()
+    return True
 
 
 def _wait_for(conn: Any, stopping: threading.Event) -> None:
@@ -66,7 +73,7 @@ def _wait_for(conn: Any, stopping: threading.Event) -> None:
         except Exception:  # noqa: BLE001 - still away
             delay = min(delay * 2, MAX_WAIT)
             continue
-        log.info("Redis is back: the worker resumes")
+        log.warning("Redis is back: the worker resumes")
         return
 
 
