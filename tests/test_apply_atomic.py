@@ -145,3 +145,40 @@ def test_a_tenant_scoped_change_keeps_the_other_files(tmp_path):
     scope = {"directory/acme.xml"}
     Transaction(conf, wanted, compare(wanted, read_tree(conf, only=scope), scope)).write()
     assert freeswitch_view(conf) == {**OLD, **wanted}
+
+
+def test_a_crash_between_the_switch_and_the_reload_is_reloaded_next_time(ctx, tmp_path):
+    """The node's state never says live what FreeSWITCH has not loaded."""
+    from fake_freeswitch.server import FakeFreeSWITCH
+    from helpers import make_line, make_tenant
+    from test_apply import PASSWORD, answering, platform_for
+
+    from orchestrator.apply.engine import esl_reloader
+    from orchestrator.apply.service import apply, is_live, node_states
+    from orchestrator.services.lines import service as lines_service
+
+    tenant = make_tenant(ctx, "Acme")
+    line = make_line(ctx, tenant, "+33175000001")
+    ctx.commit()
+    with FakeFreeSWITCH(password=PASSWORD) as fs:
+        answering(fs)
+        platform = platform_for(tmp_path, fs)
+        [first] = apply(ctx.session, platform, esl_reloader())
+        assert first.status == "applied"
+        lines_service.update(ctx, line, {"ring_time": 45})
+        ctx.commit()
+
+        def killed(node, commands):
+            raise Crash  # kill -9 after the switch, before FreeSWITCH reloads
+
+        with pytest.raises(Crash):
+            apply(ctx.session, platform, killed)
+        ctx.session.rollback()
+        dialplan = platform.nodes[0].conf_dir / "dialplan/tenants/acme.centrex.test.xml"
+        assert "centrex_ring_time=45" in dialplan.read_text()  # on disk, not loaded
+        assert node_states(ctx.session)[0].result == "ok" and not is_live(ctx.session, tenant, platform)["fs1"]
+        fs.commands.clear()
+        [again] = apply(ctx.session, platform, esl_reloader())
+        assert again.status == "applied" and not again.change  # nothing to write, but reloaded
+        assert "api reloadxml" in fs.commands
+        assert is_live(ctx.session, tenant, platform) == {"fs1": True}

@@ -151,3 +151,35 @@ def test_fifty_concurrent_saves_never_fail_and_the_files_end_rendered(rt, fs, tm
     # FreeSWITCH sees the same files through the configuration directory
     for rel, body in wanted.items():
         assert (Path(conf) / rel).read_bytes() == body, rel
+
+
+def test_a_save_whose_apply_breaks_is_committed_and_the_status_says_failed(rt, fs, tmp_path, monkeypatch):
+    load_demo(rt)
+    conf = tmp_path / "fs1"
+    settings = Settings(var_dir=tmp_path / "var", extra={"nodes": {"fs1": {
+        "conf_dir": str(conf), "esl_host": fs.host, "esl_port": fs.port, "esl_password": "ClueCon"}}})
+    web_rt = Runtime(settings=settings, notifier=RecordingNotifier())
+    web_rt.__dict__["engine"] = rt.engine
+    app = create_app(web_rt)
+    api = app.test_client()
+    headers = {"Authorization": f"Bearer {token_for(rt, ADMIN[0])}"}
+    assert api.patch("/api/v1/lines/+33175000101", headers=headers, json={"ring_time": 30}).status_code == 200
+    assert api.get("/api/v1/status", headers=headers).get_json()["state"] == "live"
+    good = read_tree(conf)
+
+    import orchestrator.apply.service as svc
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(svc, "Transaction", broken)
+    resp = api.patch("/api/v1/lines/+33175000101", headers=headers, json={"ring_time": 50})
+    assert resp.status_code == 200 and resp.get_json()["ring_time"] == 50  # committed
+    status = api.get("/api/v1/status", headers=headers).get_json()
+    assert status["state"] == "failed" and status["delivery"] == "inline"
+    assert "internal error (OSError)" in status["nodes"][0]["error"]
+    assert read_tree(conf) == good  # nothing half-written
+    monkeypatch.undo()
+    assert api.patch("/api/v1/lines/+33175000101", headers=headers, json={"label": "Pierre"}).status_code == 200
+    assert api.get("/api/v1/status", headers=headers).get_json()["state"] == "live"
+    assert "centrex_ring_time=50" in (conf / "dialplan/tenants/bauer.centrex.test.xml").read_text()

@@ -20,7 +20,7 @@ from ..render.snapshot import Snapshot, load_snapshot
 from ..render.views import runtime_dirs
 from .engine import NodeUnreachable, Reloader, ReloadRejected, reload_commands
 from .locks import node_locks
-from .tree import Change, Transaction, compare, read_tree, tree_hash, validate_tree
+from .tree import Change, Transaction, compare, is_loaded, mark_loaded, read_tree, tree_hash, validate_tree
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def apply_node(session: Session, snapshot: Snapshot, platform: Platform, node: N
     present = read_tree(node.conf_dir, only=scope)
     change = compare(files, present, scope)
     result = NodeResult(node=node.name, status="unchanged", change=change)
-    if not change and state.result in ("ok",):
+    if not change and state.result in ("ok",) and is_loaded(node.conf_dir):
         _record(state, snapshot, "ok", None, files if scope is None else None)
         return result
     tx = Transaction(node.conf_dir, files, change)
@@ -101,6 +101,7 @@ def apply_node(session: Session, snapshot: Snapshot, platform: Platform, node: N
         _record(state, None, "pending", result.error, None)
         return result
     result.status = "applied"
+    mark_loaded(node.conf_dir)
     _record(state, snapshot, "ok", None, files if scope is None else None)
     return result
 

@@ -13,6 +13,7 @@ FreeSWITCH is started with), after the first apply::
       .centrex/
         lock           flock: one apply at a time on this node (apply/locks.py)
         current        -> trees/000042: the live version, swapped with one rename(2)
+        loaded         "000042": the version FreeSWITCH last accepted (reloaded)
         trees/000041/  the version it replaced (kept for a rollback, pruned by the next apply)
         trees/000042/  the live version, a complete tree
 
@@ -73,6 +74,7 @@ def tree_hash(files: dict[str, bytes]) -> str:
 
 CURRENT = "current"
 TREES = "trees"
+LOADED = "loaded"  # the version FreeSWITCH last accepted a reload of
 
 
 def live_dir(root: Path) -> Path:
@@ -81,6 +83,32 @@ def live_dir(root: Path) -> Path:
     a tree written by ``render --out``)."""
     current = root / STATE_DIR / CURRENT
     return current if current.is_dir() else root
+
+
+def live_version(root: Path) -> str | None:
+    current = root / STATE_DIR / CURRENT
+    return os.readlink(current).rpartition("/")[2] if current.is_symlink() else None
+
+
+def is_loaded(root: Path) -> bool:
+    """Did FreeSWITCH accept a reload since the live version was switched
+    in? (A crash between the switch and the reload leaves it unloaded: the
+    next apply reloads even with nothing to write.)"""
+    version = live_version(root)
+    if version is None:
+        return True  # not in the versioned layout yet: the node's state says
+    try:
+        return (root / STATE_DIR / LOADED).read_text() == version
+    except FileNotFoundError:
+        return False
+
+
+def mark_loaded(root: Path) -> None:
+    version = live_version(root)
+    if version is not None:
+        tmp = root / STATE_DIR / f"{LOADED}.tmp"
+        tmp.write_text(version)
+        os.replace(tmp, root / STATE_DIR / LOADED)
 
 
 def read_tree(root: Path, only: set[str] | None = None) -> dict[str, bytes]:
