@@ -191,10 +191,7 @@ class Transaction:
         old = self.trees / self.previous
         shutil.rmtree(new, ignore_errors=True)
         new.mkdir()
-        replaced = set(self.change.added + self.change.changed + self.change.removed)
-        for rel in _files(old):
-            if rel not in replaced:
-                _link_or_copy(old / rel, new / rel)
+        _clone(old, new, skip=set(self.change.added + self.change.changed + self.change.removed))
         for rel in self.change.added + self.change.changed:
             _write_synced(new / rel, self.wanted[rel])
         _sync_dirs(new)
@@ -297,6 +294,24 @@ def _files(root: Path) -> list[str]:
         for name in filenames:
             out.append((Path(dirpath) / name).relative_to(root).as_posix())
     return out
+
+
+def _clone(old: Path, new: Path, skip: set[str]) -> None:
+    """``new`` = ``old`` without ``skip``, by hard links (plain strings: this
+    runs over every file of the tree on each apply)."""
+    old_s, new_s = str(old), str(new)
+    for dirpath, _dirnames, filenames in os.walk(old_s):
+        rel_dir = os.path.relpath(dirpath, old_s)
+        target = new_s if rel_dir == "." else os.path.join(new_s, rel_dir)
+        os.makedirs(target, exist_ok=True)
+        prefix = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
+        for name in filenames:
+            if prefix + name not in skip:
+                src, dst = os.path.join(dirpath, name), os.path.join(target, name)
+                try:
+                    os.link(src, dst)
+                except OSError:
+                    shutil.copy2(src, dst)
 
 
 def _top_names(tree: Path) -> list[str]:
