@@ -182,3 +182,34 @@ def test_a_crash_between_the_switch_and_the_reload_is_reloaded_next_time(ctx, tm
         assert again.status == "applied" and not again.change  # nothing to write, but reloaded
         assert "api reloadxml" in fs.commands
         assert is_live(ctx.session, tenant, platform) == {"fs1": True}
+
+
+def test_kill_9_during_applies_never_leaves_a_mix(tmp_path):
+    """A real ``kill -9`` of a process that applies two trees in turn, 20
+    times at whatever point it has reached."""
+    import subprocess
+
+    conf = tmp_path / "conf"
+    write(conf, OLD)
+    script = (
+        "import sys\n"
+        "sys.path.insert(0, sys.argv[2])\n"
+        "from pathlib import Path\n"
+        "from test_apply_atomic import OLD, NEW, write\n"
+        "conf = Path(sys.argv[1])\n"
+        "i = 0\n"
+        "while True:\n"
+        "    write(conf, NEW if i % 2 == 0 else OLD)\n"
+        "    i += 1\n"
+        "    print(i, flush=True)\n")
+    for round_ in range(20):
+        proc = subprocess.Popen([sys.executable, "-c", script, str(conf), str(Path(__file__).parent)],
+                                stdout=subprocess.PIPE, text=True)
+        for _ in range(1 + round_ % 4):  # a few applies done, the next one under way
+            assert proc.stdout.readline()
+        proc.kill()
+        proc.wait(30)
+        view = freeswitch_view(conf)
+        assert view in (OLD, NEW), f"a mix after kill -9 number {round_ + 1}"
+    write(conf, NEW)
+    assert freeswitch_view(conf) == NEW
