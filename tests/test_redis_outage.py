@@ -160,3 +160,39 @@ def test_the_hunt_order_survives_a_redis_outage(own_redis):
     now[0] += 5
     assert order.start("P~+33175000120~0", 3) == 0 and order.down_since is None  # Redis again
     assert conn.get(key) == b"0"
+
+
+def test_the_hunt_service_hunts_through_a_redis_outage(rt, own_redis):
+    """End to end through the hunt-group service: while Redis is away calls
+    are still hunted by the service (not left to the dialplan's fallback),
+    and the order is kept in Redis again once it is back."""
+    from fake_freeswitch.outbound import Outcome
+    from render_helpers import PLATFORM
+    from test_hunt_server import KEY, U, bridged, call, in_thread, make_group
+
+    from esl_handlers.hunt_server import HuntServer
+
+    own_redis.start()
+    conn = redis.Redis.from_url(own_redis.url, socket_connect_timeout=1, socket_timeout=2)
+    order = ResilientOrder(RedisOrder(conn, PREFIX), retry_seconds=0, errors=(redis.exceptions.RedisError,))
+    make_group(rt)
+    srv = HuntServer(rt, PLATFORM, order, port=0)
+    srv.fake_async = False
+    srv.start()
+    try:
+        def hunted() -> list[str]:
+            c = call(srv, registered=set(U), outcomes={U[0]: Outcome("answer"), U[1]: Outcome("answer")})
+            assert in_thread(c.wait_done, 10)
+            assert c.result.startswith("bridged:"), (c.result, c.error)
+            return bridged(c)
+
+        assert hunted() == [U[0]]
+        assert conn.get(f"{PREFIX}:hunt:last:{KEY}") == b"0"
+        own_redis.stop()
+        assert hunted() == [U[0]]  # hunted by the service, the order in memory
+        assert order.down_since is not None
+        own_redis.start()  # back, empty
+        assert hunted() == [U[0]]
+        assert order.down_since is None and conn.get(f"{PREFIX}:hunt:last:{KEY}") == b"0"  # in Redis again
+    finally:
+        srv.stop(timeout=5)
