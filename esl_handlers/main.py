@@ -16,7 +16,7 @@ import gevent.event  # noqa: E402
 import redis  # noqa: E402
 
 from orchestrator.config import platform_from_settings  # noqa: E402
-from orchestrator.live.hunt import MemoryOrder, Order, RedisOrder  # noqa: E402
+from orchestrator.live.hunt import MemoryOrder, Order, RedisOrder, ResilientOrder  # noqa: E402
 from orchestrator.runtime import Runtime, configure_logging  # noqa: E402
 
 from .events_service import EventService  # noqa: E402
@@ -62,7 +62,10 @@ def hunt_main() -> int:
     platform = platform_from_settings(rt.settings)
     order: Order
     if rt.settings.redis_url:
-        order = RedisOrder(redis.Redis.from_url(rt.settings.redis_url), rt.settings.redis_prefix)
+        # short timeouts: a call must not wait long on a dead Redis; while it is
+        # away the order is kept in memory, and Redis is used again when it is back
+        conn = redis.Redis.from_url(rt.settings.redis_url, socket_connect_timeout=1, socket_timeout=2)
+        order = ResilientOrder(RedisOrder(conn, rt.settings.redis_prefix), errors=(redis.exceptions.RedisError,))
     else:
         log.warning("no REDIS_URL: the successive order is kept in memory and lost on restart")
         order = MemoryOrder()

@@ -20,7 +20,8 @@ from ..render.freeswitch import PlatformData, TenantFailure, load_platform_data,
 from ..render.snapshot import Snapshot, load_snapshot
 from ..render.views import runtime_dirs
 from .engine import NodeUnreachable, Reloader, ReloadRejected, reload_commands
-from .tree import Change, Transaction, compare, read_tree, tree_hash, validate_tree
+from .locks import node_locks
+from .tree import Change, Transaction, compare, is_loaded, mark_loaded, read_tree, tree_hash, validate_tree
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,9 @@ def apply_node(session: Session, snapshot: Snapshot, platform: Platform, node: N
         return NodeResult(node=node.name, status="failed", error=error)
     scope = None
     if scope_tenants is not None:
-        scope = {rel for rel in files if not rel.startswith(("directory/", "dialplan/tenants/", "dialplan/public/"))}
+        # what was rendered (the platform files, 00-platform.xml included, and
+        # these tenants' files) and these tenants' paths (removed if gone)
+        scope = set(files)
         for t in scope_tenants:
             scope |= {f"directory/{t.sip_domain}.xml", f"dialplan/tenants/{t.sip_domain}.xml",
                       f"dialplan/public/{t.sip_domain}.xml"}
@@ -74,7 +77,7 @@ def apply_node(session: Session, snapshot: Snapshot, platform: Platform, node: N
     change = compare(files, present, scope)
     partial = "; ".join(str(f) for f in failed) or None
     result = NodeResult(node=node.name, status="unchanged", change=change, error=partial, failed_tenants=failed)
-    if not change and state.result in ("ok",):
+    if not change and state.result in ("ok",) and is_loaded(node.conf_dir):
         _record(state, snapshot, "ok", partial, files if scope is None else None, rendered.failed_ids)
         return result
     tx = Transaction(node.conf_dir, files, change)
@@ -101,6 +104,7 @@ def apply_node(session: Session, snapshot: Snapshot, platform: Platform, node: N
         _record(state, None, "pending", result.error, None)
         return result
     result.status = "applied"
+    mark_loaded(node.conf_dir)
     _record(state, snapshot, "ok", partial, files if scope is None else None, rendered.failed_ids)
     return result
 
@@ -137,7 +141,21 @@ def apply(session: Session, platform: Platform, reloader: Reloader, *,
           tenant_ids: list[int] | None = None) -> list[NodeResult]:
     """Apply to every node. With ``tenant_ids`` only those tenants' files
     (and the platform files) are compared; a tenant that no longer exists
-    makes it a full apply, which removes its files."""
+    makes it a full apply, which removes its files.
+
+    Runs under every node's lock (``apply/locks.py``), from reading the
+    database to recording the nodes' state: two applies never interleave,
+    and the one that writes last has read the database last."""
+    with node_locks(platform.nodes):
+        session.commit()  # end any earlier read: the snapshot below is read under the locks
+        results = _apply_locked(session, platform, reloader, tenant_ids)
+    for r in results:
+        log.info("apply", extra={"node": r.node, "status": r.status, "files": len(r.change.paths)})
+    return results
+
+
+def _apply_locked(session: Session, platform: Platform, reloader: Reloader,
+                  tenant_ids: list[int] | None) -> list[NodeResult]:
     scope_tenants = None
     if tenant_ids is not None:
         found = list(session.scalars(select(Tenant).where(Tenant.id.in_(tenant_ids))))
@@ -151,8 +169,6 @@ def apply(session: Session, platform: Platform, reloader: Reloader, *,
     results = [apply_node(session, snapshot, platform, node, reloader, scope_tenants=scope_tenants, data=data)
                for node in platform.nodes]
     session.commit()
-    for r in results:
-        log.info("apply", extra={"node": r.node, "status": r.status, "files": len(r.change.paths)})
     return results
 
 

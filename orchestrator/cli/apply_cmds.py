@@ -11,8 +11,8 @@ from sqlalchemy import select
 from orchestrator.config import platform_from_settings
 
 from ..apply.engine import esl_reloader
-from ..apply.jobs import QUEUE
 from ..apply.service import apply, node_states
+from ..apply.worker import run_worker
 from ..db.models import Tenant
 from ..runtime import Runtime
 
@@ -87,15 +87,15 @@ def status(rt: Runtime) -> None:
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty")
 @click.pass_obj
 def worker(rt: Runtime, burst: bool) -> None:
-    """Run the RQ worker that executes apply jobs (needs REDIS_URL)."""
+    """Run the RQ worker that executes apply jobs (needs REDIS_URL).
+
+    When Redis goes away the worker waits for it (logged) and carries on
+    when it is back; SIGTERM stops it cleanly either way."""
     if not rt.settings.redis_url:
         raise click.ClickException("the worker needs REDIS_URL (without Redis, changes are applied inline)")
-    import redis
-    from rq import Queue, Worker
-
-    conn = redis.Redis.from_url(rt.settings.redis_url)
-    queue = Queue(f"{rt.settings.redis_prefix}-{QUEUE}", connection=conn)
-    Worker([queue], connection=conn).work(burst=burst, with_scheduler=False)
+    if not run_worker(rt.settings.redis_url, rt.settings.redis_prefix, burst=burst):
+        raise click.ClickException("Redis is unreachable: the burst worker ran nothing")
 
 
+COMMANDS = [apply_cmd, resync, status, worker]
 COMMANDS = [apply_cmd, resync, status, worker]

@@ -12,8 +12,10 @@ memory survives restarts.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +27,7 @@ from ..render.routes import RouteBuilder
 from ..render.snapshot import load_snapshot
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class CallerGone(Exception):
@@ -101,6 +104,47 @@ class MemoryOrder:
             return False
         self.last[key] = index
         return True
+
+
+class ResilientOrder:
+    """Redis while it answers; the same in memory while it is away (logged
+    once), so the successive order still turns; back to Redis as soon as it
+    answers again (tried at most every ``retry_seconds``, so calls do not
+    each wait for a dead server)."""
+
+    def __init__(self, primary: Order, retry_seconds: float = 2.0, clock: Callable[[], float] = time.monotonic,
+                 errors: tuple[type[BaseException], ...] = (OSError,)) -> None:
+        self.primary = primary
+        self.memory = MemoryOrder()
+        self.retry_seconds = retry_seconds
+        self.clock = clock
+        self.errors = errors
+        self.down_since: float | None = None
+        self._next_try = 0.0
+
+    def _use(self, call: Callable[[Order], T]) -> T:
+        if self.down_since is None or self.clock() >= self._next_try:
+            try:
+                result = call(self.primary)
+            except self.errors as exc:
+                if self.down_since is None:
+                    self.down_since = self.clock()
+                    log.warning("Redis unreachable: the successive order is kept in memory meanwhile",
+                                extra={"error": str(exc)})
+                self._next_try = self.clock() + self.retry_seconds
+            else:
+                if self.down_since is not None:
+                    log.info("Redis is back: the successive order is kept there again",
+                             extra={"away_seconds": round(self.clock() - self.down_since, 1)})
+                    self.down_since = None
+                return result
+        return call(self.memory)
+
+    def start(self, key: str, size: int) -> int:
+        return self._use(lambda order: order.start(key, size))
+
+    def rang(self, key: str, index: int, expected: int | None = None) -> bool:
+        return self._use(lambda order: order.rang(key, index, expected))
 
 
 @dataclass

@@ -102,7 +102,11 @@ class ServiceContext:
         self._on_rollback.clear()
         callbacks, self._after_commit = self._after_commit, []
         if changed:
-            self.notifier.tenants_changed(changed)
+            try:
+                self.notifier.tenants_changed(changed)
+            except Exception:  # noqa: BLE001 - the change is committed; an apply failure never undoes it
+                log.exception("notify failed: the next apply or resync puts the change live",
+                              extra={"actor": self.actor, "tenants": changed})
         for callback in callbacks:
             try:
                 callback()

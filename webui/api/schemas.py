@@ -89,6 +89,10 @@ class ApplyStatusOut(BaseModel):
     state: Literal["live", "pending", "failed", "unknown"]
     error: str | None = None
     nodes: list[NodeStatusOut]
+    delivery: Literal["queued", "inline", "inline-fallback"] | None = Field(
+        None, description="How the last change was handed to apply: queued for the worker, applied inline "
+                          "(no Redis), or applied inline because the queue was unreachable")
+    delivery_note: str | None = None
 
 
 class MeOut(BaseModel):

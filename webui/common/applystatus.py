@@ -1,6 +1,8 @@
 """Is my change live? (P-3) Per FreeSWITCH node: live (it runs the tenant's
 current revision), pending (not yet applied, or written and waiting for a
-reload) or failed (the last apply was refused, with FreeSWITCH's reason)."""
+reload) or failed (the last apply was refused, with FreeSWITCH's reason);
+and how the last change was handed over: queued for the worker, applied
+inline, or applied inline because the queue was unreachable."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from flask import Blueprint, jsonify
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
+from orchestrator.apply import delivery
 from orchestrator.apply.service import is_live, node_states
 from orchestrator.config import ConfigError, Settings, platform_from_settings
 from orchestrator.db.models import Tenant
@@ -36,10 +39,13 @@ class ApplyStatus:
     state: str  # live | pending | failed | unknown
     nodes: list[NodeStatus] = field(default_factory=list)
     error: str | None = None
+    delivery: str | None = None  # queued | inline | inline-fallback (apply/delivery.py)
+    delivery_note: str | None = None
 
     def as_dict(self) -> dict:
         return {"revision": self.revision, "state": self.state, "error": self.error,
-                "nodes": [n.__dict__ for n in self.nodes]}
+                "nodes": [n.__dict__ for n in self.nodes], "delivery": self.delivery,
+                "delivery_note": self.delivery_note}
 
 
 # A node's apply covers every tenant: its error text (FreeSWITCH's reason)
@@ -80,7 +86,9 @@ def compute_status(session: Session, settings: Settings, t: Tenant) -> ApplyStat
             nodes.append(NodeStatus(node.name, "pending", _pending_reason(st.error if st is not None else None), at))
     states_seen = {n.state for n in nodes}
     overall = "failed" if "failed" in states_seen else "pending" if "pending" in states_seen else "live"
-    return ApplyStatus(revision=t.revision, state=overall, nodes=nodes)
+    handed = delivery.last(settings.var_dir, t.id)
+    return ApplyStatus(revision=t.revision, state=overall, nodes=nodes,
+                       delivery=handed.mode if handed else None, delivery_note=handed.note if handed else None)
 
 
 @bp.get("/status/apply")
