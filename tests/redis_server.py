@@ -15,7 +15,7 @@ import redis
 from freeswitch_real import free_port
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 30, what: str = "condition") -> None:
+def wait_until(condition: Callable[[], bool], timeout: float = 60, what: str = "condition") -> None:
     """Poll ``condition`` (the state of another process) until it holds or the deadline passes."""
     deadline = time.monotonic() + timeout
     while not condition():
@@ -75,7 +75,7 @@ class LogLines:
                 self.lines.append(raw.decode(errors="replace") if isinstance(raw, bytes) else raw)
                 self._cond.notify_all()
 
-    def wait_for(self, text: str, after: int = 0, timeout: float = 30) -> int:
+    def wait_for(self, text: str, after: int = 0, timeout: float = 60) -> int:
         """Index of the first line from ``after`` on that contains ``text``."""
         def found() -> int | None:
             return next((i for i in range(after, len(self.lines)) if text in self.lines[i]), None)
