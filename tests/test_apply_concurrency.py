@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from fake_freeswitch.server import FakeFreeSWITCH
+from test_apply import answering
 from webui_helpers import ADMIN, load_demo, token_for
 
 from orchestrator.apply.locks import ApplyGate, FileLock
@@ -107,18 +108,23 @@ def test_the_node_lock_excludes_another_process(tmp_path):
 @pytest.fixture
 def fs():
     with FakeFreeSWITCH(password="ClueCon") as server:
-        server.set_api_response("reload", "+OK Reloading XML\n+OK module unloaded\n+OK module loaded\n")
-        server.set_api_response("sofia", "Reload XML [Success]\n+OK scan complete\n")
-        yield server
+        yield answering(server)
 
 
-def test_fifty_concurrent_saves_never_fail_and_the_files_end_rendered(rt, fs, tmp_path):
+def demo_web_runtime(rt, fs, tmp_path: Path) -> tuple[Runtime, Path]:
+    """The demo tenant, and a web runtime on the same database whose one node
+    (``fs1``, the fake FreeSWITCH) has its configuration under ``tmp_path``."""
     load_demo(rt)
     conf = tmp_path / "fs1"
     settings = Settings(var_dir=tmp_path / "var", extra={"nodes": {"fs1": {
         "conf_dir": str(conf), "esl_host": fs.host, "esl_port": fs.port, "esl_password": "ClueCon"}}})
     web_rt = Runtime(settings=settings, notifier=RecordingNotifier())
     web_rt.__dict__["engine"] = rt.engine
+    return web_rt, conf
+
+
+def test_fifty_concurrent_saves_never_fail_and_the_files_end_rendered(rt, fs, tmp_path):
+    web_rt, conf = demo_web_runtime(rt, fs, tmp_path)
     app = create_app(web_rt)  # APPLY_ON_SAVE: every save applies inline (no REDIS_URL)
     headers = {"Authorization": f"Bearer {token_for(rt, ADMIN[0])}"}
     numbers = ["+33175000101", "+33175000102", "+33175000103"]
@@ -141,7 +147,7 @@ def test_fifty_concurrent_saves_never_fail_and_the_files_end_rendered(rt, fs, tm
     assert sorted(set(statuses)) == [200]
     applies = sum(1 for c in fs.commands if c == "api reloadxml")
     assert 1 <= applies < SAVES  # coalesced
-    platform = platform_from_settings(settings)
+    platform = platform_from_settings(web_rt.settings)
     with rt.context() as ctx:
         wanted = render_tree(load_snapshot(ctx.session), platform, platform.nodes[0])
         assert read_tree(conf) == wanted  # nothing stale
@@ -154,12 +160,7 @@ def test_fifty_concurrent_saves_never_fail_and_the_files_end_rendered(rt, fs, tm
 
 
 def test_a_save_whose_apply_breaks_is_committed_and_the_status_says_failed(rt, fs, tmp_path, monkeypatch):
-    load_demo(rt)
-    conf = tmp_path / "fs1"
-    settings = Settings(var_dir=tmp_path / "var", extra={"nodes": {"fs1": {
-        "conf_dir": str(conf), "esl_host": fs.host, "esl_port": fs.port, "esl_password": "ClueCon"}}})
-    web_rt = Runtime(settings=settings, notifier=RecordingNotifier())
-    web_rt.__dict__["engine"] = rt.engine
+    web_rt, conf = demo_web_runtime(rt, fs, tmp_path)
     app = create_app(web_rt)
     api = app.test_client()
     headers = {"Authorization": f"Bearer {token_for(rt, ADMIN[0])}"}

@@ -17,6 +17,7 @@ from fake_freeswitch.server import FakeFreeSWITCH
 from helpers import make_line, make_tenant
 from redis_server import LogLines, OwnRedis, wait_until
 from rq import Queue
+from test_apply import answering
 from webui_helpers import ADMIN, load_demo, token_for
 
 from orchestrator.apply.jobs import QUEUE, RQNotifier, pending_key
@@ -41,9 +42,7 @@ def own_redis(tmp_path):
 @pytest.fixture
 def fs():
     with FakeFreeSWITCH(password="ClueCon") as server:
-        server.set_api_response("reload", "+OK Reloading XML\n+OK module unloaded\n+OK module loaded\n")
-        server.set_api_response("sofia", "Reload XML [Success]\n+OK scan complete\n")
-        yield server
+        yield answering(server)
 
 
 def node(fs, conf: Path) -> dict:

@@ -17,6 +17,7 @@ from helpers import make_line, make_reception, make_tenant
 from render_helpers import PLATFORM
 from sqlalchemy import select, update
 from sqlalchemy.exc import DataError
+from test_apply import answering
 
 from orchestrator.apply.engine import esl_reloader
 from orchestrator.apply.service import apply, is_live, node_states
@@ -35,9 +36,7 @@ GOOD, BAD = "good.centrex.test", "bad.centrex.test"
 @pytest.fixture
 def fs():
     with FakeFreeSWITCH(password=PASSWORD) as server:
-        server.set_api_response("reload", "+OK Reloading XML\n+OK module unloaded\n+OK module loaded\n")
-        server.set_api_response("sofia", "Reload XML [Success]\n+OK scan complete\n")
-        yield server
+        yield answering(server)
 
 
 def platform_for(tmp_path: Path, server: FakeFreeSWITCH):
