@@ -3,6 +3,7 @@
 routes."""
 
 from . import (  # noqa: F401  (register the routes)
+    account,
     audio,
     calls,
     devices,
