@@ -9,10 +9,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from orchestrator.db.models import Login
-from orchestrator.domain.errors import FieldError, ServiceError
+from orchestrator.domain.errors import ServiceError
 from orchestrator.services import apitokens
+from orchestrator.services.logins import ownpassword
 from orchestrator.services.logins import service as logins
-from orchestrator.services.passwords import verify_password
 from orchestrator.services.tenants import contacts as tenant_contacts
 
 from ..common.formdata import FormErrors, field_errors
@@ -36,21 +36,12 @@ def password():
     row = _own_login()
     errors = FormErrors(fields=("old", "new", "confirm", "password"))
     if request.method == "POST":
-        ctx = db()
         old, new, confirm = (request.form.get(k, "") for k in ("old", "new", "confirm"))
-        problems = []
-        if not verify_password(old, row.password_hash):
-            problems.append(FieldError("password.wrong", "old", "the current password is not this one"))
-        if new != confirm:
-            problems.append(FieldError("password.mismatch", "confirm", "the two passwords differ"))
-        if not problems:
-            try:
-                logins.set_password(ctx, row, new)
-            except ServiceError as exc:
-                problems = [FieldError(e.error_id, "new", e.message) for e in field_errors(exc)]
-        if problems:
+        try:
+            ownpassword.change_own(db(), row, old, new, confirm)
+        except ServiceError as exc:
             discard_changes()
-            errors = FormErrors(problems, errors.fields)
+            errors = FormErrors(field_errors(exc), errors.fields)
         else:
             open_session(row)  # every other session of this login ends; this one goes on
             flash(_("Your password has been changed."), "ok")

@@ -8,6 +8,7 @@ from . import (  # noqa: F401  (register the routes)
     calls,
     devices,
     directory,
+    directory_lists,
     lines,
     logins,
     misc,
