@@ -207,7 +207,7 @@ def test_a_user_gets_403_on_admin_routes_and_404_on_other_lines(world):
         resp = call(client, method, url, tokens["user"])
         status = resp.status_code
         of_pauls_line = ("me.line", "me.save_line", "api.get_line", "api.patch_line", "api.get_click_to_call",
-                         "calls.progress", "calls.progress_stream")
+                         "calls.progress", "calls.progress_stream", "api.line_call_log")
         if rule.endpoint in of_pauls_line or rule.endpoint in VOICEMAIL_OF_A_LINE | PERSONAL_CONTACT:
             assert status == 404, (method, url, status)  # Paul's line
             assert "Paul" not in resp.get_data(as_text=True)

@@ -9,6 +9,7 @@ from . import (  # noqa: F401  (register the routes)
     devices,
     directory,
     directory_lists,
+    linecalls,
     lines,
     logins,
     misc,
