@@ -193,7 +193,7 @@ def test_a_user_gets_403_on_admin_routes_and_404_on_other_lines(world):
     client = outsider(app)
     login(client, PIERRE)
     user_views = {"me.index", "me.line", "me.save_line", "me.directory", "applystatus.status_json",
-                  "applystatus.status_stream",
+                  "applystatus.status_stream", "vmcounters.counts_json", "vmcounters.counts_stream",
                   "account.password", "auth.logout", "auth.stop_impersonating", "calls.index", "calls.click",
                   "calls.send_sms", "voicemail.index"}
     user_api = {"api.list_lines", "api.get_line", "api.patch_line", "api.me", "api.status", "api.get_directory",
