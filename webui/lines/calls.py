@@ -17,7 +17,7 @@ from orchestrator.services.lines import outgoing_stats
 from ..common.blueprints import lines as bp
 from ..common.formdata import FormErrors, field_errors
 from ..common.security import admin_required, db, tenant
-from ..special.rules import hms
+from ..common.timewords import hms
 
 
 @bp.get("/stats/outgoing")
