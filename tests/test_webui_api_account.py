@@ -16,6 +16,7 @@ from webui_helpers import (
     load_other_tenant,
     logged_in,
     make_app,
+    post,
     token_for,
 )
 
@@ -170,3 +171,27 @@ def test_the_new_operations_are_in_the_openapi_document(app):
     assert "post" in paths["/api/v1/me/password"] and {"get", "post"} <= set(paths["/api/v1/tokens"])
     assert "delete" in paths["/api/v1/tokens/{token_id}"]
     assert "NewTokenOut" in doc["components"]["schemas"]
+
+
+def test_the_web_ui_renames_and_moves_a_list_too(rt, app):
+    client = logged_in(app, ADMIN)
+    with rt.context() as ctx:
+        lists = {r.name: r.id for r in ctx.session.scalars(select(DirectoryList))}
+    page = client.get("/directory/").get_data(as_text=True)
+    assert 'id="change-list"' in page
+    resp = post(client, "/directory/lists/change", {"list": lists["Recrutement"], "new_name": "Embauche",
+                                                    "new_parent": "top"})
+    assert resp.status_code == 302
+    with rt.context() as ctx:
+        row = ctx.session.get(DirectoryList, lists["Recrutement"])
+        assert (row.name, row.parent_id) == ("Embauche", None)
+    resp = post(client, "/directory/lists/change", {"list": lists["RH"], "new_name": "",
+                                                    "new_parent": lists["RH"]})
+    assert resp.status_code == 422 and 'id="f-new_parent-error"' in resp.get_data(as_text=True)
+    resp = post(client, "/directory/lists/change", {"list": "", "new_parent": "keep"})
+    assert resp.status_code == 422 and 'id="f-list-error"' in resp.get_data(as_text=True)
+    other = logged_in(app, OTHER_ADMIN)
+    resp = post(other, "/directory/lists/change", {"list": lists["RH"], "new_name": "Volé"})
+    assert resp.status_code == 422
+    with rt.context() as ctx:
+        assert ctx.session.get(DirectoryList, lists["RH"]).name == "RH"
