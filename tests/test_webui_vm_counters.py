@@ -19,6 +19,7 @@ from webui_helpers import (
     load_other_tenant,
     logged_in,
     make_app,
+    token_for,
 )
 
 from orchestrator.db.models import Line, Tenant
@@ -106,3 +107,17 @@ def test_anonymous_get_the_login_page(app):
     for url in ("/status/voicemail", "/status/voicemail/stream"):
         resp = client.get(url)
         assert resp.status_code == 302 and "/login" in resp.location
+
+
+def test_the_api_gives_the_counters_of_the_tokens_lines(rt, app):
+    mwi(rt, PIERRE[0], 2)
+    mwi(rt, "+33175000102", 1)
+    client = app.test_client()
+    user = {"Authorization": f"Bearer {token_for(rt, PIERRE[0])}"}
+    assert client.get("/api/v1/voicemail/counters", headers=user).get_json() == {
+        "total": 2, "lines": [{"line": PIERRE[0], "label": "Pierre", "new_messages": 2}]}
+    admin = {"Authorization": f"Bearer {token_for(rt, ADMIN[0])}"}
+    got = client.get("/api/v1/voicemail/counters", headers=admin).get_json()
+    assert got["total"] == 3 and {x["line"]: x["new_messages"] for x in got["lines"]}["+33175000102"] == 1
+    zeta = {"Authorization": f"Bearer {token_for(rt, OTHER_ADMIN[0])}"}
+    assert client.get("/api/v1/voicemail/counters", headers=zeta).get_json()["total"] == 0
