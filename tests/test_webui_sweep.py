@@ -193,20 +193,21 @@ def test_a_user_gets_403_on_admin_routes_and_404_on_other_lines(world):
     client = outsider(app)
     login(client, PIERRE)
     user_views = {"me.index", "me.line", "me.save_line", "me.directory", "applystatus.status_json",
-                  "applystatus.status_stream",
+                  "applystatus.status_stream", "vmcounters.counts_json", "vmcounters.counts_stream",
                   "account.password", "auth.logout", "auth.stop_impersonating", "calls.index", "calls.click",
                   "calls.send_sms", "voicemail.index"}
     user_api = {"api.list_lines", "api.get_line", "api.patch_line", "api.me", "api.status", "api.get_directory",
                 "api.list_contacts", "api.get_contact", "api.call_log", "api.start_click_to_call", "api.send_sms"}
     user_views |= {"me.new_contact", "me.create_contact"}  # the personal directory
     user_api |= {"api.list_my_contacts", "api.create_my_contact"}
+    user_api |= {"api.change_my_password", "api.voicemail_counters"}  # P-9: one's own password (the empty body: 422)
     for rule, method, url in requests(app, ident):
         if rule.endpoint in PUBLIC | OWN_AUTH or rule.endpoint == "auth.logout":
             continue
         resp = call(client, method, url, tokens["user"])
         status = resp.status_code
         of_pauls_line = ("me.line", "me.save_line", "api.get_line", "api.patch_line", "api.get_click_to_call",
-                         "calls.progress", "calls.progress_stream")
+                         "calls.progress", "calls.progress_stream", "api.line_call_log")
         if rule.endpoint in of_pauls_line or rule.endpoint in VOICEMAIL_OF_A_LINE | PERSONAL_CONTACT:
             assert status == 404, (method, url, status)  # Paul's line
             assert "Paul" not in resp.get_data(as_text=True)

@@ -43,7 +43,7 @@ from . import (
     user_voicemail,
 )
 from .auth.limiting import Devices, limits_for
-from .common import applystatus, guards, i18n, uow, xmlcurl
+from .common import applystatus, guards, i18n, uow, vmcounters, xmlcurl
 from .common.security import login_manager
 
 csrf = CSRFProtect()
@@ -134,6 +134,7 @@ def _register(app: Flask) -> None:
     for bp in blueprints:
         app.register_blueprint(bp)
     app.register_blueprint(applystatus.bp)
+    app.register_blueprint(vmcounters.bp)
     csrf.exempt(xmlcurl.bp)  # FreeSWITCH posts there, authenticated by its own rule
     csrf.exempt(api.bp)  # bearer tokens, never cookies
     app.register_blueprint(xmlcurl.bp)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..db.models import VoicemailCounter
@@ -46,3 +47,16 @@ def on_maintenance(session: Session, headers: Mapping[str, str]) -> VoicemailCou
     row.new_messages = (row.new_messages or 0) + 1
     row.updated_at = datetime.now(UTC)
     return row
+
+
+def new_message_counts(session: Session, line_ids: Iterable[int]) -> dict[int, int]:
+    """Line id → new messages, for each of ``line_ids`` (0 when the event
+    service has not reported the mailbox yet). The caller scopes the ids
+    (a login's own lines)."""
+    ids = list(line_ids)
+    counts = dict.fromkeys(ids, 0)
+    if ids:
+        rows = session.execute(select(VoicemailCounter.line_id, VoicemailCounter.new_messages)
+                               .where(VoicemailCounter.line_id.in_(ids)))
+        counts.update({line_id: new or 0 for line_id, new in rows})
+    return counts

@@ -1,5 +1,6 @@
-"""« Mes infos » (A-4): change one's password; for admins, the API tokens
-of the company (P-9). An admin acting as a user changes nothing here."""
+"""« Mes infos » (A-4): change one's password; for admins, the company's
+contacts (billing and technical e-mails, postal address: §3.2.4.1) and
+its API tokens (P-9). An admin acting as a user changes nothing here."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from orchestrator.db.models import Login
-from orchestrator.domain.errors import FieldError, ServiceError
+from orchestrator.domain.errors import ServiceError
 from orchestrator.services import apitokens
+from orchestrator.services.logins import ownpassword
 from orchestrator.services.logins import service as logins
-from orchestrator.services.passwords import verify_password
+from orchestrator.services.tenants import contacts as tenant_contacts
 
 from ..common.formdata import FormErrors, field_errors
-from ..common.security import admin_required, db, login_required, open_session
+from ..common.security import admin_required, db, login_required, open_session, tenant
 from ..common.uow import discard_changes
 from .blueprint import bp
 
@@ -34,27 +36,41 @@ def password():
     row = _own_login()
     errors = FormErrors(fields=("old", "new", "confirm", "password"))
     if request.method == "POST":
-        ctx = db()
         old, new, confirm = (request.form.get(k, "") for k in ("old", "new", "confirm"))
-        problems = []
-        if not verify_password(old, row.password_hash):
-            problems.append(FieldError("password.wrong", "old", "the current password is not this one"))
-        if new != confirm:
-            problems.append(FieldError("password.mismatch", "confirm", "the two passwords differ"))
-        if not problems:
-            try:
-                logins.set_password(ctx, row, new)
-            except ServiceError as exc:
-                problems = [FieldError(e.error_id, "new", e.message) for e in field_errors(exc)]
-        if problems:
+        try:
+            ownpassword.change_own(db(), row, old, new, confirm)
+        except ServiceError as exc:
             discard_changes()
-            errors = FormErrors(problems, errors.fields)
+            errors = FormErrors(field_errors(exc), errors.fields)
         else:
             open_session(row)  # every other session of this login ends; this one goes on
             flash(_("Your password has been changed."), "ok")
             return redirect(url_for("account.password"))
+    return _password_page(row, errors)
+
+
+def _password_page(row: Login, errors: FormErrors, contact_errors: FormErrors | None = None,
+                   values: dict[str, str] | None = None, status: int = 200):
+    contacts = tenant_contacts.to_doc(tenant()) if row.role == "admin" else None
     return render_template("account/password.html", login=row, errors=errors,
-                           minimum=logins.MIN_PASSWORD[row.role])
+                           minimum=logins.MIN_PASSWORD[row.role], contacts=contacts, values=values,
+                           contact_errors=contact_errors or FormErrors(fields=tenant_contacts.FIELDS)), status
+
+
+@bp.post("/contacts")
+@admin_required
+def save_contacts():
+    """« Contacts » and « Informations de facturation » (Figure 7)."""
+    row = _own_login()
+    changes = {k: request.form.get(k, "") for k in tenant_contacts.FIELDS}
+    try:
+        tenant_contacts.update(db(), tenant(), changes)
+    except ServiceError as exc:
+        discard_changes()
+        return _password_page(row, FormErrors(fields=("old", "new", "confirm", "password")),
+                              FormErrors(field_errors(exc), tenant_contacts.FIELDS), changes, 422)
+    flash(_("Your contact details have been saved."), "ok")
+    return redirect(url_for("account.password"))
 
 
 @bp.get("/tokens")

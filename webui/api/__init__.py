@@ -3,10 +3,13 @@
 routes."""
 
 from . import (  # noqa: F401  (register the routes)
+    account,
     audio,
     calls,
     devices,
     directory,
+    directory_lists,
+    linecalls,
     lines,
     logins,
     misc,
@@ -15,6 +18,7 @@ from . import (  # noqa: F401  (register the routes)
     reception,
     reception_edit,
     special,
+    vmcounters,
     voicemail,
 )
 from .base import ROUTES, ApiRoute, body, bp, ctx, error, errors_response, principal, route

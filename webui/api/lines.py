@@ -143,3 +143,23 @@ def add_fax_line():
 def delete_fax_line(number: str):
     removal.remove_fax(ctx(), _fax(number))
     return "", 204
+
+
+class FaxLinePatch(BaseModel):
+    """Any subset; the number does not change."""
+
+    label: str | None = Field(None, max_length=80)
+    email: str | None = Field(None, max_length=254, description="Where received faxes are sent as PDF")
+
+
+@route("/fax-lines/<number>", "GET", summary="One fax line", tag="lines", response=FaxLineOut)
+def get_fax_line(number: str):
+    return jsonify(fax_out(_fax(number)))
+
+
+@route("/fax-lines/<number>", "PATCH", summary="Change a fax line's label or e-mail (Figures 26-27)", tag="lines",
+       request=FaxLinePatch, response=FaxLineOut)
+def patch_fax_line(number: str):
+    fax = _fax(number)
+    lines.update_fax(ctx(), fax, body())
+    return jsonify(fax_out(fax))

@@ -49,6 +49,7 @@ ERRORS = {
     "line.unknown": "Ligne inconnue.",
     "line.has_contact": "Cette ligne appartient déjà à un autre contact.",
     "list.unknown": "Liste inconnue.",
+    "list.cycle": "Une liste ne peut pas aller dans elle-même ni dans l'une de ses sous-listes.",
     "password.too_short": "Ce mot de passe est trop court.",
     "password.mismatch": "Les deux mots de passe ne sont pas identiques.",
     "password.wrong": "L'ancien mot de passe n'est pas le bon.",

@@ -26,3 +26,12 @@ def hour_words(hours: str) -> str:
         return _("all day")
     a, _sep, b = hours.partition("-")
     return _("from %(start)s to %(end)s", start=a, end=b)
+
+
+def hms(seconds: int) -> str:
+    """A duration as the statistics pages show it: 1 h 02 min 05 s, 3 min 20 s, 45 s."""
+    h, rest = divmod(int(seconds), 3600)
+    mins, s = divmod(rest, 60)
+    if h:
+        return f"{h} h {mins:02d} min {s:02d} s"
+    return f"{mins} min {s:02d} s" if mins else f"{s} s"

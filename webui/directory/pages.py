@@ -17,10 +17,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from orchestrator.db.models import Contact, Line, Login, ReceptionNumber
-from orchestrator.domain.errors import ServiceError
+from orchestrator.domain.errors import FieldError, ServiceError, ValidationFailed
 from orchestrator.services.base import parse_doc
 from orchestrator.services.directory import contacts as book
 from orchestrator.services.directory import csv_io
+from orchestrator.services.directory import lists as directory_lists
 from orchestrator.services.directory import lookup as directory_lookup
 from orchestrator.services.directory.schema import ContactDoc
 from orchestrator.services.logins import credentials
@@ -35,6 +36,7 @@ from .blueprint import bp
 CONTACT_FIELDS = ("list", "first_name", "last_name", *TEXT_FIELDS, "numbers", "lines", "login")
 IMPORT_KEY = "directory_import_sha256"
 CREDENTIAL_FIELDS = ("line", "password", "generate", "send")
+MOVE_FIELDS = ("list", "new_name", "new_parent")
 
 
 def _page(template: str, status: int = 200, **kw: Any):
@@ -50,7 +52,8 @@ def _page(template: str, status: int = 200, **kw: Any):
 @bp.get("/")
 @admin_required
 def index():
-    return _page("directory/index.html", errors=FormErrors(fields=("name", "parent")))
+    return _page("directory/index.html", errors=FormErrors(fields=("name", "parent")),
+                 move_errors=FormErrors(fields=MOVE_FIELDS))
 
 
 # -- contacts -------------------------------------------------------------------
@@ -180,8 +183,39 @@ def add_list():
     except ServiceError as exc:
         discard_changes()
         return _page("directory/index.html", 422, errors=FormErrors(field_errors(exc), ("name", "parent", "list")),
+                     move_errors=FormErrors(fields=MOVE_FIELDS),
                      list_name=request.form.get("name", ""))
     flash(_("The list has been created."), "ok")
+    return redirect(url_for("directory.index"))
+
+
+@bp.post("/lists/change")
+@admin_required
+def change_list():
+    """Rename a list and/or move it under another one (or to the top)."""
+    ctx = db()
+    form = request.form
+    raw = form.get("list", "")
+    row = book.get_list(ctx.session, current_user.tenant_id, int(raw)) if raw.isdigit() else None
+    changes: dict[str, Any] = {}
+    if form.get("new_name", "").strip():
+        changes["name"] = form["new_name"]
+    parent = form.get("new_parent", "keep")
+    if parent == "top":
+        changes["parent_id"] = None
+    elif parent.isdigit():
+        changes["parent_id"] = int(parent)
+    try:
+        if row is None:
+            raise ValidationFailed([FieldError("list.unknown", "list", "choose the list to change")])
+        directory_lists.change_list(ctx, row, changes)
+    except ServiceError as exc:
+        discard_changes()
+        problems = [FieldError(e.error_id, {"name": "new_name", "parent_id": "new_parent"}.get(e.field, e.field),
+                               e.message) for e in field_errors(exc)]
+        return _page("directory/index.html", 422, errors=FormErrors(fields=("name", "parent")),
+                     move_errors=FormErrors(problems, MOVE_FIELDS), move_values=dict(form))
+    flash(_("The list has been changed."), "ok")
     return redirect(url_for("directory.index"))
 
 

@@ -1,6 +1,6 @@
 """Admin area « Mes services »: lines, fax lines, adding them, « Mes accès »."""
 
 from ..common.blueprints import lines as bp
-from . import add, fax, pages  # noqa: F401  (the routes)
+from . import add, calls, fax, pages  # noqa: F401  (the routes)
 
 __all__ = ["bp"]

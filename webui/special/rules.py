@@ -26,7 +26,7 @@ from orchestrator.services.special.service import ORIGIN_ORDER
 
 from ..common.formdata import FormErrors, field_errors
 from ..common.security import admin_required, db, tenant
-from ..common.timewords import day_words, hour_words
+from ..common.timewords import day_words, hms, hour_words
 from ..common.uow import discard_changes
 from .blueprint import bp
 from .pages import done, price
@@ -187,15 +187,6 @@ def save_rule(special_id: int, rule_id: int):
 
 
 # -- « Appels »: statistics (S-4) ------------------------------------------------------
-
-def hms(seconds: int) -> str:
-    """1 h 02 min 05 s, 3 min 20 s, 45 s."""
-    h, rest = divmod(int(seconds), 3600)
-    mins, s = divmod(rest, 60)
-    if h:
-        return f"{h} h {mins:02d} min {s:02d} s"
-    return f"{mins} min {s:02d} s" if mins else f"{s} s"
-
 
 def _report(special: SpecialNumber):
     today = datetime.now(ZoneInfo(tenant().timezone)).date()

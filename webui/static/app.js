@@ -111,3 +111,36 @@
     routing.querySelector(".routing-total").classList.toggle("wrong", total !== 100);
   });
 })();
+
+/* V-5: new voicemail messages, live (the user's « Ma messagerie » tab, the
+   admin's lines list): server-sent events, else polling every 15 s. */
+(function () {
+  "use strict";
+  var nav = document.querySelector("nav.tabs[data-vm-stream]");
+  var total = document.querySelector("[data-vm-total]");
+  var perLine = document.querySelectorAll("[data-vm-line]");
+  if (!nav || (!total && !perLine.length)) { return; }
+  var set = function (el, n) {
+    el.textContent = String(n);
+    el.classList.toggle("zero", !n);
+  };
+  var show = function (data) {
+    if (total) { set(total, data.total); }
+    for (var i = 0; i < perLine.length; i += 1) {
+      var n = data.lines[perLine[i].getAttribute("data-vm-line")];
+      if (n !== undefined) { set(perLine[i], n); }
+    }
+  };
+  if (window.EventSource) {
+    var source = new EventSource(nav.getAttribute("data-vm-stream"));
+    source.addEventListener("counters", function (ev) { show(JSON.parse(ev.data)); });
+  } else if (window.fetch) {
+    var poll = function () {
+      fetch(nav.getAttribute("data-vm-url"), {credentials: "same-origin", headers: {"Accept": "application/json"}})
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) { if (data) { show(data); } window.setTimeout(poll, 15000); })
+        .catch(function () { window.setTimeout(poll, 15000); });
+    };
+    window.setTimeout(poll, 15000);
+  }
+}());

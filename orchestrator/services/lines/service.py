@@ -11,6 +11,7 @@ from orchestrator.domain.numbering import national
 
 from ...db.models import AudioFile, FaxLine, Line, Tenant
 from .. import inventory
+from .. import validation as v
 from ..audio.schema import HoldMusicDoc
 from ..base import collecting, merge_changes, parse_doc
 from ..context import ServiceContext
@@ -200,3 +201,26 @@ def delete_fax(ctx: ServiceContext, fax: FaxLine) -> None:
 
 def fax_to_doc(fax: FaxLine) -> FaxLineDoc:
     return FaxLineDoc(number=fax.number, label=fax.label, email=fax.email)
+
+
+FAX_FIELDS = ("label", "email")
+
+
+def update_fax(ctx: ServiceContext, fax: FaxLine, changes: dict[str, Any]) -> FaxLine:
+    """F-1, manual Figure 26-27: a fax line's label and the e-mail address
+    receiving its faxes (its number does not change); any subset of
+    :data:`FAX_FIELDS`. Raises ValidationFailed with every problem."""
+    errors = Errors()
+    for key in sorted(set(changes) - set(FAX_FIELDS)):
+        errors.add("field.unknown", key, f"{key!r} cannot be changed; only label and email")
+    errors.raise_if_any()
+    merged = {"number": fax.number, "label": fax.label, "email": fax.email,
+              **{k: val.strip() if isinstance(val, str) else val for k, val in changes.items()}}
+    doc = parse_doc(FaxLineDoc, merged)
+    v.single_line_text(errors, "label", doc.label)
+    v.email(errors, "email", doc.email, required=True)
+    errors.raise_if_any()
+    fax.label, fax.email = doc.label, doc.email
+    ctx.audit(fax.tenant_id, "update", "fax_line", fax.number, label=doc.label, email=doc.email)
+    ctx.changed(fax.tenant_id)
+    return fax
