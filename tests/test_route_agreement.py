@@ -314,7 +314,7 @@ def test_simulate_command_on_the_demo_tenant(rt, capsys):
     menu = sim("--to", "+33974762328", "--at", "2026-11-26 10:00")
     assert "1 → line Pierre; 2 → voicemail of Paul; 3 → Accueil 1 (its rules)" in menu
     sav = json.loads(sim("--to", "0811000120", "--from", "0612345678", "--json"))
-    assert sav["kind"] == "special" and sav["choices"][0]["destinations"][0]["probability"] == 0.5
+    assert sav["kind"] == "special" and sav["routings"][0]["destinations"][0]["probability"] == 0.5
     line = sim("--to", "202", "--tenant", "Bauer SA")
     assert "ring every registration of Paul (+33175000102) for 25 s" in line
     assert "no answer: forwarded to +33612345678" in line

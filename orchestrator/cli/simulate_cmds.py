@@ -13,10 +13,9 @@ from orchestrator.domain.errors import NotFound, ServiceError
 from orchestrator.domain.numbering import NumberError, normalize
 
 from ..db.models import Line, ReceptionNumber, SpecialNumber, Tenant
-from ..render.snapshot import load_snapshot
 from ..routing.answer import CircumstancesOut, SimulationOut, parse_draw, schema_json
-from ..routing.answer import simulate as run_simulation
 from ..runtime import Runtime
+from ..services import simulation
 
 
 def owner_of(session, number: str, region: str) -> Tenant | None:
@@ -96,8 +95,7 @@ def simulate(rt: Runtime, to: str, caller: str | None, at: str | None, tenant_na
                                    field="at") from None
         else:
             when = datetime.now(tz)
-        snap = load_snapshot(ctx.session, [tenant.id]).tenants[0]
-        answer = run_simulation(snap, to, caller, when, circumstances, region=rt.settings.default_region)
+        answer = simulation.run(ctx, tenant, to, caller, when, circumstances)
     if as_json:
         click.echo(json.dumps(answer.model_dump(mode="json"), ensure_ascii=False, indent=2))
     else:
