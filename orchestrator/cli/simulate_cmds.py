@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -41,6 +42,9 @@ def circumstances_from(busy: tuple[str, ...], unregistered: tuple[str, ...], no_
             values.append(parse_draw(raw))
         except ValueError as exc:
             raise ServiceError(str(exc), error_id="simulate.bad_draw", field="draw") from None
+    if uuid is not None and not re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", uuid):
+        raise ServiceError(f"{uuid!r}: give the UUID as FreeSWITCH writes it (lowercase, 8-4-4-4-12)",
+                           error_id="simulate.bad_uuid", field="uuid")
     return CircumstancesOut(busy=list(busy), unregistered=list(unregistered), no_answer=list(no_answer),
                             keys=keys or "", draws=values, uuid=uuid)
 

@@ -81,7 +81,8 @@ class CircumstancesOut(_Out):
     keys: str = Field("", description="Keys pressed at menus, in order")
     draws: list[int] = Field(default_factory=list,
                              description="Draw (0-4095) of routing 1, 2, ...; the last repeats; none: 0")
-    uuid: str | None = Field(None, description="Or the call's UUID, read as the dialplan reads it")
+    uuid: str | None = Field(None, description="Or the call's UUID, read as the dialplan reads it",
+                             pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 class OutcomeOut(_Out):
