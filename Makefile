@@ -38,6 +38,7 @@ lint: venv
 
 schema: venv
 	$(BIN)/orchestrator tenant schema -o docs/tenant-schema.json
+	$(BIN)/orchestrator simulate-schema -o docs/simulate-schema.json
 
 # Web UI messages: extract from webui/, merge into the French catalogue, compile.
 translations: venv

@@ -7,6 +7,7 @@ import time.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -69,7 +70,17 @@ class Runtime:
 
 
 def configure_logging(level: str = "INFO") -> None:
-    """Structured (key=value) logs on stderr."""
+    """Structured (key=value) logs on stderr, one line per record.
+
+    The handler sits on the root logger, where every record ends up: the
+    project's loggers (``orchestrator``, ``esl_handlers``, ``webui``) at
+    ``level``, the libraries' (rq, werkzeug) at their own. A handler on the
+    project's loggers *and* one on the root printed each record twice: the
+    first root-level call of any library (``logging.debug(...)``, as rq's
+    cron does) runs ``logging.basicConfig()`` when the root has no handler,
+    and from then on every record propagated to that default-format handler
+    too. With the root handled, ``basicConfig`` does nothing; a default
+    handler installed before this call (at an import) is replaced."""
 
     class KV(logging.Formatter):
         skip = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
@@ -85,7 +96,16 @@ def configure_logging(level: str = "INFO") -> None:
 
     handler = logging.StreamHandler()
     handler.setFormatter(KV())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        # ours from an earlier call, or basicConfig's plain console handler (not a test's capture)
+        if getattr(old, "centrex_kv", False) or (
+                type(old) is logging.StreamHandler and old.stream in (sys.stderr, sys.stdout)):
+            root.removeHandler(old)
+    handler.centrex_kv = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
     for name in ("orchestrator", "esl_handlers", "webui"):
         logger = logging.getLogger(name)
-        logger.handlers[:] = [handler]
+        logger.handlers[:] = []
+        logger.propagate = True
         logger.setLevel(level)

@@ -11,6 +11,7 @@ import pytest
 from helpers import sqlite_migrated_engine  # noqa: E402,F401  (SQLite only here)
 from render_helpers import render
 
+from orchestrator.domain.weights import uuid_with_draws
 from orchestrator.render.snapshot import load_snapshot
 from orchestrator.render.walker import Scenario, Walker, load_contexts
 from orchestrator.routing.resolver import Conditions, resolve
@@ -92,6 +93,13 @@ TENANT = {
             {"origins": ["01", "02"], "profile": "IDF"},
             {"origins": ["other"], "profile": "Autres"},
         ]},
+        # ten routings: 1-4 go to numbers nobody answers in these scenarios;
+        # routings 5-10 each split between two numbers (draws of their own)
+        {"number": "+33811100002", "label": "Dix", "profiles": [
+            {"name": "Défaut", "default": True, "routings": [
+                {"destinations": [{"number": f"+3314500010{k}", "percent": 100}]} for k in range(4)] + [
+                {"destinations": [{"number": f"+3314500020{k}", "percent": 40},
+                                  {"number": f"+3314500030{k}", "percent": 60}]} for k in range(4, 10)]}]},
     ],
 }
 
@@ -205,6 +213,15 @@ SCENARIOS = [
     ("08xx other: 09 caller, all routings fail", "+33811100001", "0975000000", T, {}, {"profile": 3,
      "final": "hangup:NO_ANSWER"}),
     ("unknown number", "+33175109999", "0140000000", T, {}, {"final": "hangup:UNALLOCATED_NUMBER"}),
+    # routings 5-10 draw on digits of their own (item 5 of issue 16): the same
+    # draw for routings 1-4 and a different one for 5-10 picks independently
+    *[(f"08xx routing {k + 1} picks by its own draw ({'low' if v < 1638 else 'high'})", "+33811100002",
+       "0140000000", T, dict(uuid=uuid_with_draws([4095] * 4 + [4095 - v] * (k - 4) + [v]),
+                             answers={f"gateway:+33145000{'2' if v < 1638 else '3'}0{k}": "answer"}),
+       {"final": f"bridge:loopback:+33145000{'2' if v < 1638 else '3'}0{k}", "attempts": k + 1})
+      for k in range(4, 10) for v in (0, 1637, 1638, 4095)],
+    ("08xx ten routings all fail", "+33811100002", "0140000000", T, dict(uuid=uuid_with_draws([17, 3000])),
+     {"final": "hangup:NO_ANSWER", "attempts": 10}),
 ]
 
 
@@ -297,7 +314,7 @@ def test_simulate_command_on_the_demo_tenant(rt, capsys):
     menu = sim("--to", "+33974762328", "--at", "2026-11-26 10:00")
     assert "1 → line Pierre; 2 → voicemail of Paul; 3 → Accueil 1 (its rules)" in menu
     sav = json.loads(sim("--to", "0811000120", "--from", "0612345678", "--json"))
-    assert sav["kind"] == "special" and sav["choices"][0]["destinations"][0]["probability"] == 0.5
+    assert sav["kind"] == "special" and sav["routings"][0]["destinations"][0]["probability"] == 0.5
     line = sim("--to", "202", "--tenant", "Bauer SA")
     assert "ring every registration of Paul (+33175000102) for 25 s" in line
     assert "no answer: forwarded to +33612345678" in line

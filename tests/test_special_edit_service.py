@@ -256,12 +256,12 @@ def test_odds_are_the_resolvers_and_repeated_numbers_add_up():
     assert odds.reach == {"+33145000000": 0.75, "+33145000001": 0.75}
     third = routings.routing_odds(["a", "b", "c"], [33, 33, 34])
     assert [o.probability for o in third] == [0.3301, 0.3298, 0.3401]  # 4096 buckets
-    # routings 1 and 5 read the same digits of the call's UUID: not independent
+    # routings 1 and 5 draw independently (issue 16, item 5: they used to read the same digits)
     same = RoutingsDoc.model_validate({"routings": [
         {"destinations": [{"number": "+33145000000", "percent": 50}, {"number": "+33145000001", "percent": 50}]}]
         + [{"destinations": [{"number": "+33145000002", "percent": 100}]}] * 3
         + [{"destinations": [{"number": "+33145000000", "percent": 50}, {"number": "+33145000001", "percent": 50}]}]})
-    assert routings.odds(same).reach["+33145000000"] == 0.5
+    assert routings.odds(same).reach["+33145000000"] == 0.75
 
 
 # -- rules (§3.7.7.4) and the profile active now -------------------------------------------

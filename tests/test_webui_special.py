@@ -246,8 +246,8 @@ def test_test_this_number_shows_profile_reason_and_odds(rt, app):
     assert '<strong class="plan-profile">Profil par défaut</strong>' in page
     assert "no rule matched for a caller from Mobile: default profile" in page
     assert "caller origin: mobile" in page
-    # routing 1 draws Accueil 1 for this call, whose voicemail ends it: the resolver shows routing 1 only
-    assert re.findall(r'<td class="odds">([^<]+)</td>', page) == ["50.00 %", "50.00 %"]
+    # every routing of the profile with its odds, routing 2 too (issue 16: it was only named)
+    assert re.findall(r'<td class="odds">([^<]+)</td>', page) == ["50.00 %", "50.00 %", "100.00 %"]
     bad = client.get(f"/special/{special_id}?test=1&at=demain").get_data(as_text=True)
     assert "YYYY-MM-DD" in bad
 

@@ -10,47 +10,23 @@ rendered dialplan must reach: the agreement suite checks both sides.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, TypedDict
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from orchestrator.domain.numbering import NumberError, national, normalize, origin_class
 from orchestrator.domain.profiles import ProfileRow, RuleRow, choose_profile, selection
 from orchestrator.domain.weights import buckets, pick
 
-from ..db.models import IvrKey, Line, ReceptionNumber, ReceptionProfile, SpecialNumber, SpecialProfile, Tenant
+from ..db.models import IvrKey, Line, ReceptionNumber, ReceptionProfile, SpecialNumber, SpecialProfile
+from .plan import Conditions, Outcome, Plan, Step, Target, TenantView, WeightedChoice, WeightedDestination
+
+__all__ = ["Conditions", "Outcome", "Plan", "Resolver", "Step", "Target", "TenantView", "WeightedChoice",
+           "WeightedDestination", "resolve"]
 
 MAX_DEPTH = 12  # transfers followed; FreeSWITCH itself stops at 70
 
 Overflow = Callable[[], None]  # what a hunt does when nobody answered: the next routing
-
-
-class WeightedDestination(TypedDict):
-    to: str
-    percent: int
-    probability: float  # of the call's UUID drawing it
-
-
-class WeightedChoice(TypedDict):
-    routing: int  # 1-based
-    destinations: list[WeightedDestination]
-
-
-class TenantView(Protocol):
-    """The part of a tenant snapshot (:class:`orchestrator.render.snapshot.TenantSnap`)
-    the resolver reads."""
-
-    @property
-    def tenant(self) -> Tenant: ...
-    @property
-    def lines(self) -> Sequence[Line]: ...
-    @property
-    def receptions(self) -> Sequence[ReceptionNumber]: ...
-    @property
-    def specials(self) -> Sequence[SpecialNumber]: ...
-    @property
-    def domain(self) -> str: ...
 
 
 def _ref(ref: int | None) -> int:
@@ -59,51 +35,6 @@ def _ref(ref: int | None) -> int:
     if ref is None:
         raise KeyError(ref)
     return ref
-
-
-@dataclass
-class Conditions:
-    registered: set[str] = field(default_factory=set)  # user@domain
-    answers: dict[str, str] = field(default_factory=dict)  # target → answer | busy | no_answer
-    uuid: str = "00000000-0000-4000-8000-000000000000"
-    digits: list[str] = field(default_factory=list)
-    hunt_service_up: bool = False
-
-
-@dataclass
-class Outcome:
-    profile: int | None = None
-    attempts: list[tuple[str, ...]] = field(default_factory=list)
-    final: str = ""  # bridge:<target> | voicemail:<user> | announce:<user> | socket | hangup:<cause>
-
-    def as_dict(self) -> dict[str, object]:
-        return {"profile": self.profile, "attempts": [list(a) for a in self.attempts], "final": self.final}
-
-
-@dataclass
-class Plan:
-    dialled: str
-    caller: str | None
-    at: str
-    timezone: str
-    kind: str  # line | reception | special | outside | emergency | unknown
-    number: str | None = None
-    label: str | None = None
-    profile: dict[str, str] | None = None
-    steps: list[str] = field(default_factory=list)
-    choices: list[WeightedChoice] = field(default_factory=list)  # weighted choices with probabilities
-    outcome: Outcome | None = None
-
-    def as_dict(self) -> dict[str, Any]:  # JSON-shaped
-        out: dict[str, Any] = {k: v for k, v in self.__dict__.items() if k != "outcome"}
-        out["outcome"] = self.outcome.as_dict() if self.outcome else None
-        return out
-
-    def text(self) -> str:
-        head = f"{self.dialled} → {self.kind}" + (f" {self.label} ({self.number})" if self.number else "")
-        head += f", caller {self.caller or 'unknown'}, at {self.at} {self.timezone}"
-        body = [f"{i + 1}. {s}" for i, s in enumerate(self.steps)]
-        return "\n".join([head, *body])
 
 
 class Resolver:
@@ -127,7 +58,8 @@ class Resolver:
         self.depth = 0
         target = self.find(dialled)
         if target is None:
-            plan.steps.append("not a number of this company: the call is refused (unallocated number)")
+            plan.add("hangup", "not a number of this company: the call is refused (unallocated number)",
+                     condition="unknown number")
             self.finish("hangup:UNALLOCATED_NUMBER")
         elif isinstance(target, Line):
             plan.kind, plan.number, plan.label = "line", target.number, target.label
@@ -164,19 +96,36 @@ class Resolver:
     def user(self, line: Line) -> str:
         return f"{line.sip_username}@{self.t.domain}"
 
+    def target(self, number: str, kind: str = "") -> Target:
+        line = self.by_number.get(number)
+        if line is not None:
+            return Target(kind=kind or "line", number=line.number, label=line.label)
+        rec = next((r for r in self.t.receptions if r.number == number), None)
+        if rec is not None:
+            return Target(kind="reception", number=rec.number, label=rec.label)
+        return Target(kind=kind or "outside", number=number)
+
+    def vm_target(self, line: Line) -> list[Target]:
+        return [Target(kind="voicemail", number=line.number, label=line.label)] if line.vm_enabled else []
+
     def line(self, line: Line) -> None:
-        p = self.plan.steps
+        add = self.plan.add
         if line.forward_unconditional:
-            p.append(f"{line.label}: every call is forwarded to {line.forward_unconditional}"
-                     f" (presenting the {'line' if line.forward_presented == 'line' else 'caller'}'s number)")
+            add("forward", f"{line.label}: every call is forwarded to {line.forward_unconditional}"
+                f" (presenting the {'line' if line.forward_presented == 'line' else 'caller'}'s number)",
+                condition="always", targets=[self.target(line.forward_unconditional)])
             return self.outside(line.forward_unconditional)
-        p.append(f"{line.label}: if no device is registered: "
-                 + (f"backup number {line.backup_number}" if line.backup_number else self.vm_words(line)))
+        add("unregistered", f"{line.label}: if no device is registered: "
+            + (f"backup number {line.backup_number}" if line.backup_number else self.vm_words(line)),
+            condition="no device registered",
+            targets=[self.target(line.backup_number)] if line.backup_number else self.vm_target(line),
+            next="backup" if line.backup_number else ("voicemail" if line.vm_enabled else "hangup"))
         if self.user(line) not in self.cond.registered:
             if line.backup_number:
                 return self.outside(line.backup_number)
             return self.voicemail(line, None)
-        p.append(f"ring every registration of {line.label} ({line.number}) for {line.ring_time} s")
+        add("ring", f"ring every registration of {line.label} ({line.number}) for {line.ring_time} s",
+            targets=[self.target(line.number)], ring_time_s=line.ring_time)
         result = self.ring((self.user(line),))
         if result == "answer":
             return
@@ -184,9 +133,11 @@ class Resolver:
 
     def after_ring(self, line: Line, disposition: str) -> None:
         if line.forward_no_answer:
-            self.plan.steps.append(f"no answer: forwarded to {line.forward_no_answer}")
+            self.plan.add("forward", f"no answer: forwarded to {line.forward_no_answer}",
+                          condition="no answer or busy", targets=[self.target(line.forward_no_answer)])
             return self.outside(line.forward_no_answer)
-        self.plan.steps.append(f"no answer: {self.vm_words(line)}")
+        self.plan.add("voicemail" if line.vm_enabled else "hangup", f"no answer: {self.vm_words(line)}",
+                      condition="no answer or busy", targets=self.vm_target(line))
         return self.voicemail(line, disposition)
 
     def vm_words(self, line: Line) -> str:
@@ -240,16 +191,17 @@ class Resolver:
         name = profiles[choice.profile].name
         if choice.why == "forced":
             self._chosen(name, "forced")
-            self.plan.steps.append(f"profile \"{name}\" is forced: no rule is evaluated")
+            self.plan.add("profile", f"profile \"{name}\" is forced: no rule is evaluated", condition="forced")
         elif choice.rule is not None:
             rule = choice.rule
             why = (f"rule {rule.number} matched ({rule.days_text}, {rule.hours_text}"
                    + (f", callers {'/'.join(rule.origins)}" if rule.origins else "") + ")")
             self._chosen(name, why)
-            self.plan.steps.append(f"profile \"{name}\": {why}")
+            self.plan.add("profile", f"profile \"{name}\": {why}", condition=why)
         else:
             self._chosen(name, "no rule matched: default profile")
-            self.plan.steps.append(f"profile \"{name}\": no rule matched, default profile")
+            self.plan.add("profile", f"profile \"{name}\": no rule matched, default profile",
+                          condition="no rule matched: default profile")
         return choice.profile
 
     def _chosen(self, name: str, reason: str) -> None:
@@ -274,15 +226,17 @@ class Resolver:
             p = self.select(rec.profiles, rec.rules, with_origin=False)
         elif mode == "default":
             p = next(i for i, pr in enumerate(rec.profiles) if pr.is_default)
-            self.plan.steps.append(f"{rec.label}: its default profile \"{rec.profiles[p].name}\"")
+            self.plan.add("profile", f"{rec.label}: its default profile \"{rec.profiles[p].name}\"",
+                          condition="default profile")
         else:
             p = next(i for i, pr in enumerate(rec.profiles) if pr.id == profile_id)
-            self.plan.steps.append(f"{rec.label}: profile \"{rec.profiles[p].name}\" (chosen by the menu)")
+            self.plan.add("profile", f"{rec.label}: profile \"{rec.profiles[p].name}\" (chosen by the menu)",
+                          condition="chosen by the menu")
         if self.out.profile is None:
             self.out.profile = p
         prof = rec.profiles[p]
         if prof.pre_answer_audio_id:
-            self.plan.steps.append("the caller hears the pre-answer greeting")
+            self.plan.add("greeting", "the caller hears the pre-answer greeting")
         if prof.kind == "ivr":
             return self.ivr(rec, prof, overflow)
         return self.hunt(rec, prof, overflow)
@@ -290,25 +244,30 @@ class Resolver:
     def hunt(self, rec: ReceptionNumber, prof: ReceptionProfile, overflow: Overflow | None) -> None:
         members = [self.lines[m.line_id] for m in prof.members if m.line_id in self.lines]
         music = prof.hold_music_catalogue or ("a file of the library" if prof.hold_music_audio_id else None)
-        self.plan.steps.append(
-            f"hunt group, {prof.strategy}, {prof.cycles} cycle(s)"
+        self.plan.add(
+            "hunt", f"hunt group, {prof.strategy}, {prof.cycles} cycle(s)"
             + (f", {prof.ring_time} s per member" if prof.strategy != "simultaneous"
                else ", each line its own ring time")
             + (f", hold music {music} while ringing" if music else ", ringback tone")
             + ("; members' forwards and voicemail are honoured (the hunt stops where they take the call)"
-               if prof.forwards_allowed else "; members' forwards and voicemail are ignored"))
+               if prof.forwards_allowed else "; members' forwards and voicemail are ignored"),
+            strategy=prof.strategy, cycles=prof.cycles, targets=[self.target(m.number) for m in members],
+            ring_time_s=prof.ring_time if prof.strategy != "simultaneous" else None)
         names = ", ".join(f"{m.label} ({m.number})" for m in members) or "no member"
-        self.plan.steps.append(f"members in order: {names}; busy or unregistered members are skipped at once")
+        self.plan.add("members", f"members in order: {names}; busy or unregistered members are skipped at once",
+                      targets=[self.target(m.number) for m in members], condition="busy or unregistered: skipped")
         if prof.strategy == "successive":
-            self.plan.steps.append("successive: the hunt-group service starts after the member the previous call "
-                                   "rang last; if it cannot be reached, sequential from the first member")
+            self.plan.add("hunt_service", "successive: the hunt-group service starts after the member the previous "
+                          "call rang last; if it cannot be reached, sequential from the first member",
+                          targets=[Target(kind="hunt_service")])
             if self.cond.hunt_service_up:
                 return self.finish("socket")
         if prof.strategy == "simultaneous" and members:
             if prof.forwards_allowed:
                 follow = next((m for m in members if m.forward_unconditional), None)
                 if follow is not None:
-                    self.plan.steps.append(f"{follow.label} forwards every call: the call follows that forward")
+                    self.plan.add("forward", f"{follow.label} forwards every call: the call follows that forward",
+                                  targets=[self.target(follow.number)], condition="always")
                     return self.line(follow)
             for _ in range(prof.cycles):
                 if self.ring(tuple(self.user(m) for m in members)) == "answer":
@@ -317,7 +276,8 @@ class Resolver:
         for _ in range(prof.cycles):
             for m in members:
                 if prof.forwards_allowed and m.forward_unconditional:
-                    self.plan.steps.append(f"{m.label} forwards every call: the hunt stops there")
+                    self.plan.add("forward", f"{m.label} forwards every call: the hunt stops there",
+                                  targets=[self.target(m.number)], condition="always")
                     return self.line(m)
                 result = self.ring((self.user(m),))
                 if result == "answer":
@@ -334,21 +294,27 @@ class Resolver:
     def hunt_end(self, rec: ReceptionNumber, prof: ReceptionProfile, overflow: Overflow | None) -> None:
         vm = self.lines.get(prof.voicemail_line_id or 0)
         if vm is not None:
-            self.plan.steps.append(f"nobody answered: voicemail of {vm.label} ({vm.number})")
+            self.plan.add("voicemail", f"nobody answered: voicemail of {vm.label} ({vm.number})",
+                          condition="nobody answered", targets=self.vm_target(vm) or [self.target(vm.number)])
             return self.voicemail(vm, None)
         if overflow is not None:
-            self.plan.steps.append("nobody answered: overflow to the next routing")
+            self.plan.add("overflow", "nobody answered: overflow to the next routing", condition="nobody answered",
+                          next="next routing")
             return overflow()
-        self.plan.steps.append("nobody answered and no voicemail is chosen: the call ends")
+        self.plan.add("hangup", "nobody answered and no voicemail is chosen: the call ends",
+                      condition="nobody answered")
         return self.finish("hangup:NO_ANSWER")
 
     def ivr(self, rec: ReceptionNumber, prof: ReceptionProfile, overflow: Overflow | None) -> None:
         keys = {k.digit: k for k in prof.keys}
         listing = "; ".join(f"{d} → {self.key_words(k)}" for d, k in sorted(keys.items()) if d != "fallback")
         fallback = keys.get("fallback")
-        self.plan.steps.append(f"menu: {listing or 'no key'}")
-        self.plan.steps.append("invalid or no key: the menu is replayed up to 3 times, then "
-                               + (self.key_words(fallback) if fallback else "the call ends politely"))
+        self.plan.add("menu", f"menu: {listing or 'no key'}",
+                      keys=[{"key": d, "then": self.key_words(k)} for d, k in sorted(keys.items()) if d != "fallback"])
+        self.plan.add("menu_fallback", "invalid or no key: the menu is replayed up to 3 times, then "
+                      + (self.key_words(fallback) if fallback else "the call ends politely"),
+                      condition="invalid or no key, 3 times",
+                      next=self.key_words(fallback) if fallback else "hangup")
         chosen = None
         for _ in range(3):
             digit = self.cond.digits.pop(0) if self.cond.digits else ""
@@ -382,15 +348,37 @@ class Resolver:
     # -- special numbers (S) -----------------------------------------------------
     def special(self, sp: SpecialNumber) -> None:
         origin = origin_class(self._e164(self.caller)) if self.caller else "other"
-        self.plan.steps.append(f"caller origin: {origin}")
+        self.plan.add("origin", f"caller origin: {origin}", condition=origin)
         p = self.select(sp.profiles, sp.rules, with_origin=True)
         self.out.profile = p
         prof = sp.profiles[p]
+        if not self.plan.routings:
+            self.plan.routings = [self.routing_plan(sp, prof, k) for k in range(len(prof.routings))]
         self.routings(sp, prof, 0)
+
+    def routing_plan(self, sp: SpecialNumber, prof: SpecialProfile, k: int) -> dict[str, Any]:
+        """Routing ``k`` as data: each destination, its odds and bucket of
+        draws, and what it does (its own plan, every device registered and
+        nobody answering)."""
+        dests = prof.routings[k].destinations
+        out = []
+        for d, (lo, hi) in zip(dests, buckets([x.percent for x in dests]), strict=False):
+            number = d.number or self.recs[_ref(d.reception_id)].number
+            if d.reception_id or number in self.by_number:
+                sub = Resolver(self.t, self.region).resolve(number, self.caller, self.local)
+                then = sub.details
+            else:
+                then = [Step(action="ring", text=f"the carrier rings {number} for 30 s",
+                             targets=[Target(kind="outside", number=number)], ring_time_s=30)]
+            out.append({**self.target(number), "percent": d.percent, "probability": round((hi - lo + 1) / 4096, 4),
+                        "draws": [lo, hi], "then": then})
+        more = k + 1 < len(prof.routings)
+        return {"routing": k + 1, "destinations": out,
+                "on_failure": f"routing {k + 2}" if more else "the call ends (NO_ANSWER)"}
 
     def routings(self, sp: SpecialNumber, prof: SpecialProfile, k: int) -> None:
         if k >= len(prof.routings):
-            self.plan.steps.append("every routing failed: the call ends")
+            self.plan.add("hangup", "every routing failed: the call ends", condition="every routing failed")
             return self.finish("hangup:NO_ANSWER")
         routing = prof.routings[k]
         dests = routing.destinations
@@ -401,9 +389,13 @@ class Resolver:
             {"to": n, "percent": pc, "probability": round((hi - lo + 1) / 4096, 4)}
             for n, pc, (lo, hi) in zip(names, percents, spans, strict=False)]})
         shares = ", ".join(f"{n} ({pc} %)" for n, pc in zip(names, percents, strict=False))
-        self.plan.steps.append(f"routing {k + 1}: one of " + shares
-                               + "; if it fails (busy, no answer, unreachable), routing "
-                               + (str(k + 2) if k + 1 < len(prof.routings) else "none: the call ends"))
+        self.plan.add("routing", f"routing {k + 1}: one of " + shares
+                      + "; if it fails (busy, no answer, unreachable), routing "
+                      + (str(k + 2) if k + 1 < len(prof.routings) else "none: the call ends"),
+                      routing=k + 1, condition="drawn by weight",
+                      targets=[Target(**self.target(n), percent=pc, probability=round((hi - lo + 1) / 4096, 4))
+                               for n, pc, (lo, hi) in zip(names, percents, spans, strict=False)],
+                      next=f"routing {k + 2}" if k + 1 < len(prof.routings) else "hangup")
         d = dests[pick(self.cond.uuid, k, percents)]
 
         def nxt() -> None:
@@ -419,6 +411,7 @@ class Resolver:
                 registered=self.cond.registered, answers=self.cond.answers, uuid=self.cond.uuid,
                 hunt_service_up=self.cond.hunt_service_up))
             answered = not sub.out.final.startswith("hangup:")  # its plan's outcome
+            self.out.inner, self.out.inner_attempts = sub.out.final, sub.out.attempts
         else:
             answered = self.cond.answers.get(f"gateway:{d.number}", "no_answer") == "answer"
         if answered:

@@ -1,4 +1,5 @@
-"""/api/v1/me, /api/v1/status (is my change live?), /api/v1/simulate."""
+"""/api/v1/me, /api/v1/status (is my change live?), /api/v1/simulate (GET: the plan in words; POST: the
+structured plan and, given circumstances, the outcome)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from flask import jsonify, request
 from orchestrator.db.models import Line, Login
 from orchestrator.domain.errors import FieldError, ValidationFailed
 from orchestrator.render.snapshot import load_snapshot
+from orchestrator.routing.answer import SimulationOut
 from orchestrator.routing.resolver import resolve
+from orchestrator.services import simulation
+from orchestrator.services.base import parse_doc
 from orchestrator.services.lines import lookup as line_lookup
 
 from ..common.applystatus import compute_status
-from .base import ctx, principal, route
+from .base import body, ctx, principal, route
 from .schemas import ApplyStatusOut, MeOut, PlanOut
 
 
@@ -53,3 +57,15 @@ def simulate():
     snap = load_snapshot(ctx().session, [t.id]).tenants[0]
     plan = resolve(snap, to, request.args.get("from") or None, when, region=ctx().settings.default_region)
     return jsonify(PlanOut(**plan.as_dict()).model_dump())
+
+
+@route("/simulate", "POST", summary="The route of a call as data, and its outcome under stated circumstances",
+       tag="reception", roles=("admin",), request=simulation.SimulateIn, response=SimulationOut,
+       description="The profile and why, every step (targets, ring times, conditions), every routing of a "
+                   "special number (destinations, odds, draws, what each does). State who is busy, unregistered "
+                   "or does not answer, the keys pressed and the draws, and `outcome` gives the one outcome they "
+                   "give, in the call log's terms (schema: docs/simulate-schema.json).")
+def simulate_post():
+    doc = parse_doc(simulation.SimulateIn, body())
+    answer = simulation.run_doc(ctx(), ctx().tenant(principal().tenant_id), doc)
+    return jsonify(answer.model_dump(mode="json"))

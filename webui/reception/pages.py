@@ -10,9 +10,6 @@ profiles (:mod:`.profiles`, §3.7.6.1-3), time rules
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -21,8 +18,6 @@ from sqlalchemy import select
 from orchestrator.db.models import ReceptionNumber, ReceptionProfile
 from orchestrator.domain.errors import FieldError, ServiceError, ValidationFailed
 from orchestrator.domain.profiles import rule_strings
-from orchestrator.render.snapshot import load_snapshot
-from orchestrator.routing.resolver import resolve
 from orchestrator.services.reception import hunt
 from orchestrator.services.reception import lookup as reception_lookup
 from orchestrator.services.reception.active import profile_state
@@ -31,6 +26,7 @@ from orchestrator.services.reception.service import force_profile
 from ..common import formdata
 from ..common.formdata import FormErrors, field_errors
 from ..common.security import admin_required, db, tenant
+from ..common.simulation import simulation_panel
 from ..common.timewords import day_words, hour_words
 from ..common.uow import discard_changes
 from .blueprint import bp
@@ -49,24 +45,6 @@ def index():
     return render_template("reception/list.html", receptions=recs, states=states, tenant=t)
 
 
-def _simulation(rec: ReceptionNumber, tz: str) -> tuple[dict[str, str], object | None, str | None]:
-    """The "test this number" panel: its inputs, the plan, or an error."""
-    now = datetime.now(ZoneInfo(tz))
-    form = {"to": request.args.get("to", rec.number), "caller": request.args.get("caller", ""),
-            "at": request.args.get("at", now.strftime("%Y-%m-%dT%H:%M"))}
-    if "test" not in request.args:
-        return form, None, None
-    try:
-        when = datetime.strptime(form["at"], "%Y-%m-%dT%H:%M").replace(tzinfo=ZoneInfo(tz))
-    except ValueError:
-        return form, None, _("Give the date and time as YYYY-MM-DD HH:MM.")
-    ctx = db()
-    snap = load_snapshot(ctx.session, [rec.tenant_id]).tenants[0]
-    plan = resolve(snap, form["to"].strip() or rec.number, form["caller"].strip() or None, when,
-                   region=ctx.settings.default_region)
-    return form, plan, None
-
-
 def detail_page(rec: ReceptionNumber, errors: FormErrors | None = None, values: dict | None = None,
                 status: int = 200):
     """The reception number's page: its settings, profiles (T-3), time rules
@@ -78,10 +56,10 @@ def detail_page(rec: ReceptionNumber, errors: FormErrors | None = None, values: 
         days, hours = rule_strings(rule)
         rules.append({"id": rule.id, "days": day_words(days), "hours": hour_words(hours),
                       "profile": names.get(rule.profile_id)})
-    form, plan, sim_error = _simulation(rec, t.timezone)
+    panel = simulation_panel(t, rec.number)
     default = next((p for p in rec.profiles if p.is_default), None)
     return render_template("reception/detail.html", rec=rec, state=profile_state(rec, t.timezone), rules=rules,
-                           default=default, sim=form, plan=plan, sim_error=sim_error, tenant=t,
+                           default=default, **panel, tenant=t,
                            errors=errors or FormErrors(), values=values), status
 
 

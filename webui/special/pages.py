@@ -19,8 +19,6 @@ from sqlalchemy import select
 
 from orchestrator.db.models import ReceptionNumber, SpecialNumber, SpecialProfile
 from orchestrator.domain.errors import ServiceError
-from orchestrator.render.snapshot import load_snapshot
-from orchestrator.routing.resolver import resolve
 from orchestrator.services.special import lookup as special_lookup
 from orchestrator.services.special import numbers, pool, routings
 from orchestrator.services.special import profiles as profile_edit
@@ -31,6 +29,7 @@ from ..common.formdata import FormErrors, field_errors
 from ..common.i18n import phone_input
 from ..common.lineoptions import caller_price
 from ..common.security import admin_required, db, tenant
+from ..common.simulation import simulation_panel
 from ..common.uow import discard_changes
 from .blueprint import bp
 
@@ -112,26 +111,15 @@ def delete(special_id: int):
 # -- the special number's page: profiles, forcing, test (§3.7.7, §3.7.7.5) ------------
 
 def _simulation(special: SpecialNumber, tz: str) -> dict[str, Any]:
-    """« Tester ce numéro »: the inputs, the resolver's plan and the special
+    """« Tester ce numéro »: the inputs, the simulator's answer and the special
     number's profile with why (time, caller origin, forcing), or an error."""
-    now = datetime.now(ZoneInfo(tz))
-    form = {"to": request.args.get("to", phone_input(special.number)), "caller": request.args.get("caller", ""),
-            "at": request.args.get("at", now.strftime("%Y-%m-%dT%H:%M"))}
-    out: dict[str, Any] = {"sim": form, "plan": None, "choice": None, "sim_error": None}
-    if "test" not in request.args:
-        return out
-    try:
-        when = datetime.strptime(form["at"], "%Y-%m-%dT%H:%M").replace(tzinfo=ZoneInfo(tz))
-    except ValueError:
-        out["sim_error"] = _("Give the date and time as YYYY-MM-DD HH:MM.")
-        return out
-    ctx = db()
-    snap = load_snapshot(ctx.session, [special.tenant_id]).tenants[0]
-    caller = form["caller"].strip() or None
-    plan = resolve(snap, form["to"].strip() or special.number, caller, when, region=ctx.settings.default_region)
-    out["plan"] = plan
-    if plan.kind == "special" and plan.number == special.number:
-        out["choice"] = profile_for(special, tz, when, caller, ctx.settings.default_region)
+    out = simulation_panel(tenant(), phone_input(special.number))
+    out["choice"] = None
+    plan = out["plan"]
+    if plan is not None and plan.kind == "special" and plan.number == special.number:
+        when = datetime.strptime(out["sim"]["at"], "%Y-%m-%dT%H:%M").replace(tzinfo=ZoneInfo(tz))
+        out["choice"] = profile_for(special, tz, when, out["sim"]["caller"].strip() or None,
+                                    db().settings.default_region)
     return out
 
 

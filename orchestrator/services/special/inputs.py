@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import Field
 
+from orchestrator.domain.weights import MAX_ROUTINGS
+
 from ..base import Doc
 from .schema import Origin, RoutingDoc
 
@@ -34,7 +36,7 @@ class ProfileNameDoc(Doc):
 class RoutingsDoc(Doc):
     """§3.7.7.2 (Figure 73): « Routage 1 », « Routage 2 »… in overflow order."""
 
-    routings: list[RoutingDoc] = Field(default_factory=list, max_length=10)
+    routings: list[RoutingDoc] = Field(default_factory=list, max_length=MAX_ROUTINGS)
 
 
 class RuleInDoc(Doc):

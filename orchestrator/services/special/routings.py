@@ -5,7 +5,7 @@ routing add up to 100. A destination is a 10-digit French number (not
 special, mobile or international) or a reception number of the company.
 
 The odds are those of the route resolver and of the rendered dialplan:
-:func:`orchestrator.routing.draw.buckets` over 4096 buckets."""
+:func:`orchestrator.domain.weights.buckets` over 4096 buckets."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orchestrator.domain.errors import Errors
-from orchestrator.domain.weights import BUCKETS, buckets, position
+from orchestrator.domain.weights import BUCKETS, buckets
 
 from ...db.models import ReceptionNumber, Routing, RoutingDestination, SpecialProfile, Tenant
 from ..base import collecting, parse_doc
@@ -121,21 +121,18 @@ def odds(doc: RoutingsDoc) -> Odds:
     """Per routing, the chance of each destination; and for each destination
     the chance it is tried at least once when the calls overflow through
     every routing (Figure 72: repeating a number in several routings).
-    Routings k and k+4 read the same digits of the call's UUID, so they are
-    combined on the same draw; different digits are independent."""
+    Each routing reads digits of the call's UUID of its own, so the routings'
+    draws are independent."""
     names = [[d.number or d.reception or "" for d in r.destinations] for r in doc.routings]
     percents = [[d.percent for d in r.destinations] for r in doc.routings]
     per = [routing_odds(n, p) for n, p in zip(names, percents, strict=False)]
-    groups: dict[int, list[int]] = {}
-    for k in range(len(doc.routings)):
-        groups.setdefault(position(k), []).append(k)
     reach: dict[str, float] = {}
     for dest in dict.fromkeys(n for ns in names for n in ns):
         miss = 1.0
-        for ks in groups.values():
-            spans = [span for k in ks if sum(percents[k]) > 0
-                     for n, span in zip(names[k], buckets(percents[k]), strict=False) if n == dest]
-            hit = sum(1 for value in range(BUCKETS) if any(lo <= value <= hi for lo, hi in spans))
+        for k in range(len(doc.routings)):
+            if sum(percents[k]) <= 0:
+                continue
+            hit = sum(hi - lo + 1 for n, (lo, hi) in zip(names[k], buckets(percents[k]), strict=False) if n == dest)
             miss *= 1 - hit / BUCKETS
         reach[dest] = round(1 - miss, 4)
     return Odds(per, reach)

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import Field
 
+from orchestrator.domain.weights import MAX_ROUTINGS
+
 from ..base import Doc
 
 Origin = Literal["01", "02", "03", "04", "05", "mobile", "other"]
@@ -25,7 +27,8 @@ class RoutingDoc(Doc):
 class SpecialProfileDoc(Doc):
     name: str = Field(min_length=1, max_length=80)
     default: bool = False
-    routings: list[RoutingDoc] = Field(default_factory=list, description="Routage 1, 2, ... (overflow order)")
+    routings: list[RoutingDoc] = Field(default_factory=list, max_length=MAX_ROUTINGS,
+                                       description="Routage 1, 2, ... (overflow order); each draws independently")
 
 
 class SpecialRuleDoc(Doc):
