@@ -132,11 +132,11 @@ def _called_line(session: Session, tenant: Tenant, facts: CallFacts) -> Line | N
     return line
 
 
-def _disposition(facts: CallFacts, incoming: bool) -> str:
+def _disposition(facts: CallFacts, incoming: bool, forwarded: bool = False) -> str:
     """What became of the call, for the called side (``incoming``) or the
     caller's: a forward or a voicemail is the callee's doing."""
     v = facts.variables
-    if incoming and v.get("centrex_outbound") == "forward":
+    if incoming and forwarded:
         return "forwarded"
     if incoming and (v.get("voicemail_message_len") or v.get("current_application") == "voicemail"):
         return "voicemail"
@@ -150,9 +150,10 @@ def _disposition(facts: CallFacts, incoming: bool) -> str:
 def classify(session: Session, facts: CallFacts) -> list[dict]:
     """The records of one call, one per line involved: the caller's line
     (outgoing, or internal when it calls another line of the platform), and
-    the line, reception or special number it reached (incoming). A call
-    between two lines gives both; the callee's record has the key
-    ``<uuid>~in``. Empty when the call touches no tenant."""
+    the line, reception or special number it reached (incoming), and the
+    line that forwarded it there when that is another line. The first
+    record has the call's uuid as its key, the callee's ``<uuid>~in``, the
+    forwarding line's ``<uuid>~fwd``. Empty when the call touches no tenant."""
     v = facts.variables
     caller_number = v.get("centrex_caller_line")
     tenant = _tenant(session, v, (caller_number, v.get("centrex_line")))
@@ -176,8 +177,18 @@ def classify(session: Session, facts: CallFacts) -> list[dict]:
                         caller=caller_number[:40], callee=dialled[:40],
                         line_id=caller_line.id if caller_line else None, reception_number=None,
                         special_number=None, disposition=_disposition(facts, False)))
+    forwarded = v.get("centrex_outbound") == "forward"
+    fwd_from = _line(session, tenant, v.get("centrex_fwd_from")) if forwarded else None
+    if fwd_from is not None and called_line is not None and fwd_from.id != called_line.id:
+        # forwarded to another line of the platform: that line's record is
+        # an incoming call of its own (answered, missed...)
+        out.append(dict(common, call_uuid=facts.uuid + ("~fwd" if out else ""), direction="inbound",
+                        caller=(caller_number or facts.caller)[:40], callee=fwd_from.number,
+                        line_id=fwd_from.id, reception_number=None, special_number=None,
+                        disposition="forwarded"))
+        forwarded = False
     if incoming:
-        disposition = _disposition(facts, True)
+        disposition = _disposition(facts, True, forwarded)
         if v.get("centrex_hunt") and disposition in ("missed", "busy"):
             # a hunt nobody took: the reception number's record, not that of
             # whichever member happened to be rung last (native path)

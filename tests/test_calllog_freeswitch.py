@@ -1,0 +1,149 @@
+"""Call records (C-3, S-4) from a real FreeSWITCH (``FREESWITCH_BIN``) with
+real SIP phones (baresip) on three lines, calls from the carrier side (real
+INVITEs into the external profile, see ``Rig.call`` of
+``test_hunt_phones_freeswitch``), records read from the JSON CDRs
+FreeSWITCH writes (``calllog.import_cdr_dir``, the path the event service
+takes after a disconnection; both paths share ``calllog.record``).
+
+One FreeSWITCH for every scenario, in order: a successive hunt group
+answered through the hunt-group service, the same group answered natively
+(service stopped: the dialplan's fallback), an 08xx number routed to a
+plain number, an internal call left unanswered, a forwarded call and a
+click-to-call. Before the fix the first three gave no record at all
+("call of no tenant ignored"), the internal call only the caller's record
+and the click-to-call a caller ``<user>-0x...``."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from baresip_phone import wait_until
+from sqlalchemy import select
+from test_hunt_phones_freeswitch import M1, M2, M3, RECEPTION, Rig, rig_for, tenant  # noqa: F401
+
+from orchestrator.db.models import CallRecord, Line, Tenant
+from orchestrator.live import calllog, click_to_call
+from orchestrator.services.logins import service as logins_service
+from orchestrator.services.logins.schema import LoginDoc
+
+pytestmark = [pytest.mark.freeswitch]
+SPECIAL = "+33811600001"
+
+
+def document() -> dict:
+    doc = tenant()
+    doc["lines"][2]["forwards"] = {"unconditional": M2}
+    doc["special_numbers"] = [{"number": SPECIAL, "label": "SAV", "profiles": [
+        {"name": "Numéro", "default": True, "routings": [{"destinations": [{"number": M2}]}]}]}]
+    return doc
+
+
+def carrier_call(rig: Rig, number: str) -> str:
+    caller = str(uuid.uuid4())
+    rig.esl.bgapi(f"originate {{origination_uuid={caller},origination_caller_id_number=0140000000,"
+                  f"originate_timeout=60}}sofia/external/{number}@127.0.0.1:{rig.platform.external_port} &park")
+    return caller
+
+
+def answer_and_hang_up(rig: Rig, number: str) -> None:
+    phone = rig.phones[number]
+    mark = len(phone.events)
+    phone.wait_event("CALL_INCOMING", timeout=15, since=mark)
+    phone.command("accept")
+    phone.wait_event("CALL_ESTABLISHED", timeout=5, since=mark)
+    phone.command("hangup")
+    phone.wait_event("CALL_CLOSED", timeout=5, since=mark)
+    rig.wait_no_channel()
+
+
+def records(rt, cdr_dir, count: int) -> list[dict]:
+    """Import the CDRs until ``count`` records exist; each as a dict."""
+    def imported():
+        with rt.context() as ctx:
+            calllog.import_cdr_dir(ctx.session, cdr_dir, "fs1")
+            ctx.session.commit()
+            rows = ctx.session.execute(select(CallRecord, Line.number).outerjoin(Line, Line.id == CallRecord.line_id)
+                                       .order_by(CallRecord.id)).all()
+            out = [dict(uuid=r.call_uuid, direction=r.direction, caller=r.caller, callee=r.callee, line=n,
+                        reception=r.reception_number, special=r.special_number, disposition=r.disposition)
+                   for r, n in rows]
+        return out if len(out) >= count else None
+    return wait_until(f"{count} call records", imported, 10, interval=0.2)
+
+
+def test_every_call_recorded_for_each_line(rig_for, rt, tmp_path):  # noqa: F811
+    rig = rig_for(document())
+    cdr_dir = tmp_path / "spool" / "cdr"
+    cdr_dir.mkdir(parents=True, exist_ok=True)
+    seen: list[dict] = []
+
+    def new(count: int) -> list[dict]:
+        nonlocal seen
+        rows = records(rt, cdr_dir, len(seen) + count)
+        fresh, seen = rows[len(seen):], rows
+        assert len(fresh) == count, fresh
+        return fresh
+
+    # 1. successive hunt group through the hunt-group service: M1 answers
+    carrier_call(rig, RECEPTION)
+    answer_and_hang_up(rig, M1)
+    assert rig.wait_outcomes(1)
+    [r] = new(1)
+    assert (r["direction"], r["line"], r["reception"], r["special"], r["disposition"], r["caller"]) == \
+        ("inbound", M1, RECEPTION, None, "answered", "0140000000"), r
+
+    # 2. the same group answered natively: the service is down
+    rig.server.stop()
+    carrier_call(rig, RECEPTION)
+    answer_and_hang_up(rig, M1)
+    [r] = new(1)
+    assert (r["direction"], r["line"], r["reception"], r["disposition"]) == ("inbound", M1, RECEPTION, "answered"), r
+
+    # 3. an 08xx number routed to a plain number (M2's)
+    carrier_call(rig, SPECIAL)
+    answer_and_hang_up(rig, M2)
+    [r] = new(1)
+    assert (r["direction"], r["special"], r["callee"], r["disposition"], r["caller"]) == \
+        ("inbound", SPECIAL, M2, "answered", "0140000000"), r
+
+    # 4. internal call M1 -> M2, M2 does not answer, M1 hangs up
+    p1, p2 = rig.phones[M1], rig.phones[M2]
+    mark2 = len(p2.events)
+    p1.command("dial", M2)
+    p2.wait_event("CALL_INCOMING", timeout=15, since=mark2)
+    p1.command("hangup")
+    rig.wait_no_channel()
+    caller_side, callee_side = new(2)
+    assert caller_side["direction"] == "internal" and caller_side["line"] == M1 and caller_side["caller"] == M1
+    assert (callee_side["direction"], callee_side["line"], callee_side["caller"], callee_side["disposition"]) == \
+        ("inbound", M2, M1, "missed"), callee_side
+    assert callee_side["uuid"] == caller_side["uuid"] + "~in"
+
+    # 5. a forwarded call: M3 forwards everything to M2
+    carrier_call(rig, M3)
+    answer_and_hang_up(rig, M2)
+    forwarder, taker = new(2)
+    assert (forwarder["direction"], forwarder["line"], forwarder["disposition"], forwarder["caller"]) == \
+        ("inbound", M3, "forwarded", "0140000000"), forwarder
+    assert (taker["direction"], taker["line"], taker["disposition"], taker["caller"], taker["uuid"]) == \
+        ("inbound", M2, "answered", "0140000000", forwarder["uuid"] + "~in"), taker
+
+    # 6. click-to-call from M1 to M2: the caller is M1's number
+    with rt.context() as ctx:
+        tenant_row = ctx.session.get(Tenant, ctx.session.scalar(select(Line.tenant_id).where(Line.number == M1)))
+        login = logins_service.create(ctx, tenant_row,
+                                      LoginDoc(login=M1, role="user", password="c2c-pass1"))
+        ctx.session.commit()
+        mark1, mark2 = len(p1.events), len(p2.events)
+        click_to_call.start(ctx, login, M1, M2, rig.esl)
+    p1.wait_event("CALL_INCOMING", timeout=15, since=mark1)
+    p1.command("accept")
+    p2.wait_event("CALL_INCOMING", timeout=15, since=mark2)
+    p2.command("accept")
+    p2.wait_event("CALL_ESTABLISHED", timeout=5, since=mark2)
+    p2.command("hangup")
+    rig.wait_no_channel()
+    rows = new(2)
+    assert rows[0]["caller"] == M1 and rows[0]["line"] == M1 and rows[0]["direction"] == "internal", rows
+    assert (rows[1]["line"], rows[1]["caller"], rows[1]["direction"]) == (M2, M1, "inbound"), rows
