@@ -15,7 +15,10 @@ and the click-to-call a caller ``<user>-0x...``."""
 
 from __future__ import annotations
 
+import json
+import os
 import uuid
+from pathlib import Path
 
 import pytest
 from baresip_phone import wait_until
@@ -77,19 +80,29 @@ def test_every_call_recorded_for_each_line(rig_for, rt, tmp_path):  # noqa: F811
     cdr_dir = tmp_path / "spool" / "cdr"
     cdr_dir.mkdir(parents=True, exist_ok=True)
     seen: list[dict] = []
+    # CALLLOG_RECORD_DIR=tests/fixtures/calllog_cdrs keeps the CDRs of each
+    # scenario for the unit tests (tests/test_calllog_recorded.py)
+    keep = Path(os.environ["CALLLOG_RECORD_DIR"]) if os.environ.get("CALLLOG_RECORD_DIR") else None
+    kept: set[str] = set()
 
-    def new(count: int) -> list[dict]:
+    def new(count: int, scenario: str) -> list[dict]:
         nonlocal seen
         rows = records(rt, cdr_dir, len(seen) + count)
         fresh, seen = rows[len(seen):], rows
         assert len(fresh) == count, fresh
+        if keep is not None:
+            files = sorted(p for p in (cdr_dir / "imported").glob("*.cdr.json") if p.name not in kept)
+            kept.update(p.name for p in files)
+            keep.mkdir(parents=True, exist_ok=True)
+            docs = [json.loads(p.read_text()) for p in files]
+            (keep / f"{scenario}.json").write_text(json.dumps(docs, indent=1, ensure_ascii=False) + "\n")
         return fresh
 
     # 1. successive hunt group through the hunt-group service: M1 answers
     carrier_call(rig, RECEPTION)
     answer_and_hang_up(rig, M1)
     assert rig.wait_outcomes(1)
-    [r] = new(1)
+    [r] = new(1, "hunt_service")
     assert (r["direction"], r["line"], r["reception"], r["special"], r["disposition"], r["caller"]) == \
         ("inbound", M1, RECEPTION, None, "answered", "0140000000"), r
 
@@ -97,13 +110,13 @@ def test_every_call_recorded_for_each_line(rig_for, rt, tmp_path):  # noqa: F811
     rig.server.stop()
     carrier_call(rig, RECEPTION)
     answer_and_hang_up(rig, M1)
-    [r] = new(1)
+    [r] = new(1, "hunt_native")
     assert (r["direction"], r["line"], r["reception"], r["disposition"]) == ("inbound", M1, RECEPTION, "answered"), r
 
     # 3. an 08xx number routed to a plain number (M2's)
     carrier_call(rig, SPECIAL)
     answer_and_hang_up(rig, M2)
-    [r] = new(1)
+    [r] = new(1, "special_to_number")
     assert (r["direction"], r["special"], r["callee"], r["disposition"], r["caller"]) == \
         ("inbound", SPECIAL, M2, "answered", "0140000000"), r
 
@@ -114,7 +127,7 @@ def test_every_call_recorded_for_each_line(rig_for, rt, tmp_path):  # noqa: F811
     p2.wait_event("CALL_INCOMING", timeout=15, since=mark2)
     p1.command("hangup")
     rig.wait_no_channel()
-    caller_side, callee_side = new(2)
+    caller_side, callee_side = new(2, "internal_missed")
     assert caller_side["direction"] == "internal" and caller_side["line"] == M1 and caller_side["caller"] == M1
     assert (callee_side["direction"], callee_side["line"], callee_side["caller"], callee_side["disposition"]) == \
         ("inbound", M2, M1, "missed"), callee_side
@@ -123,7 +136,7 @@ def test_every_call_recorded_for_each_line(rig_for, rt, tmp_path):  # noqa: F811
     # 5. a forwarded call: M3 forwards everything to M2
     carrier_call(rig, M3)
     answer_and_hang_up(rig, M2)
-    forwarder, taker = new(2)
+    forwarder, taker = new(2, "forwarded")
     assert (forwarder["direction"], forwarder["line"], forwarder["disposition"], forwarder["caller"]) == \
         ("inbound", M3, "forwarded", "0140000000"), forwarder
     assert (taker["direction"], taker["line"], taker["disposition"], taker["caller"], taker["uuid"]) == \
@@ -144,6 +157,6 @@ def test_every_call_recorded_for_each_line(rig_for, rt, tmp_path):  # noqa: F811
     p2.wait_event("CALL_ESTABLISHED", timeout=5, since=mark2)
     p2.command("hangup")
     rig.wait_no_channel()
-    rows = new(2)
+    rows = new(2, "click_to_call")
     assert rows[0]["caller"] == M1 and rows[0]["line"] == M1 and rows[0]["direction"] == "internal", rows
     assert (rows[1]["line"], rows[1]["caller"], rows[1]["direction"]) == (M2, M1, "inbound"), rows

@@ -295,7 +295,8 @@ class RouteBuilder:
         if d.reception_id:
             return [overflow, ("set", "centrex_sent_to="), self.go(f"R~{self.receptions[d.reception_id].number}")]
         # C-3/S-4: the number the call was sent to, for its call record
-        return [overflow, ("set", f"centrex_sent_to={d.number}"), ("set", "continue_on_fail=true"), ("set", "hangup_after_bridge=true"),
+        return [overflow, ("set", f"centrex_sent_to={d.number}"), ("set", "continue_on_fail=true"),
+                ("set", "hangup_after_bridge=true"),
                 ("set", "call_timeout=30"),
                 ("bridge", f"[centrex_outbound=special,absolute_codec_string='PCMA,PCMU']loopback/{d.number}/public"),
                 self.go(nxt)]
