@@ -1,9 +1,10 @@
 """Call records (C-3, S-4) from a real FreeSWITCH (``FREESWITCH_BIN``) with
 real SIP phones (baresip) on three lines, calls from the carrier side (real
 INVITEs into the external profile, see ``Rig.call`` of
-``test_hunt_phones_freeswitch``), records read from the JSON CDRs
-FreeSWITCH writes (``calllog.import_cdr_dir``, the path the event service
-takes after a disconnection; both paths share ``calllog.record``).
+``test_hunt_phones_freeswitch``). The records come from the event service
+(CHANNEL_HANGUP_COMPLETE over the event socket); at the end the JSON CDRs
+FreeSWITCH wrote for the same calls are imported (the path the event
+service takes after a disconnection): they add nothing.
 
 One FreeSWITCH for every scenario, in order: a successive hunt group
 answered through the hunt-group service, the same group answered natively
@@ -20,11 +21,13 @@ import os
 import uuid
 from pathlib import Path
 
+import gevent
 import pytest
 from baresip_phone import wait_until
 from sqlalchemy import select
 from test_hunt_phones_freeswitch import M1, M2, M3, RECEPTION, Rig, rig_for, tenant  # noqa: F401
 
+from esl_handlers.events_service import EventService
 from orchestrator.db.models import CallRecord, Line, Tenant
 from orchestrator.live import calllog, click_to_call
 from orchestrator.services.logins import service as logins_service
@@ -60,25 +63,45 @@ def answer_and_hang_up(rig: Rig, number: str) -> None:
     rig.wait_no_channel()
 
 
-def records(rt, cdr_dir, count: int) -> list[dict]:
-    """Import the CDRs until ``count`` records exist; each as a dict."""
-    def imported():
-        with rt.context() as ctx:
-            calllog.import_cdr_dir(ctx.session, cdr_dir, "fs1")
-            ctx.session.commit()
-            rows = ctx.session.execute(select(CallRecord, Line.number).outerjoin(Line, Line.id == CallRecord.line_id)
-                                       .order_by(CallRecord.id)).all()
-            out = [dict(uuid=r.call_uuid, direction=r.direction, caller=r.caller, callee=r.callee, line=n,
-                        reception=r.reception_number, special=r.special_number, disposition=r.disposition)
-                   for r, n in rows]
-        return out if len(out) >= count else None
-    return wait_until(f"{count} call records", imported, 10, interval=0.2)
+def all_records(rt) -> list[dict]:
+    with rt.context() as ctx:
+        rows = ctx.session.execute(select(CallRecord, Line.number).outerjoin(Line, Line.id == CallRecord.line_id)
+                                   .order_by(CallRecord.id)).all()
+        return [dict(uuid=r.call_uuid, direction=r.direction, caller=r.caller, callee=r.callee, line=n,
+                     reception=r.reception_number, special=r.special_number, disposition=r.disposition)
+                for r, n in rows]
+
+
+def records(rt, count: int) -> list[dict]:
+    """The records, once the event service stored ``count`` of them."""
+    return wait_until(f"{count} call records", lambda: (lambda rows: rows if len(rows) >= count else None)(
+        all_records(rt)), 10, interval=0.1)
 
 
 def test_every_call_recorded_for_each_line(rig_for, rt, tmp_path):  # noqa: F811
     rig = rig_for(document())
     cdr_dir = tmp_path / "spool" / "cdr"
     cdr_dir.mkdir(parents=True, exist_ok=True)
+    svc = EventService(rt, rig.platform.nodes[0], cdr_dir=None, backoff=(0.1, 0.5))
+    greenlet = gevent.spawn(svc.run)
+    try:
+        assert svc.connected.get(timeout=15) == 1
+        scenarios(rig, rt, cdr_dir)
+    finally:
+        svc.stop()
+        if svc.esl is not None:
+            svc.esl.close()
+        greenlet.join(timeout=5)
+    # the JSON CDRs of the same calls: read, and nothing new (one record per call and line)
+    before = all_records(rt)
+    with rt.context() as ctx:
+        new, seen = calllog.import_cdr_dir(ctx.session, cdr_dir, "fs1")
+        ctx.session.commit()
+    assert new == 0 and seen >= len({r["uuid"].split("~")[0] for r in before}), (new, seen)
+    assert all_records(rt) == before
+
+
+def scenarios(rig: Rig, rt, cdr_dir: Path) -> None:
     seen: list[dict] = []
     # CALLLOG_RECORD_DIR=tests/fixtures/calllog_cdrs keeps the CDRs of each
     # scenario for the unit tests (tests/test_calllog_recorded.py)
@@ -87,11 +110,13 @@ def test_every_call_recorded_for_each_line(rig_for, rt, tmp_path):  # noqa: F811
 
     def new(count: int, scenario: str) -> list[dict]:
         nonlocal seen
-        rows = records(rt, cdr_dir, len(seen) + count)
+        rows = records(rt, len(seen) + count)
         fresh, seen = rows[len(seen):], rows
         assert len(fresh) == count, fresh
         if keep is not None:
-            files = sorted(p for p in (cdr_dir / "imported").glob("*.cdr.json") if p.name not in kept)
+            # every leg has ended (wait_no_channel): FreeSWITCH wrote its files
+            wait_until("the CDR files", lambda: len(list(cdr_dir.glob("*.cdr.json"))) > len(kept), 5)
+            files = sorted(p for p in cdr_dir.glob("*.cdr.json") if p.name not in kept)
             kept.update(p.name for p in files)
             keep.mkdir(parents=True, exist_ok=True)
             docs = [json.loads(p.read_text()) for p in files]
