@@ -114,3 +114,16 @@ def test_no_tenant_still_ignored(ctx, tenant):
     doc["variables"]["uuid"] = "no-tenant"
     assert calllog.record(ctx.session, calllog.from_json_cdr(doc)) is None
     assert ctx.session.scalar(select(CallRecord.id)) is None
+
+
+def test_backup_number_on_another_line(ctx, tenant):
+    """An unregistered line whose backup number is another line of the
+    platform: the same two records as a forward (the dialplan's
+    ``unregistered`` step exports ``centrex_fwd_from`` as ``forward`` does)."""
+    docs = json.loads(json.dumps(cdrs("forwarded")))
+    for doc in docs:
+        if "centrex_fwd_from" in doc["variables"]:
+            doc["variables"]["centrex_outbound"] = "backup"
+    for doc in docs:
+        calllog.record(ctx.session, calllog.from_json_cdr(doc))
+    assert stored(ctx) == EXPECTED["forwarded"]

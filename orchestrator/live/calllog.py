@@ -177,8 +177,10 @@ def classify(session: Session, facts: CallFacts) -> list[dict]:
                         caller=caller_number[:40], callee=dialled[:40],
                         line_id=caller_line.id if caller_line else None, reception_number=None,
                         special_number=None, disposition=_disposition(facts, False)))
+    # a forward, or the backup number of an unregistered line
     forwarded = v.get("centrex_outbound") == "forward"
-    fwd_from = _line(session, tenant, v.get("centrex_fwd_from")) if forwarded else None
+    rerouted = v.get("centrex_outbound") in ("forward", "backup")
+    fwd_from = _line(session, tenant, v.get("centrex_fwd_from")) if rerouted else None
     if fwd_from is not None and called_line is not None and fwd_from.id != called_line.id:
         # forwarded to another line of the platform: that line's record is
         # an incoming call of its own (answered, missed...)
