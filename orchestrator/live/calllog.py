@@ -1,7 +1,18 @@
 """Call records (C-3) from FreeSWITCH: one per finished call, from the
 CHANNEL_HANGUP_COMPLETE event or, when the event socket was down, from the
 JSON CDR file mod_json_cdr wrote. Both go through :func:`record`, which
-stores a call once (the FreeSWITCH Unique-ID is the key)."""
+stores a call once (the FreeSWITCH Unique-ID is the key).
+
+The rendered dialplan tags a call where it routes it, with ``export`` so
+that every later leg and the hunt-group service's socket path carry the
+same variables: ``centrex_tenant`` (the tenant's SIP domain) and
+``centrex_line`` at a line's entry; ``centrex_tenant`` and
+``centrex_number`` at a reception or special number's entry (``R~N``),
+``centrex_profile`` at each profile (``P~N~p``), ``centrex_sent_to`` before
+a special number's routing to a plain number, ``centrex_fwd_from`` when a
+line's forward or backup number takes the call. A caller's line comes from
+the directory (``centrex_caller_line``). Records are keyed ``<uuid>`` for
+the first line involved, ``<uuid>~fwd`` / ``<uuid>~in`` for the others."""
 
 from __future__ import annotations
 
