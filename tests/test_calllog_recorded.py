@@ -127,3 +127,16 @@ def test_backup_number_on_another_line(ctx, tenant):
     for doc in docs:
         calllog.record(ctx.session, calllog.from_json_cdr(doc))
     assert stored(ctx) == EXPECTED["forwarded"]
+
+
+@pytest.mark.parametrize(("scenario", "profile"), [("hunt_service", "Défaut"), ("hunt_native", "Défaut"),
+                                                   ("special_to_number", "Numéro")])
+def test_the_profile_that_routed_the_call_is_stored_with_the_number(ctx, tenant, scenario, profile):
+    """C-3, S-4: the record that carries the reception or 08xx number names
+    the profile that routed the call; the lines' own records carry none."""
+    for doc in cdrs(scenario):
+        calllog.record(ctx.session, calllog.from_json_cdr(doc), "fs1")
+    rows = list(ctx.session.scalars(select(CallRecord)))
+    routed = [r for r in rows if r.reception_number or r.special_number]
+    assert routed and {r.profile for r in routed} == {profile}
+    assert {r.profile for r in rows if not (r.reception_number or r.special_number)} <= {None}

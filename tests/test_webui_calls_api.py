@@ -120,7 +120,8 @@ def test_call_log_gives_the_id_and_what_routed_the_call(rt, client):
             "Unique-ID": "c3", "Call-Direction": "inbound", "Channel-Name": "sofia/external/x",
             "Caller-Caller-ID-Number": "0140000000", "variable_centrex_line": "+33175000101",
             "variable_centrex_domain": "bauer.centrex.test", "variable_centrex_route": "+33175000200",
-            "variable_start_epoch": "1795725000", "variable_answer_epoch": "1795725005",
+            "variable_centrex_profile": "Journée", "variable_start_epoch": "1795725000",
+            "variable_answer_epoch": "1795725005",
             "variable_end_epoch": "1795725047", "variable_billsec": "42",
             "Hangup-Cause": "NORMAL_CLEARING"}))
         ctx.session.commit()
@@ -128,7 +129,8 @@ def test_call_log_gives_the_id_and_what_routed_the_call(rt, client):
         assert stored_id is not None
     [call] = client.get("/api/v1/calls", headers=auth(rt, PIERRE)).get_json()
     assert call["id"] == stored_id
-    assert (call["reception_number"], call["special_number"]) == ("+33175000200", None)
+    assert (call["reception_number"], call["special_number"], call["profile"]) == ("+33175000200", None, "Journée")
     assert call["answered_at"] is not None and call["duration_s"] == 42
     assert set(call) == {"id", "direction", "caller", "callee", "line", "reception_number", "special_number",
-                         "started_at", "answered_at", "ended_at", "duration_s", "disposition", "hangup_cause"}
+                         "profile", "started_at", "answered_at", "ended_at", "duration_s", "disposition",
+                         "hangup_cause"}

@@ -8,11 +8,12 @@ that every later leg and the hunt-group service's socket path carry the
 same variables: ``centrex_tenant`` (the tenant's SIP domain) and
 ``centrex_line`` at a line's entry; ``centrex_tenant`` and
 ``centrex_number`` at a reception or special number's entry (``R~N``),
-``centrex_profile`` at each profile (``P~N~p``), ``centrex_sent_to`` before
-a special number's routing to a plain number, ``centrex_fwd_from`` when a
-line's forward or backup number takes the call. A caller's line comes from
-the directory (``centrex_caller_line``). Records are keyed ``<uuid>`` for
-the first line involved, ``<uuid>~fwd`` / ``<uuid>~in`` for the others."""
+``centrex_profile`` at each profile (``P~N~p``; stored on the number's
+record), ``centrex_sent_to`` before a special number's routing to a plain
+number, ``centrex_fwd_from`` when a line's forward or backup number takes
+the call. A caller's line comes from the directory
+(``centrex_caller_line``). Records are keyed ``<uuid>`` for the first line
+involved, ``<uuid>~fwd`` / ``<uuid>~in`` for the others."""
 
 from __future__ import annotations
 
@@ -211,7 +212,8 @@ def classify(session: Session, facts: CallFacts) -> list[dict]:
         out.append(dict(common, call_uuid=facts.uuid + ("~in" if out else ""), direction="inbound",
                         caller=(caller_number or facts.caller)[:40], callee=callee[:40],
                         line_id=called_line.id if called_line else None, reception_number=reception,
-                        special_number=special, disposition=disposition))
+                        special_number=special, disposition=disposition,
+                        profile=(v.get("centrex_profile") or None) if (special or reception) else None))
     return out
 
 

@@ -55,6 +55,7 @@ class CallOut(BaseModel):
     line: str | None = Field(description="The line of yours the call concerns")
     reception_number: str | None = Field(description="The reception number that routed the call, if any")
     special_number: str | None = Field(description="The special (08xx) number that routed the call, if any")
+    profile: str | None = Field(default=None, description="The profile of that number that routed the call")
     started_at: datetime
     answered_at: datetime | None
     ended_at: datetime | None
@@ -146,6 +147,6 @@ def call_log():
     return jsonify([CallOut(id=r.id, direction=r.direction, caller=r.caller, callee=r.callee,
                             line=lines.get(r.line_id) if r.line_id is not None else None,
                             reception_number=r.reception_number, special_number=r.special_number,
-                            started_at=r.started_at, answered_at=r.answered_at, ended_at=r.ended_at,
+                            profile=r.profile, started_at=r.started_at, answered_at=r.answered_at, ended_at=r.ended_at,
                             duration_s=r.duration_s, disposition=r.disposition,
                             hangup_cause=r.hangup_cause).model_dump(mode="json") for r in rows])

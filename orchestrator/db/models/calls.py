@@ -22,6 +22,7 @@ class CallRecord(Base):
     line_id: Mapped[int | None] = mapped_column(ForeignKey("lines.id", ondelete="SET NULL"), index=True)
     reception_number: Mapped[str | None] = mapped_column(String(20))
     special_number: Mapped[str | None] = mapped_column(String(20))
+    profile: Mapped[str | None] = mapped_column(String(80))  # the number's profile that routed it
     started_at: Mapped[datetime] = mapped_column(index=True)
     answered_at: Mapped[datetime | None] = mapped_column()
     ended_at: Mapped[datetime | None] = mapped_column()
