@@ -379,3 +379,36 @@ def test_forwards_allowed_unregistered_first_member_is_skipped(rig_for, strategy
         assert rig.server.calls == 1 and rig.order.last == {KEY: 1}
     else:
         assert rig.server.calls == 0 and rig.outcomes() == []
+
+
+@pytest.mark.parametrize("how", ["busy", "no answer"])
+@pytest.mark.parametrize("strategy", ["sequential", "successive"], ids=["native", "hunt service"])
+def test_forwards_allowed_member_voicemail_only_when_it_does_not_answer(rig_for, strategy, how):
+    """H-3 and H-6 with forwards allowed and M1's voicemail on (the
+    dispositions FreeSWITCH really gives): M1 rejects the call (486, busy):
+    it is skipped and M2's phone rings at once; M1 lets it ring its ring
+    time: its voicemail takes the call (the caller's channel runs
+    ``voicemail``), M2 never rings. Natively (sequential) and through the
+    hunt-group service (successive, which logs ``followed:<M1>``)."""
+    rig = rig_for(tenant(forwards_allowed=True, strategy=strategy))
+    p1, p2, p3 = (rig.phones[n] for n in (M1, M2, M3))
+    caller = rig.call()
+    p1.wait_event("CALL_INCOMING", timeout=15)
+    if how == "busy":
+        rejected = time.monotonic()
+        p1.command("hangup")
+        p2.wait_event("CALL_INCOMING", timeout=5)
+        assert time.monotonic() - rejected < 2.0
+        rig.wait_member_legs(["0175600002"])
+    else:
+        def in_voicemail():
+            # the carrier's incoming leg (not the originated caller's) runs the dialplan
+            return next((c for c in rig.channels() if c.get("application") == "voicemail"), None)
+        wait_until("the caller's channel in M1's voicemail", in_voicemail, RING_TIME + 10, interval=0.1)
+        p1.wait_event("CALL_CLOSED", timeout=2)
+        assert not incoming(p2)
+        if strategy == "successive":
+            assert rig.wait_outcomes(1) == [f"followed:{M1}"]
+    rig.esl.api(f"uuid_kill {caller}")
+    rig.wait_no_channel()
+    assert not incoming(p3)
