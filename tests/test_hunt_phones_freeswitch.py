@@ -3,7 +3,8 @@
 ``tests/baresip_phone.py``) registered on the members' lines.
 
 Each test imports a small tenant of its own (three lines, one reception
-number whose default profile is a successive hunt group, ring time 5 s),
+number whose default profile is a successive hunt group, or a sequential
+one for the native hunt, ring time 5 s),
 applies it with the hunt-group service address pointing at a
 ``HuntServer`` (``MemoryOrder``) on a free port, starts FreeSWITCH and
 registers one baresip per line (manual answer mode: the test accepts or
