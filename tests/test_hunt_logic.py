@@ -66,6 +66,18 @@ def groups(ctx):
     make_reception(ctx, tenant, {"number": "+33175300200", "label": "Fwd", "profiles": [
         {"name": "Défaut", "default": True, "hunt_group": {"strategy": "successive", "forwards_allowed": True,
                                                            "members": ["+33175300001", "+33175300004"]}}]})
+    # forwards allowed (H-3, H-6): member 5 has no backup number and no
+    # voicemail, member 6 its voicemail on, member 7 a backup number
+    make_line(ctx, tenant, "+33175300005", label="M5", voicemail={"enabled": False})
+    make_line(ctx, tenant, "+33175300006", label="M6")
+    make_line(ctx, tenant, "+33175300007", label="M7", backup_number="+33612000007", voicemail={"enabled": False})
+    make_reception(ctx, tenant, {"number": "+33175300300", "label": "Fwd2", "profiles": [
+        {"name": "Défaut", "default": True, "hunt_group": {"strategy": "successive", "forwards_allowed": True,
+                                                           "members": ["+33175300005", "+33175300006",
+                                                                       "+33175300002"]}}]})
+    make_reception(ctx, tenant, {"number": "+33175300400", "label": "Fwd3", "profiles": [
+        {"name": "Défaut", "default": True, "hunt_group": {"strategy": "successive", "forwards_allowed": True,
+                                                           "members": ["+33175300007", "+33175300002"]}}]})
     ctx.session.commit()
     return lambda key: load_group(ctx.session, PLATFORM, key)
 
@@ -105,6 +117,54 @@ def test_forwards_allowed_follow_the_member(groups):
     call = ScriptedCall(registered=[USERS[0]])
     assert hunt(call, group, order) == "followed:+33175300004"  # next call starts at member 2: forwards all
     assert call.transfers == ["in XML centrex-line"] and call.rung == []
+
+
+def user(i: int) -> str:
+    return f"017530000{i}@{D}"
+
+
+def test_forwards_allowed_unregistered_members_are_skipped(groups):
+    """H-6 with forwards allowed: member 5 (no backup number, voicemail
+    off) and member 6 (voicemail on) have no device: both are skipped, the
+    third member rings and answers. Neither ends the hunt, and member 6's
+    voicemail does not take the call."""
+    call = ScriptedCall(registered=[user(2)], answers={user(2): "answer"})
+    assert hunt(call, groups("P~+33175300300~0"), MemoryOrder()) == f"answered:{user(2)}"
+    assert call.rung == [user(2)] and call.transfers == []
+    bridged = [a for app, a in call.executed if app == "bridge"]
+    assert [b.split("user/")[1] for b in bridged] == [user(5), user(6), user(2)]
+
+
+def test_forwards_allowed_busy_members_are_skipped(groups):
+    """H-6: busy members are skipped, even with voicemail on (member 6)."""
+    call = ScriptedCall(registered=[user(5), user(6), user(2)],
+                        answers={user(5): "busy", user(6): "busy", user(2): "answer"})
+    assert hunt(call, groups("P~+33175300300~0"), MemoryOrder()) == f"answered:{user(2)}"
+    assert call.rung == [user(5), user(6), user(2)] and call.transfers == []
+
+
+def test_forwards_allowed_voicemail_takes_an_unanswered_call(groups):
+    """H-3: member 6 rings its ring time without answering: its voicemail
+    takes the call (the line's after_ring step), the hunt stops."""
+    call = ScriptedCall(registered=[user(6), user(2)])
+    assert hunt(call, groups("P~+33175300300~0"), MemoryOrder()) == "followed:+33175300006"
+    assert call.rung == [user(6)] and call.transfers == ["after_ring XML centrex-line"]
+    assert ("set", "centrex_line=+33175300006") in call.executed
+
+
+def test_forwards_allowed_backup_number_takes_the_call(groups):
+    """H-3: member 7 is not registered and has a backup number: the call
+    follows it (the line's unregistered step), member 2 never rings."""
+    call = ScriptedCall(registered=[user(2)], answers={user(2): "answer"})
+    assert hunt(call, groups("P~+33175300400~0"), MemoryOrder()) == "followed:+33175300007"
+    assert call.rung == [] and call.transfers == ["unregistered XML centrex-line"]
+    assert ("set", "centrex_backup=+33612000007") in call.executed
+
+
+def test_forwards_allowed_nobody_registered_goes_to_the_end(groups):
+    call = ScriptedCall()
+    assert hunt(call, groups("P~+33175300300~0"), MemoryOrder()) == "end"
+    assert call.transfers == [f"X~+33175300300~0 XML {D}~route"]
 
 
 def test_caller_hang_up_stops_everything(groups):

@@ -3,7 +3,8 @@
 ``tests/baresip_phone.py``) registered on the members' lines.
 
 Each test imports a small tenant of its own (three lines, one reception
-number whose default profile is a successive hunt group, ring time 5 s),
+number whose default profile is a successive hunt group, or a sequential
+one for the native hunt, ring time 5 s),
 applies it with the hunt-group service address pointing at a
 ``HuntServer`` (``MemoryOrder``) on a free port, starts FreeSWITCH and
 registers one baresip per line (manual answer mode: the test accepts or
@@ -62,16 +63,19 @@ KEY = f"P~{RECEPTION}~0"  # the hunt group's key: the default (first) profile
 RING_TIME = 5
 
 
-def tenant(forwards_allowed: bool = False, m1_forward: str | None = None) -> dict:
+def tenant(forwards_allowed: bool = False, m1_forward: str | None = None, strategy: str = "successive",
+           m1_voicemail: bool = True) -> dict:
     lines = [{"number": n, "label": f"M{i}"} for i, n in enumerate((M1, M2, M3), start=1)]
     if m1_forward:
         lines[0]["forwards"] = {"unconditional": m1_forward}
+    if not m1_voicemail:
+        lines[0]["voicemail"] = {"enabled": False}
     return {
         "tenant": {"name": "Hunt phones", "sip_domain": D},
         "lines": lines,
         "reception_numbers": [{"number": RECEPTION, "label": "Accueil", "profiles": [
             {"name": "Défaut", "default": True, "hunt_group": {
-                "strategy": "successive", "ring_time": RING_TIME, "forwards_allowed": forwards_allowed,
+                "strategy": strategy, "ring_time": RING_TIME, "forwards_allowed": forwards_allowed,
                 "members": [M1, M2, M3]}}]}],
     }
 
@@ -161,15 +165,16 @@ def incoming(phone: Phone, since: int = 0) -> list[dict]:
 
 @pytest.fixture
 def rig_for(rt, tmp_path, caplog):
-    """``rig_for(document)``: the tenant imported and applied, the
-    hunt-group service and FreeSWITCH running, a registered phone (manual
-    answer, no MWI subscription) on each of the three lines. Everything is
+    """``rig_for(document, unregistered=())``: the tenant imported and
+    applied, the hunt-group service and FreeSWITCH running, a registered
+    phone (manual answer, no MWI subscription) on each of the three lines
+    but those in ``unregistered``. Everything is
     stopped at the end of the test: phones (unregistered first), then
     FreeSWITCH, then the service."""
     caplog.set_level(logging.INFO, logger="esl_handlers.hunt_server")
     stack = ExitStack()
 
-    def make(document: dict) -> Rig:
+    def make(document: dict, unregistered: tuple[str, ...] = ()) -> Rig:
         with rt.context() as ctx:
             importer.import_document(ctx, document)
         [hunt_port] = free_ports(1)
@@ -185,6 +190,8 @@ def rig_for(rt, tmp_path, caplog):
         _proc, esl = stack.enter_context(running_freeswitch(tmp_path, platform.esl_port))
         rig = Rig(esl, server, order, platform, caplog)
         for number, (user, password) in creds.items():
+            if number in unregistered:  # no phone on that line
+                continue
             rig.phones[number] = stack.enter_context(baresip_phone(
                 tmp_path / f"phone-{user}", user, D, password, platform.sip_port, esl,
                 answermode="manual", mwi=False))
@@ -334,3 +341,75 @@ def test_forwards_allowed_member_forward_takes_the_call(rig_for):
     rig.wait_no_channel()
     assert not incoming(p1) and not incoming(p3)
     assert rig.server.calls == 1
+
+
+@pytest.mark.parametrize("m1_voicemail", [False, True], ids=["voicemail off", "voicemail on"])
+@pytest.mark.parametrize("strategy", ["sequential", "successive"], ids=["native", "hunt service"])
+def test_forwards_allowed_unregistered_first_member_is_skipped(rig_for, strategy, m1_voicemail):
+    """H-3 and H-6 (issue 16, item 2): a group M1, M2, M3 with forwards
+    allowed, and no phone registered on M1's line (no backup number). The
+    hunt used to end there (NO_ANSWER with voicemail off; M1's voicemail
+    with voicemail on): M1 must be skipped without waiting its ring time,
+    and M2's phone ring, natively (a sequential group: the dialplan's own
+    hunt, the service is never called) and through the hunt-group service
+    (successive: it logs the member that answered, or ``caller_gone`` when
+    FreeSWITCH closed the socket first). M2 answers: one call bridged from
+    the carrier's leg to M2; M3's phone never rings; M2 hangs up: nothing
+    is left."""
+    rig = rig_for(tenant(forwards_allowed=True, strategy=strategy, m1_voicemail=m1_voicemail), unregistered=(M1,))
+    p2, p3 = rig.phones[M2], rig.phones[M3]
+    started = time.monotonic()
+    rig.call()
+    ring = p2.wait_event("CALL_INCOMING", timeout=15)
+    rang_after = time.monotonic() - started
+    assert "0140000000" in ring["peeruri"]
+    assert rang_after < RING_TIME - 1, f"M2 rang {rang_after:.1f} s after the call: M1 was waited for"
+    assert not incoming(p3)
+    rig.wait_member_legs(["0175600002"])
+
+    p2.command("accept")
+    p2.wait_event("CALL_ESTABLISHED", timeout=5)
+    bridged = rig.wait_bridged("0175600002")
+    assert bridged["name"].startswith("sofia/external/0140000000@"), bridged
+    p2.command("hangup")
+    p2.wait_event("CALL_CLOSED")
+    rig.wait_no_channel()
+    assert not incoming(p3) and len(incoming(p2)) == 1
+    if strategy == "successive":
+        assert rig.wait_outcomes(1)[0] in (f"answered:0175600002@{D}", "caller_gone")
+        assert rig.server.calls == 1 and rig.order.last == {KEY: 1}
+    else:
+        assert rig.server.calls == 0 and rig.outcomes() == []
+
+
+@pytest.mark.parametrize("how", ["busy", "no answer"])
+@pytest.mark.parametrize("strategy", ["sequential", "successive"], ids=["native", "hunt service"])
+def test_forwards_allowed_member_voicemail_only_when_it_does_not_answer(rig_for, strategy, how):
+    """H-3 and H-6 with forwards allowed and M1's voicemail on (the
+    dispositions FreeSWITCH really gives): M1 rejects the call (486, busy):
+    it is skipped and M2's phone rings at once; M1 lets it ring its ring
+    time: its voicemail takes the call (the caller's channel runs
+    ``voicemail``), M2 never rings. Natively (sequential) and through the
+    hunt-group service (successive, which logs ``followed:<M1>``)."""
+    rig = rig_for(tenant(forwards_allowed=True, strategy=strategy))
+    p1, p2, p3 = (rig.phones[n] for n in (M1, M2, M3))
+    caller = rig.call()
+    p1.wait_event("CALL_INCOMING", timeout=15)
+    if how == "busy":
+        rejected = time.monotonic()
+        p1.command("hangup")
+        p2.wait_event("CALL_INCOMING", timeout=5)
+        assert time.monotonic() - rejected < 2.0
+        rig.wait_member_legs(["0175600002"])
+    else:
+        def in_voicemail():
+            # the carrier's incoming leg (not the originated caller's) runs the dialplan
+            return next((c for c in rig.channels() if c.get("application") == "voicemail"), None)
+        wait_until("the caller's channel in M1's voicemail", in_voicemail, RING_TIME + 10, interval=0.1)
+        p1.wait_event("CALL_CLOSED", timeout=2)
+        assert not incoming(p2)
+        if strategy == "successive":
+            assert rig.wait_outcomes(1) == [f"followed:{M1}"]
+    rig.esl.api(f"uuid_kill {caller}")
+    rig.wait_no_channel()
+    assert not incoming(p3)

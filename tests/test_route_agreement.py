@@ -18,7 +18,7 @@ from orchestrator.routing.resolver import Conditions, resolve
 from orchestrator.tenantdoc import importer
 
 D = "agree.centrex.test"
-A, B, C, DAN, EVE = (f"017510000{i}@{D}" for i in range(1, 6))
+A, B, C, DAN, EVE, FAY, GUS = (f"017510000{i}@{D}" for i in range(1, 8))
 PARIS = ZoneInfo("Europe/Paris")
 
 TENANT = {
@@ -30,6 +30,8 @@ TENANT = {
         {"number": "+33175100004", "label": "Dan", "forwards": {"unconditional": "+33612000004"}},
         {"number": "+33175100005", "label": "Eve", "backup_number": "+33612000055",
          "forwards": {"no_answer": "+33612000005"}},
+        {"number": "+33175100006", "label": "Fay", "voicemail": {"enabled": False}},
+        {"number": "+33175100007", "label": "Gus"},
     ],
     "reception_numbers": [
         {"number": "+33175100100", "label": "Seq", "short_number": "300", "profiles": [
@@ -66,6 +68,27 @@ TENANT = {
             {"name": "Défaut", "default": True, "hunt_group": {
                 "strategy": "simultaneous", "forwards_allowed": True,
                 "members": ["+33175100001", "+33175100004"]}}]},
+        # forwards allowed, a member of each kind (H-3, H-6): Fay (no backup,
+        # voicemail off), Gus (voicemail on), Eve (backup number, no-answer
+        # forward), Carol last (voicemail off); one profile per strategy
+        {"number": "+33175100700", "label": "Tous", "profiles": [
+            {"name": "Séquentiel", "default": True, "hunt_group": {
+                "strategy": "sequential", "forwards_allowed": True, "cycles": 2,
+                "members": ["+33175100006", "+33175100007", "+33175100005", "+33175100003"]}},
+            {"name": "Successif", "hunt_group": {
+                "strategy": "successive", "forwards_allowed": True,
+                "members": ["+33175100006", "+33175100007", "+33175100005", "+33175100003"]}},
+            {"name": "Simultané", "hunt_group": {
+                "strategy": "simultaneous", "forwards_allowed": True, "voicemail": "+33175100002",
+                "members": ["+33175100006", "+33175100007", "+33175100005", "+33175100003"]}},
+            {"name": "Sans fin", "hunt_group": {
+                "strategy": "sequential", "forwards_allowed": True,
+                "members": ["+33175100006", "+33175100003"]}},
+        ], "rules": [
+            {"days": "sat", "profile": "Successif"},
+            {"days": "sun", "profile": "Simultané"},
+            {"days": "mon", "profile": "Sans fin"},
+        ]},
         {"number": "+33175100200", "label": "Menu", "profiles": [
             {"name": "Défaut", "default": True, "ivr": {"keys": {
                 "1": {"line": "+33175100001"}, "2": {"voicemail": "+33175100002"},
@@ -172,6 +195,43 @@ SCENARIOS = [
      dict(registered={EVE}, answers={EVE: "answer"}), {"final": f"bridge:{EVE}"}),
     ("forwards allowed, simultaneous: a forward takes it", "+33175100500", "0140000000", T,
      dict(registered={A}, answers={"gateway:+33612000004": "answer"}), {"final": "bridge:gateway:+33612000004"}),
+    # forwards allowed, members that are unregistered or busy (H-3, H-6): the
+    # sequential profile of "Tous" (Thursday), the successive one with the
+    # service down (Saturday), the simultaneous one (Sunday)
+    *[(f"forwards allowed, {strategy}: {name}", "+33175100700", "0140000000", when, cond, expect)
+      for strategy, when in (("sequential", T), ("successive fallback", "2026-11-28 15:00"))
+      for name, cond, expect in (
+          ("unregistered member without backup, voicemail off, is skipped",
+           dict(registered={GUS}, answers={GUS: "answer"}), {"final": f"bridge:{GUS}", "attempts": 2}),
+          ("unregistered member with voicemail on is skipped",
+           dict(registered={EVE}, answers={EVE: "answer"}), {"final": f"bridge:{EVE}", "attempts": 3}),
+          ("unregistered member's backup number takes the call",
+           dict(registered={C}, answers={C: "answer", "gateway:+33612000055": "answer"}),
+           {"final": "bridge:gateway:+33612000055"}),
+          ("the hunt stops at the backup number, even if nobody answers there",
+           dict(registered={C}, answers={C: "answer", "gateway:+33612000055": "no_answer"}),
+           {"final": "hangup:NO_ANSWER"}),
+          ("busy member is skipped, its voicemail does not take the call",
+           dict(registered={FAY, GUS, EVE}, answers={FAY: "busy", GUS: "busy", EVE: "answer"}),
+           {"final": f"bridge:{EVE}", "attempts": 3}),
+          ("busy member with a no-answer forward is skipped",
+           dict(registered={GUS, EVE, C}, answers={GUS: "busy", EVE: "busy", C: "answer"}),
+           {"final": f"bridge:{C}", "attempts": 4}),
+          ("member without answer: its voicemail takes the call", dict(registered={FAY, GUS}),
+           {"final": "voicemail:0175100007", "attempts": 2}),
+          ("member without answer, nothing to follow: the next member", dict(registered={FAY, GUS},
+           answers={GUS: "answer"}), {"final": f"bridge:{GUS}", "attempts": 2}),
+      )],
+    ("forwards allowed, sequential: nobody registered, nothing follows: cycles, then the end", "+33175100700",
+     "0140000000", "2026-11-30 15:00", {}, {"profile": 3, "final": "hangup:NO_ANSWER", "attempts": 2}),
+    ("forwards allowed, sequential: busy and unregistered members, every cycle", "+33175100700",
+     "0140000000", "2026-11-30 15:00", dict(registered={C}, answers={C: "busy"}),
+     {"profile": 3, "final": "hangup:NO_ANSWER", "attempts": 2}),
+    ("forwards allowed, simultaneous: unregistered and busy members skipped, the others ring", "+33175100700",
+     "0140000000", "2026-11-29 15:00", dict(registered={GUS, C}, answers={GUS: "busy", C: "answer"}),
+     {"profile": 2, "final": f"bridge:{C}", "attempts": 1}),
+    ("forwards allowed, simultaneous: nobody registered, the group's voicemail", "+33175100700",
+     "0140000000", "2026-11-29 15:00", {}, {"profile": 2, "final": "announce:0175100002", "attempts": 1}),
     # IVR keys
     ("IVR key line", "+33175100200", "0140000000", T, dict(digits=["1"], registered={A}, answers={A: "answer"}),
      {"final": f"bridge:{A}"}),

@@ -147,3 +147,29 @@ def test_cli_flags_and_json(rt, capsys):
     menu = json.loads(sim("--to", "+33974762328", "--keys", "1", "--no-answer", "+33175000101", "--json"))
     assert menu["outcome"]["disposition"] in ("voicemail", "forwarded", "missed", "answered")
     assert menu["outcome"]["rang"][0] == ["+33175000101"]
+
+
+def test_hunt_members_forwards_explained(world):
+    """Issue 16, item 2: with forwards allowed, the plan says for each member
+    what its own settings do (H-3), and that a member busy or not registered
+    without a backup number is skipped (H-6): its voicemail does not take
+    the call. Fay and Gus (voicemail on) unregistered: Eve answers."""
+    _, snap = world
+    answer = simulate(snap, "+33175100700", "0140000000", WHEN,
+                      CircumstancesOut(unregistered=["+33175100006", "+33175100007"]))
+    assert (answer.outcome.disposition, answer.outcome.line) == ("answered", "+33175100005")
+    assert answer.outcome.rang == [["+33175100006"], ["+33175100007"], ["+33175100005"]]
+    members = next(s for s in answer.steps if s.action == "members")
+    assert members.condition == "busy, or not registered without a backup number: skipped"
+    assert "as soon as a member's forward or voicemail takes the call, the hunt stops" in members.text
+    assert "its voicemail does not take the call" in members.text
+    said = {(s.action, s.condition): s for s in answer.steps}
+    gus = said[("unregistered", "Gus not registered")]
+    assert gus.text == ("Gus (+33175100007) not registered: skipped without waiting its ring time "
+                        "(its voicemail does not take the call)") and gus.next == "the next member"
+    eve = said[("unregistered", "Eve not registered")]
+    assert [t.number for t in eve.targets] == ["+33612000055"] and eve.next == "the hunt stops"
+    gus_na = said[("voicemail", "Gus does not answer")]
+    assert [(t.kind, t.number) for t in gus_na.targets] == [("voicemail", "+33175100007")]
+    assert said[("forward", "Eve does not answer")].targets[0].number == "+33612000005"
+    assert said[("ring", "Fay does not answer")].next == "the next member"

@@ -20,10 +20,11 @@ from typing import Protocol, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from orchestrator.domain.hunting import after_ring, before_ring
 from orchestrator.domain.topology import Platform
 
 from ..db.models import ReceptionNumber, ReceptionProfile
-from ..render.routes import RouteBuilder
+from ..render.routes import RouteBuilder, member_settings
 from ..render.snapshot import load_snapshot
 
 log = logging.getLogger(__name__)
@@ -198,7 +199,8 @@ def hunt(call: CallControl, group: Group, order: Order) -> str:
                     i = (first + k) % len(members)
                     line_id = members[i]
                     v = views[line_id]
-                    if prof.forwards_allowed and v.fwd_all:  # H-3: the forward takes the call
+                    settings = member_settings(v)
+                    if before_ring(prof.forwards_allowed, settings):  # H-3: the forward takes the call
                         return _leave(call, group.builder.line_vars(line_id), "in", f"followed:{v.number}")
                     # H-1: this member is rung now, so the next call starts
                     # after it. Recorded before the bridge: when the member
@@ -210,7 +212,7 @@ def hunt(call: CallControl, group: Group, order: Order) -> str:
                     if i != mine and order.rang(group.key, i, mine):
                         mine = i
                     # H-6: a member with no registered device fails at once
-                    # (USER_NOT_REGISTERED) and is skipped without waiting
+                    # (USER_NOT_REGISTERED), a busy one too (USER_BUSY)
                     done = call.execute("bridge", f"[leg_timeout={prof.ring_time},hold_music={v.hold_music}]"
                                                   f"user/{v.user}@{group.domain}")
                     outcome = done.get("variable_originate_disposition", "")
@@ -218,13 +220,11 @@ def hunt(call: CallControl, group: Group, order: Order) -> str:
                         return "caller_gone"
                     if outcome == "SUCCESS" or done.get("variable_bridge_hangup_cause"):
                         return f"answered:{v.user}@{group.domain}"
-                    if outcome == "USER_NOT_REGISTERED":
-                        if prof.forwards_allowed:
-                            return _leave(call, group.builder.line_vars(line_id), "unregistered",
-                                          f"followed:{v.number}")
-                        continue
-                    if prof.forwards_allowed and (v.fwd_na or v.vm_mode != "off"):
-                        return _leave(call, group.builder.line_vars(line_id), "after_ring", f"followed:{v.number}")
+                    # H-3: where the member's own order takes the call, the
+                    # hunt stops; otherwise the member is skipped (H-6)
+                    step = after_ring(prof.forwards_allowed, settings, outcome)
+                    if step is not None:
+                        return _leave(call, group.builder.line_vars(line_id), step, f"followed:{v.number}")
         return _end(call, group)
     except CallerGone:
         return "caller_gone"

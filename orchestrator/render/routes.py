@@ -20,6 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from orchestrator.domain.hunting import MemberSettings, before_ring, follows
 from orchestrator.domain.profiles import ProfileRow, RuleRow, selection
 from orchestrator.domain.topology import Platform
 from orchestrator.domain.weights import buckets, uuid_regex
@@ -67,6 +68,12 @@ class Cond:
 class Ext:
     name: str
     conditions: list[Cond]
+
+
+def member_settings(v: LineView) -> MemberSettings:
+    """A member's own call handling, as the hunt rule (H-3, H-6) reads it."""
+    return MemberSettings(forward_unconditional=bool(v.fwd_all), forward_no_answer=bool(v.fwd_na),
+                          backup_number=bool(v.backup), voicemail=v.vm_mode != "off")
 
 
 def origin_regex(origins: list[str]) -> str | None:
@@ -191,25 +198,24 @@ class RouteBuilder:
         v = self.views[line_id]
         dest = f"H~{n}~{p}~{c}~{i}"
         actions = self.line_vars(line_id)
-        if prof.forwards_allowed and v.fwd_all:  # H-3: the member's forward takes the call
+        settings = member_settings(v)
+        if before_ring(prof.forwards_allowed, settings):  # H-3: the member's forward takes the call
             self.ext(f"{n} member {v.user} forwards", dest, actions=actions + [("transfer", "in XML centrex-line")])
             return
         actions += [("set", f"call_timeout={prof.ring_time}"),
                     ("bridge", f"[hold_music={v.hold_music}]{self.user(line_id)}")]
-        if not prof.forwards_allowed:
+        table = follows(prof.forwards_allowed, settings)
+        if not table:  # H-6: whatever happens, the next member
             self.ext(f"{n} member {v.user}", dest, actions=actions + [self.go(nxt)])
             return
-        # H-3: not registered → its backup or voicemail; no answer or busy →
-        # its no-answer forward or voicemail; the hunt stops there.
+        # H-3: where the member's own order (centrex-line) takes the call,
+        # the hunt stops there; otherwise the member is skipped (H-6).
         self.ext(f"{n} member {v.user}", dest, actions=actions + [self.go(dest + "~done")])
-        after = Cond("${originate_disposition}", "^USER_NOT_REGISTERED$",
-                     actions=[("transfer", "unregistered XML centrex-line")], brk="never")
-        if v.fwd_na or v.vm_mode != "off":
-            rest = Cond("${originate_disposition}", "^(?:NO_ANSWER|USER_BUSY|ALLOTTED_TIMEOUT|NO_USER_RESPONSE)$",
-                        actions=[("transfer", "after_ring XML centrex-line")], anti=[self.go(nxt)])
-        else:
-            rest = Cond("${originate_disposition}", "^USER_NOT_REGISTERED$", anti=[self.go(nxt)])
-        self.ext(f"{n} member {v.user} outcome", dest + "~done", after, rest)
+        for step, dispositions in table.items():
+            self.ext(f"{n} member {v.user} {step}", dest + "~done",
+                     Cond("${originate_disposition}", "^(?:" + "|".join(dispositions) + ")$",
+                          actions=[("transfer", f"{step} XML centrex-line")]))
+        self.ext(f"{n} member {v.user} skipped", dest + "~done", actions=[self.go(nxt)])
 
     def simultaneous(self, n: str, p: int, prof: ReceptionProfile, members: list[int],
                      setup: list[tuple[str, str]]) -> None:
@@ -218,7 +224,7 @@ class RouteBuilder:
         dial = "|".join([legs] * prof.cycles)
         actions = list(setup)
         if prof.forwards_allowed:
-            follow = next((m for m in members if self.views[m].fwd_all), None)
+            follow = next((m for m in members if before_ring(True, member_settings(self.views[m]))), None)
             if follow is not None:  # H-3: that member's forward takes the call at once
                 self.ext(f"{n} profile {prof.name}", f"P~{n}~{p}",
                          actions=actions + self.line_vars(follow) + [("transfer", "in XML centrex-line")])

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from orchestrator.domain.hunting import MemberSettings, after_ring, before_ring, describe
 from orchestrator.domain.numbering import NumberError, national, normalize, origin_class
 from orchestrator.domain.profiles import ProfileRow, RuleRow, choose_profile, selection
 from orchestrator.domain.weights import buckets, pick
@@ -27,6 +28,13 @@ __all__ = ["Conditions", "Outcome", "Plan", "Resolver", "Step", "Target", "Tenan
 MAX_DEPTH = 12  # transfers followed; FreeSWITCH itself stops at 70
 
 Overflow = Callable[[], None]  # what a hunt does when nobody answered: the next routing
+
+
+def member_settings(line: Line) -> MemberSettings:
+    """A member's own call handling, as the hunt rule (H-3, H-6) reads it."""
+    return MemberSettings(forward_unconditional=bool(line.forward_unconditional),
+                          forward_no_answer=bool(line.forward_no_answer), backup_number=bool(line.backup_number),
+                          voicemail=line.vm_enabled)
 
 
 def _ref(ref: int | None) -> int:
@@ -254,8 +262,13 @@ class Resolver:
             strategy=prof.strategy, cycles=prof.cycles, targets=[self.target(m.number) for m in members],
             ring_time_s=prof.ring_time if prof.strategy != "simultaneous" else None)
         names = ", ".join(f"{m.label} ({m.number})" for m in members) or "no member"
-        self.plan.add("members", f"members in order: {names}; busy or unregistered members are skipped at once",
-                      targets=[self.target(m.number) for m in members], condition="busy or unregistered: skipped")
+        self.plan.add("members", f"members in order: {names}; " + self.member_rule(prof, members),
+                      targets=[self.target(m.number) for m in members], condition=(
+                          "busy, or not registered without a backup number: skipped" if prof.forwards_allowed
+                          else "busy or not registered: skipped"))
+        if prof.forwards_allowed and prof.strategy != "simultaneous":
+            for m in members:
+                self.member_forwards(m)
         if prof.strategy == "successive":
             self.plan.add("hunt_service", "successive: the hunt-group service starts after the member the previous "
                           "call rang last; if it cannot be reached, sequential from the first member",
@@ -264,7 +277,7 @@ class Resolver:
                 return self.finish("socket")
         if prof.strategy == "simultaneous" and members:
             if prof.forwards_allowed:
-                follow = next((m for m in members if m.forward_unconditional), None)
+                follow = next((m for m in members if before_ring(True, member_settings(m))), None)
                 if follow is not None:
                     self.plan.add("forward", f"{follow.label} forwards every call: the call follows that forward",
                                   targets=[self.target(follow.number)], condition="always")
@@ -275,21 +288,60 @@ class Resolver:
             return self.hunt_end(rec, prof, overflow)
         for _ in range(prof.cycles):
             for m in members:
-                if prof.forwards_allowed and m.forward_unconditional:
+                settings = member_settings(m)
+                if before_ring(prof.forwards_allowed, settings):
                     self.plan.add("forward", f"{m.label} forwards every call: the hunt stops there",
                                   targets=[self.target(m.number)], condition="always")
                     return self.line(m)
                 result = self.ring((self.user(m),))
                 if result == "answer":
                     return
-                if prof.forwards_allowed:
-                    if result == "USER_NOT_REGISTERED":
-                        if m.backup_number:
-                            return self.outside(m.backup_number)
-                        return self.voicemail(m, None)
-                    if m.forward_no_answer or m.vm_enabled:
-                        return self.after_ring(m, result)
+                step = after_ring(prof.forwards_allowed, settings, result)
+                if step == "unregistered" and m.backup_number:
+                    self.plan.add("forward", f"{m.label} is not registered: its backup number {m.backup_number} "
+                                  "takes the call, the hunt stops there", condition=f"{m.label} not registered",
+                                  targets=[self.target(m.backup_number)])
+                    return self.outside(m.backup_number)
+                if step == "after_ring":
+                    return self.after_ring(m, result)
         return self.hunt_end(rec, prof, overflow)
+
+    @staticmethod
+    def member_rule(prof: ReceptionProfile, members: Sequence[Line]) -> str:
+        """H-3 and H-6 in the spec's words (:func:`orchestrator.domain.hunting.describe`);
+        a simultaneous ring honours only unconditional forwards."""
+        if prof.forwards_allowed and prof.strategy == "simultaneous":
+            return ("forwards allowed: a member's unconditional forward takes the call at once; otherwise every "
+                    "member rings together, and a member that is busy or not registered is skipped (its backup "
+                    "number, no-answer forward and voicemail do not take the call)")
+        return describe(prof.forwards_allowed)
+
+    def member_forwards(self, m: Line) -> None:
+        """With forwards allowed, what each member's own settings do in the hunt (H-3, H-6)."""
+        who = f"{m.label} ({m.number})"
+        if m.forward_unconditional:
+            self.plan.add("forward", f"{who} forwards every call to {m.forward_unconditional}: when its turn "
+                          "comes the call follows that forward and the hunt stops", condition=f"{m.label}: always",
+                          targets=[self.target(m.forward_unconditional)], next="the hunt stops")
+            return
+        if m.backup_number:
+            self.plan.add("unregistered", f"{who} not registered: its backup number {m.backup_number} takes the "
+                          "call and the hunt stops", condition=f"{m.label} not registered",
+                          targets=[self.target(m.backup_number)], next="the hunt stops")
+        else:
+            self.plan.add("unregistered", f"{who} not registered: skipped without waiting its ring time"
+                          + (" (its voicemail does not take the call)" if m.vm_enabled else ""),
+                          condition=f"{m.label} not registered", next="the next member")
+        if m.forward_no_answer or m.vm_enabled:
+            then = (f"its no-answer forward to {m.forward_no_answer}" if m.forward_no_answer
+                    else self.vm_words(m).replace("voicemail (", "its voicemail (", 1))
+            self.plan.add("forward" if m.forward_no_answer else "voicemail",
+                          f"{who} does not answer within the ring time: {then} takes the call and the hunt stops",
+                          condition=f"{m.label} does not answer", next="the hunt stops",
+                          targets=[self.target(m.forward_no_answer)] if m.forward_no_answer else self.vm_target(m))
+        else:
+            self.plan.add("ring", f"{who} does not answer within the ring time: the next member",
+                          condition=f"{m.label} does not answer", next="the next member")
 
     def hunt_end(self, rec: ReceptionNumber, prof: ReceptionProfile, overflow: Overflow | None) -> None:
         vm = self.lines.get(prof.voicemail_line_id or 0)
