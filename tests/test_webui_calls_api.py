@@ -134,3 +134,21 @@ def test_call_log_gives_the_id_and_what_routed_the_call(rt, client):
     assert set(call) == {"id", "direction", "caller", "callee", "line", "reception_number", "special_number",
                          "profile", "started_at", "answered_at", "ended_at", "duration_s", "disposition",
                          "hangup_cause"}
+
+
+def test_admin_sees_the_calls_that_concern_no_line(rt, client):
+    """A call to a reception number that nobody took is on no line: the
+    company's admin sees it in the call log, a user does not."""
+    with rt.context() as ctx:
+        row = calllog.record(ctx.session, calllog.from_event({
+            "Unique-ID": "missed-hunt", "Call-Direction": "inbound", "Channel-Name": "sofia/external/x",
+            "Caller-Caller-ID-Number": "0140000000", "Caller-Destination-Number": "+33175000200",
+            "variable_centrex_tenant": "bauer.centrex.test", "variable_centrex_number": "+33175000200",
+            "variable_start_epoch": "1795725000", "variable_end_epoch": "1795725030",
+            "Hangup-Cause": "NO_ANSWER"}))
+        assert row is not None and row.line_id is None
+        ctx.session.commit()
+    admin_calls = client.get("/api/v1/calls", headers=auth(rt, ADMIN)).get_json()
+    assert [(c["reception_number"], c["line"], c["disposition"]) for c in admin_calls] == [
+        ("+33175000200", None, "missed")]
+    assert client.get("/api/v1/calls", headers=auth(rt, PIERRE)).get_json() == []
