@@ -201,6 +201,18 @@ def rig_for(rt, tmp_path, caplog):
         yield make
 
 
+def answer_then_hang_up(rig, phone, user: str) -> None:
+    """``phone`` answers: the carrier's leg is bridged to ``user``; it hangs
+    up: no channel is left."""
+    phone.command("accept")
+    phone.wait_event("CALL_ESTABLISHED", timeout=5)
+    bridged = rig.wait_bridged(user)
+    assert bridged["name"].startswith("sofia/external/0140000000@"), bridged
+    phone.command("hangup")
+    phone.wait_event("CALL_CLOSED")
+    rig.wait_no_channel()
+
+
 def first_call_busy_no_answer_answered(rig: Rig) -> None:
     """The first call to the group (its order starts at M1): M1 rejects,
     M2 does not answer, M3 answers, then hangs up."""
@@ -332,13 +344,7 @@ def test_forwards_allowed_member_forward_takes_the_call(rig_for):
     assert not incoming(p1) and not incoming(p3)
     assert rig.order.last == {KEY: 0}  # the reserved start; nobody was rung by the service
 
-    p2.command("accept")
-    p2.wait_event("CALL_ESTABLISHED", timeout=5)
-    bridged = rig.wait_bridged("0175600002")
-    assert bridged["name"].startswith("sofia/external/0140000000@"), bridged
-    p2.command("hangup")
-    p2.wait_event("CALL_CLOSED")
-    rig.wait_no_channel()
+    answer_then_hang_up(rig, p2, "0175600002")
     assert not incoming(p1) and not incoming(p3)
     assert rig.server.calls == 1
 
@@ -367,13 +373,7 @@ def test_forwards_allowed_unregistered_first_member_is_skipped(rig_for, strategy
     assert not incoming(p3)
     rig.wait_member_legs(["0175600002"])
 
-    p2.command("accept")
-    p2.wait_event("CALL_ESTABLISHED", timeout=5)
-    bridged = rig.wait_bridged("0175600002")
-    assert bridged["name"].startswith("sofia/external/0140000000@"), bridged
-    p2.command("hangup")
-    p2.wait_event("CALL_CLOSED")
-    rig.wait_no_channel()
+    answer_then_hang_up(rig, p2, "0175600002")
     assert not incoming(p3) and len(incoming(p2)) == 1
     if strategy == "successive":
         assert rig.wait_outcomes(1)[0] in (f"answered:0175600002@{D}", "caller_gone")
