@@ -30,6 +30,7 @@ from orchestrator.db.models import (
     FaxLine,
     Line,
     ReceptionRule,
+    SmsMessage,
     SpecialNumber,
 )
 from orchestrator.services.special import profiles as special_edit
@@ -67,9 +68,11 @@ def world(rt):
         bauer = ctx.session.scalar(select(Line).where(Line.id == ident["paul"]))
         call = ClickToCall(tenant_id=bauer.tenant_id, line_id=bauer.id, target="+33145000000", status="ended",
                            call_uuid="sweep-c2c")
-        ctx.session.add(call)
+        sms = SmsMessage(tenant_id=bauer.tenant_id, line_id=bauer.id, to_number="+33175000101", body="Bonjour",
+                         status="sent")  # an SMS sent from Paul's line (C-2)
+        ctx.session.add_all([call, sms])
         ctx.session.commit()
-        ident["c2c"] = call.id
+        ident["c2c"], ident["sms"] = call.id, sms.id
         ident["reception_rule"] = ctx.session.scalar(select(ReceptionRule.id).where(
             ReceptionRule.reception_id == ident["accueil1"]).order_by(ReceptionRule.priority))
         sav = ctx.session.scalar(select(SpecialNumber))  # the demo's special number, with a profile and a rule
@@ -91,7 +94,8 @@ def url_for_rule(rule, ident) -> str:
     """The rule with the demo company's objects (Paul's line: not Pierre's)."""
     values = {"line_id": ident["paul"], "fax_id": ident["fax"], "contact_id": ident["c_martin"],
               "list_id": ident["list"], "rec_id": ident["accueil1"], "profile_id": ident["accueil1_ouverture"],
-              "token_id": ident["token"], "call_id": ident["c2c"], "code": "fr", "filename": "app.css",
+              "token_id": ident["token"], "call_id": ident["c2c"], "sms_id": ident["sms"], "code": "fr",
+              "filename": "app.css",
               "line": "+33175000102",
               "device_id": ident["device"], "mac": "000e08aa0102",
               "number": "+33175000120" if "reception-numbers" in rule.rule else "+33175000102",
@@ -201,13 +205,14 @@ def test_a_user_gets_403_on_admin_routes_and_404_on_other_lines(world):
     user_views |= {"me.new_contact", "me.create_contact"}  # the personal directory
     user_api |= {"api.list_my_contacts", "api.create_my_contact"}
     user_api |= {"api.change_my_password", "api.voicemail_counters"}  # P-9: one's own password (the empty body: 422)
+    user_api |= {"api.list_sms"}  # C-2: the SMS sent from one's own lines
     for rule, method, url in requests(app, ident):
         if rule.endpoint in PUBLIC | OWN_AUTH or rule.endpoint == "auth.logout":
             continue
         resp = call(client, method, url, tokens["user"])
         status = resp.status_code
         of_pauls_line = ("me.line", "me.save_line", "api.get_line", "api.patch_line", "api.get_click_to_call",
-                         "calls.progress", "calls.progress_stream", "api.line_call_log")
+                         "calls.progress", "calls.progress_stream", "api.line_call_log", "api.get_sms")
         if rule.endpoint in of_pauls_line or rule.endpoint in VOICEMAIL_OF_A_LINE | PERSONAL_CONTACT:
             assert status == 404, (method, url, status)  # Paul's line
             assert "Paul" not in resp.get_data(as_text=True)
