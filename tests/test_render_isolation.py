@@ -182,7 +182,8 @@ def test_an_unusable_domain_is_left_out(ctx, two, domain, tmp_path):
     for rel, data in legacy.items():
         assert (conf / rel).read_bytes() == data
     centrex = (conf / "dialplan/centrex.xml").read_text()
-    assert domain not in centrex  # nor does it reach the platform files
+    # nor does it reach the platform files (whose own address, 127.0.0.1 here, names the carrier leg's host)
+    assert domain not in centrex.replace(f"sip_invite_domain={platform.external_ip}", "")
     assert not list(tmp_path.rglob("outside*"))  # a domain with '/' once named files outside the tree
 
 
