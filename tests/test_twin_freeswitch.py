@@ -1,0 +1,176 @@
+"""L-9 on a real FreeSWITCH (``FREESWITCH_BIN``) with real SIP phones
+(Debian's baresip): how many devices a line accepts, what the one too many
+gets on the wire, and that every registered device rings.
+
+The demo tenant (Bauer SA) is imported with its lines' options set for the
+test, through the tenant document (the service layer): Pierre's line
+(+33175000101) has the teleworking twin (2 devices), Jacques's
+(+33175000103) has no option (1 device), the line of 007 (+33182280007)
+has both the twin and the mobile app (3 devices). Paul's (+33175000102)
+keeps the demo's mobile app and calls or answers from one phone.
+
+Phones are started without waiting on ``sofia_contact`` (a second phone of
+a line would find the first one's contact): each waits for its own
+REGISTER outcome, the final answer its REGISTER got (baresip's
+REGISTER_OK / REGISTER_FAIL events, with the status line).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from baresip_phone import Phone, baresip_phone, wait_until
+from freeswitch_real import needs_freeswitch, platform_with_ports, running_freeswitch
+from helpers import sqlite_migrated_engine  # noqa: F401  (SQLite only here)
+from render_helpers import PLATFORM
+from sqlalchemy import select
+
+from orchestrator.apply.engine import esl_reloader
+from orchestrator.apply.service import apply
+from orchestrator.cli.demo_cmds import demo_yaml
+from orchestrator.db.models import Line
+from orchestrator.tenantdoc import importer
+
+pytestmark = [
+    pytest.mark.freeswitch, needs_freeswitch,
+    pytest.mark.skipif(shutil.which("baresip") is None,
+                       reason="baresip is not installed (apt-get install baresip-core; scripts/ensure-test-deps.sh)"),
+]
+D = "bauer.centrex.test"
+PIERRE, PAUL, JACQUES, BOND = "+33175000101", "+33175000102", "+33175000103", "+33182280007"
+OPTIONS = {PIERRE: {"twin": True}, JACQUES: {}, BOND: {"twin": True, "mobile_app": True,
+                                                      "mobile_number": "+33612345678"}}
+
+
+@dataclass
+class Node:
+    rt: object
+    platform: object
+    esl: object
+    root: Path
+
+    def phone(self, number: str, name: str, **kw):
+        with self.rt.context() as ctx:
+            line = ctx.session.scalar(select(Line).where(Line.number == number))
+            user, password = line.sip_username, line.sip_password
+        return baresip_phone(self.root / f"phone-{name}", user, D, password, self.platform.sip_port, self.esl,
+                             register=False, mwi=False, answermode="manual", **kw)
+
+    def contacts(self, phone: Phone) -> list[str]:
+        """Every contact FreeSWITCH rings for the phone's line."""
+        found = phone.contact(self.esl)
+        return [] if found.startswith("error/") else found.split(",")
+
+
+@pytest.fixture
+def node(rt, tmp_path):
+    data = importer.load_yaml(demo_yaml())
+    for line in data["lines"]:
+        if line["number"] in OPTIONS:
+            line["options"] = OPTIONS[line["number"]]
+    with rt.context() as ctx:
+        importer.import_document(ctx, data)
+    platform = platform_with_ports(PLATFORM, tmp_path)
+    with rt.context() as ctx:
+        apply(ctx.session, platform, esl_reloader(timeout=1))
+    with running_freeswitch(tmp_path, platform.esl_port) as (_proc, esl):
+        yield Node(rt, platform, esl, tmp_path)
+
+
+def register_outcome(phone: Phone, timeout: float = 15.0) -> str:
+    """``OK`` or the status line of the final answer to the phone's REGISTER,
+    as baresip logs it (the first REGISTER is answered before the control
+    connection is up, so its REGISTER_OK / REGISTER_FAIL event is not seen)."""
+    def answer():
+        for text in phone.log.splitlines():
+            found = re.search(r"\b([2-6]\d\d) ([A-Z][A-Za-z ]+)", text) if phone.user in text else None
+            if found and found.group(1) != "401":
+                return "OK" if found.group(1) == "200" else f"{found.group(1)} {found.group(2).strip()}"
+        return None
+    return wait_until(f"{phone.aor}'s REGISTER answered", answer, timeout)
+
+
+def registered(node: Node, phone: Phone) -> str:
+    assert register_outcome(phone) == "OK", phone.log[-1500:]
+    return wait_until(f"{phone.aor}'s contact in FreeSWITCH",
+                      lambda: next((c for c in node.contacts(phone) if f"127.0.0.1:{phone.sip_port}" in c), None),
+                      10)
+
+
+def carrier_call(node: Node, number: str) -> None:
+    """A call from the carrier side: FreeSWITCH's external profile calls the number."""
+    node.esl.bgapi(f"originate {{origination_caller_id_number=0140000000,originate_timeout=30}}"
+                   f"sofia/external/{number}@127.0.0.1:{node.platform.external_port} "
+                   f"&playback(tone_stream://%(30000,0,440);loops=1)")
+
+
+def test_twin_line_both_devices_ring_one_answers_the_other_stops(node):
+    """Pierre's line has the twin: his desk phone and his twin both register
+    (200 OK each) and FreeSWITCH has both contacts. A carrier call to his
+    number rings both (CALL_INCOMING on each, from the caller's number); the
+    twin answers; the desk phone stops ringing (CALL_CLOSED, never
+    established). A third device on the line is refused: 403 Forbidden,
+    and FreeSWITCH still rings exactly the two first contacts. Then the
+    desk phone calls Paul (202): Paul's phone is called from Pierre's line
+    number."""
+    with node.phone(PIERRE, "desk") as desk, node.phone(PIERRE, "twin") as twin:
+        contacts = {registered(node, desk), registered(node, twin)}
+        assert len(contacts) == 2 and set(node.contacts(desk)) == contacts
+
+        carrier_call(node, PIERRE)
+        ring_desk, ring_twin = desk.wait_event("CALL_INCOMING"), twin.wait_event("CALL_INCOMING")
+        assert "0140000000" in ring_desk["peeruri"] and "0140000000" in ring_twin["peeruri"]
+        twin.command("accept")
+        twin.wait_event("CALL_ESTABLISHED")
+        desk.wait_event("CALL_CLOSED")  # the other device stops ringing
+        assert not any(e.get("type") == "CALL_ESTABLISHED" for e in desk.events)
+        since = len(twin.events)
+        twin.command("hangup")
+        twin.wait_event("CALL_CLOSED", since=since)
+
+        with node.phone(PIERRE, "third") as third:
+            outcome = register_outcome(third)
+            assert outcome.startswith("403"), (outcome, third.log[-1500:])
+            assert set(node.contacts(desk)) == contacts  # the two first devices stay
+
+        with node.phone(PAUL, "paul") as paul:
+            registered(node, paul)
+            since = len(desk.events)
+            desk.command("dial", "202")
+            ring = paul.wait_event("CALL_INCOMING")
+            assert "175000101" in ring["peeruri"]  # the line's number, whichever device calls
+            paul.command("hangup")
+            desk.wait_event("CALL_CLOSED", since=since)
+
+
+def test_line_without_option_refuses_a_second_device(node):
+    """Jacques's line has no option: his phone registers; a second device
+    with the same credentials gets 403 Forbidden to its REGISTER, and
+    FreeSWITCH rings only the first phone (one contact, the first one's). A
+    carrier call rings the first phone, never the refused one."""
+    with node.phone(JACQUES, "first") as first:
+        contact = registered(node, first)
+        with node.phone(JACQUES, "second") as second:
+            outcome = register_outcome(second)
+            assert outcome.startswith("403"), (outcome, second.log[-1500:])
+            assert node.contacts(first) == [contact]
+            carrier_call(node, JACQUES)
+            first.wait_event("CALL_INCOMING")
+            first.command("hangup")
+            assert not any(e.get("type") == "CALL_INCOMING" for e in second.events)
+
+
+def test_twin_and_mobile_app_allow_three_devices(node):
+    """007's line has the twin and the mobile app: three devices register,
+    a fourth gets 403 Forbidden."""
+    with node.phone(BOND, "a") as a, node.phone(BOND, "b") as b, node.phone(BOND, "c") as c:
+        contacts = {registered(node, a), registered(node, b), registered(node, c)}
+        assert len(contacts) == 3
+        with node.phone(BOND, "d") as d:
+            outcome = register_outcome(d)
+            assert outcome.startswith("403"), (outcome, d.log[-1500:])
+        assert set(node.contacts(a)) == contacts
