@@ -157,12 +157,33 @@ def test_click_to_call_rings_own_line_then_dials_target(ctx, bauer):
     assert f"}}user/0175000102@{D} +33145000000 XML {D}" in cmd
     assert "origination_caller_id_number=+33145000000" in cmd  # the target shows on the user's phone
     assert "effective_caller_id_number=+33175000102" in cmd  # the line shows to the target
+    assert "origination_uuid" not in cmd  # every device of the line gets a leg of its own (L-9)
     events = [("CHANNEL_ANSWER", {}, "calling"), ("CHANNEL_BRIDGE", {}, "connected"),
               ("CHANNEL_HANGUP_COMPLETE", {"Hangup-Cause": "NORMAL_CLEARING"}, "ended")]
     for name, extra, status in events:
-        click_to_call.on_event(ctx.session, {"Event-Name": name, "Unique-ID": call.call_uuid,
+        click_to_call.on_event(ctx.session, {"Event-Name": name, "Unique-ID": "leg-1",
                                              "variable_centrex_c2c": str(call.id), **extra})
         assert call.status == status
+    assert call.call_uuid == "leg-1"
+
+
+def test_click_to_call_follows_the_device_that_answers(ctx, bauer):
+    """L-9: the line's two devices ring, one leg each; the second answers.
+    The first leg, cancelled (LOSE_RACE), does not fail the call: the call
+    follows the answering leg to the end."""
+    tenant, line, login = bauer
+    call = click_to_call.start(ctx, login, "0175000102", "01 45 00 00 00", FakeOriginator())
+    events = [("CHANNEL_ANSWER", "twin", {}, "calling"),
+              ("CHANNEL_HANGUP_COMPLETE", "desk", {"Hangup-Cause": "LOSE_RACE",
+                                                   "variable_originate_disposition": "LOSE_RACE"}, "calling"),
+              ("CHANNEL_ANSWER", "desk", {}, "calling"),
+              ("CHANNEL_BRIDGE", "desk", {}, "calling"),
+              ("CHANNEL_BRIDGE", "twin", {}, "connected"),
+              ("CHANNEL_HANGUP_COMPLETE", "twin", {"Hangup-Cause": "NORMAL_CLEARING"}, "ended")]
+    for name, leg, extra, status in events:
+        click_to_call.on_event(ctx.session, {"Event-Name": name, "Unique-ID": leg,
+                                             "variable_centrex_c2c": str(call.id), **extra})
+        assert (call.status, call.cause, call.call_uuid) == (status, None, "twin"), (name, leg)
 
 
 @pytest.mark.parametrize("body,reason", [("-ERR USER_NOT_REGISTERED\n", "your phone is not connected"),

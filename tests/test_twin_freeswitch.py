@@ -19,9 +19,13 @@ from __future__ import annotations
 
 import re
 import shutil
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import gevent
+import gevent.queue
 import pytest
 from baresip_phone import Phone, baresip_phone, wait_until
 from freeswitch_real import needs_freeswitch, platform_with_ports, running_freeswitch
@@ -29,10 +33,12 @@ from helpers import sqlite_migrated_engine  # noqa: F401  (SQLite only here)
 from render_helpers import PLATFORM
 from sqlalchemy import select
 
+from esl_handlers.events_service import EventService
 from orchestrator.apply.engine import esl_reloader
 from orchestrator.apply.service import apply
 from orchestrator.cli.demo_cmds import demo_yaml
-from orchestrator.db.models import Line
+from orchestrator.db.models import ClickToCall, Line, Login
+from orchestrator.live import click_to_call
 from orchestrator.tenantdoc import importer
 
 pytestmark = [
@@ -52,6 +58,8 @@ class Node:
     platform: object
     esl: object
     root: Path
+    svc: EventService
+    seen: list[str] = field(default_factory=list)  # every event the service handled, in order
 
     def phone(self, number: str, name: str, **kw):
         with self.rt.context() as ctx:
@@ -64,6 +72,25 @@ class Node:
         """Every contact FreeSWITCH rings for the phone's line."""
         found = phone.contact(self.esl)
         return [] if found.startswith("error/") else found.split(",")
+
+    def wait(self, what: str, read: Callable[[object], object], ok: Callable[[object], bool],
+             timeout: float = 20.0):
+        """Re-read (``read(session)``) now and after each event the event
+        service handles, until ``ok``; fail with the last value at the deadline."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.rt.context() as ctx:
+                value = read(ctx.session)
+            if ok(value):
+                return value
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"timed out waiting for {what}: last value {value!r}; "
+                                     f"events handled: {self.seen[-30:]}")
+            try:
+                self.seen.append(self.svc.handled.get(timeout=left))
+            except gevent.queue.Empty:
+                pass
 
 
 @pytest.fixture
@@ -78,7 +105,14 @@ def node(rt, tmp_path):
     with rt.context() as ctx:
         apply(ctx.session, platform, esl_reloader(timeout=1))
     with running_freeswitch(tmp_path, platform.esl_port) as (_proc, esl):
-        yield Node(rt, platform, esl, tmp_path)
+        svc = EventService(rt, platform.nodes[0], cdr_dir=platform.spool_dir / "cdr", backoff=(0.1, 0.5))
+        greenlet = gevent.spawn(svc.run)
+        try:
+            assert svc.connected.get(timeout=15) == 1
+            yield Node(rt, platform, esl, tmp_path, svc)
+        finally:
+            svc.stop()
+            greenlet.join(timeout=10)
 
 
 def register_outcome(phone: Phone, timeout: float = 15.0) -> str:
@@ -115,8 +149,8 @@ def test_twin_line_both_devices_ring_one_answers_the_other_stops(node):
     twin answers; the desk phone stops ringing (CALL_CLOSED, never
     established). A third device on the line is refused: 403 Forbidden,
     and FreeSWITCH still rings exactly the two first contacts. Then the
-    desk phone calls Paul (202): Paul's phone is called from Pierre's line
-    number."""
+    twin, and the desk phone, call Paul (202): Paul's phone is called from
+    Pierre's line number each time."""
     with node.phone(PIERRE, "desk") as desk, node.phone(PIERRE, "twin") as twin:
         contacts = {registered(node, desk), registered(node, twin)}
         assert len(contacts) == 2 and set(node.contacts(desk)) == contacts
@@ -139,12 +173,13 @@ def test_twin_line_both_devices_ring_one_answers_the_other_stops(node):
 
         with node.phone(PAUL, "paul") as paul:
             registered(node, paul)
-            since = len(desk.events)
-            desk.command("dial", "202")
-            ring = paul.wait_event("CALL_INCOMING")
-            assert "175000101" in ring["peeruri"]  # the line's number, whichever device calls
-            paul.command("hangup")
-            desk.wait_event("CALL_CLOSED", since=since)
+            for caller in (twin, desk):
+                since, mark = len(caller.events), len(paul.events)
+                caller.command("dial", "202")
+                ring = paul.wait_event("CALL_INCOMING", since=mark)
+                assert "175000101" in ring["peeruri"]  # the line's number, whichever device calls
+                paul.command("hangup")
+                caller.wait_event("CALL_CLOSED", since=since)
 
 
 def test_line_without_option_refuses_a_second_device(node):
@@ -174,3 +209,43 @@ def test_twin_and_mobile_app_allow_three_devices(node):
             outcome = register_outcome(d)
             assert outcome.startswith("403"), (outcome, d.log[-1500:])
         assert set(node.contacts(a)) == contacts
+
+
+def test_click_to_call_answered_by_either_device(node):
+    """Click-to-call from Pierre's twin line to 202 (Paul): both of Pierre's
+    devices ring (before the fix only the first did: the originate gave its
+    fixed UUID to the first leg and FreeSWITCH refused the second, "Duplicate
+    UUID"). Each device answers once, in turn: the click-to-call follows
+    the answering leg ("calling", then "connected" when Paul answers,
+    "ended" when Paul hangs up), and the other device's cancelled leg
+    neither rings on nor fails it."""
+    with node.phone(PIERRE, "desk") as desk, node.phone(PIERRE, "twin") as twin, \
+            node.phone(PAUL, "paul") as paul:
+        registered(node, desk), registered(node, twin), registered(node, paul)
+        for answering, other in ((twin, desk), (desk, twin)):
+            marks = {p: len(p.events) for p in (desk, twin, paul)}
+            with node.rt.context() as ctx:
+                login = ctx.session.scalar(select(Login).where(Login.login == PIERRE))
+                call_id = click_to_call.start(ctx, login, PIERRE, "202", node.esl).id
+
+            def row(session, call_id=call_id):
+                return session.execute(select(ClickToCall.status, ClickToCall.cause, ClickToCall.call_uuid)
+                                       .where(ClickToCall.id == call_id)).one()
+
+            for phone in (desk, twin):
+                assert "sip:202@" in phone.wait_event("CALL_INCOMING", since=marks[phone])["peeruri"]
+            answering.command("accept")
+            answering.wait_event("CALL_ESTABLISHED", since=marks[answering])
+            other.wait_event("CALL_CLOSED", since=marks[other])  # the other device stops ringing
+            status = node.wait('"calling"', row, lambda v: v[0] != "ringing_you")
+            assert status[:2] == ("calling", None)
+            assert node.esl.api(f"uuid_getvar {status[2]} sip_req_uri").strip().endswith(f":{answering.sip_port}")
+            ring = paul.wait_event("CALL_INCOMING", since=marks[paul])
+            assert "175000101" in ring["peeruri"]  # the line's number
+            paul.command("accept")
+            paul.wait_event("CALL_ESTABLISHED", since=marks[paul])
+            assert node.wait('"connected"', row, lambda v: v[0] != "calling")[:2] == ("connected", None)
+            since = len(answering.events)
+            paul.command("hangup")
+            answering.wait_event("CALL_CLOSED", since=since)
+            assert node.wait('"ended"', row, lambda v: v[0] != "connected")[:2] == ("ended", None)
