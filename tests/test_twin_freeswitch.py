@@ -201,10 +201,17 @@ def test_line_without_option_refuses_a_second_device(node):
 
 def test_twin_and_mobile_app_allow_three_devices(node):
     """007's line has the twin and the mobile app: three devices register,
-    a fourth gets 403 Forbidden."""
-    with node.phone(BOND, "a") as a, node.phone(BOND, "b") as b, node.phone(BOND, "c") as c:
+    a fourth gets 403 Forbidden. A device asking for an hour gets the
+    platform's cap (``registration_expires_max``, 600 s) in FreeSWITCH (before
+    the fix: 3600 s)."""
+    with node.phone(BOND, "a", regint=3600) as a, node.phone(BOND, "b") as b, node.phone(BOND, "c") as c:
         contacts = {registered(node, a), registered(node, b), registered(node, c)}
         assert len(contacts) == 3
+        status = node.esl.api(f"sofia status profile internal reg {a.user}")
+        # seconds left, with mod_sofia's 60 s late margin: two asked for 60 s, one for 3600 s
+        left = sorted(int(n) for n in re.findall(r"EXPSECS\((\d+)\)", status))
+        cap = node.platform.registration_expires_max
+        assert len(left) == 3 and left[1] <= 60 + 60 and cap - 10 < left[2] <= cap + 60, status
         with node.phone(BOND, "d") as d:
             outcome = register_outcome(d)
             assert outcome.startswith("403"), (outcome, d.log[-1500:])
