@@ -234,3 +234,16 @@ def test_sms(ctx, bauer):
         sms.send(ctx, login, "+33175000102", "0612345678", "x" * 161, chat)
     assert exc.value.errors[0].error_id == "sms.too_long"
     assert ctx.session.scalar(select(func.count()).select_from(SmsMessage)) == 2
+
+
+@pytest.mark.parametrize(("cause", "answer", "recorded"), [("NORMAL_CLEARING", 5.0, True), ("NO_ANSWER", 0.0, True),
+                                                         ("LOSE_RACE", 0.0, False)])
+def test_click_to_call_leg_that_lost_the_race_is_no_call(cause, answer, recorded):
+    """L-9: a click-to-call rings every device of the line; the leg of a
+    device that lost the race (another answered) is no call of its own."""
+    from orchestrator.live.calllog import CallFacts, is_call_leg
+
+    facts = CallFacts(uuid="leg-1", channel="sofia/internal/0175000102@127.0.0.1:5062", caller="+33145000000",
+                      callee="0175000102", direction_hint="outbound", variables={"centrex_c2c": "7"},
+                      start=1.0, answer=answer, end=9.0, billsec=4 if answer else 0, cause=cause)
+    assert is_call_leg(facts) is recorded

@@ -31,13 +31,13 @@ from baresip_phone import Phone, baresip_phone, wait_until
 from freeswitch_real import needs_freeswitch, platform_with_ports, running_freeswitch
 from helpers import sqlite_migrated_engine  # noqa: F401  (SQLite only here)
 from render_helpers import PLATFORM
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from esl_handlers.events_service import EventService
 from orchestrator.apply.engine import esl_reloader
 from orchestrator.apply.service import apply
 from orchestrator.cli.demo_cmds import demo_yaml
-from orchestrator.db.models import ClickToCall, Line, Login
+from orchestrator.db.models import CallRecord, ClickToCall, Line, Login
 from orchestrator.live import click_to_call
 from orchestrator.tenantdoc import importer
 
@@ -225,7 +225,8 @@ def test_click_to_call_answered_by_either_device(node):
     UUID"). Each device answers once, in turn: the click-to-call follows
     the answering leg ("calling", then "connected" when Paul answers,
     "ended" when Paul hangs up), and the other device's cancelled leg
-    neither rings on nor fails it."""
+    neither rings on, nor fails it, nor makes a call record of its own (it
+    made a "failed" outbound one, cause LOSE_RACE)."""
     with node.phone(PIERRE, "desk") as desk, node.phone(PIERRE, "twin") as twin, \
             node.phone(PAUL, "paul") as paul:
         registered(node, desk), registered(node, twin), registered(node, paul)
@@ -256,3 +257,9 @@ def test_click_to_call_answered_by_either_device(node):
             paul.command("hangup")
             answering.wait_event("CALL_CLOSED", since=since)
             assert node.wait('"ended"', row, lambda v: v[0] != "connected")[:2] == ("ended", None)
+            records = node.wait("the call record", lambda se, leg=status[2]: se.execute(
+                select(CallRecord.call_uuid, CallRecord.direction, CallRecord.disposition, CallRecord.callee)
+                .where(CallRecord.call_uuid == leg)).all(), lambda v: len(v) == 1)
+            assert tuple(records[0]) == (status[2], "internal", "answered", "202")
+        with node.rt.context() as ctx:  # one record per click-to-call: none for the legs that lost the race
+            assert ctx.session.scalar(select(func.count()).select_from(CallRecord)) == 2
