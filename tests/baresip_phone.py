@@ -21,6 +21,10 @@ What baresip 1.0.0 does that this works around:
   (before ``account``), the timer always fires first.
 * The ``ausine`` source only runs at 48 kHz, which G.711 calls refuse: the
   tone is an 8 kHz WAV file read by ``aufile``.
+* Received SIP MESSAGEs are printed by the ``menu`` module through the UI
+  modules only (``<peer>: "<body>"``): with ``messages=True`` the ``stdio``
+  UI is loaded (its stdin a pipe kept open, never written) so that they
+  reach the log, where :meth:`Phone.messages` reads them.
 * Stopping (SIGTERM) sends the REGISTER with expires 0, then may wait
   forever ("ua: in use by app module"): the process is killed after the
   unregistration was seen.
@@ -30,6 +34,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 import signal
 import socket
@@ -177,6 +182,17 @@ class Phone:
             raise AssertionError(f"{exc}; events: {[e.get('type') for e in self.events]}; "
                                  f"log: {self.log[-1500:]}") from None
 
+    def messages(self) -> list[tuple[str, str]]:
+        """(peer, body) of every SIP MESSAGE received so far (``messages=True``)."""
+        found = re.findall(r'^\r?(\S+): "(.*)"$', self.log.replace("\r", "\n"), flags=re.MULTILINE)
+        return [(peer, body) for peer, body in found if peer.startswith("sip:")]
+
+    def wait_message(self, timeout: float = 15.0) -> tuple[str, str]:
+        try:
+            return wait_until(f"a SIP MESSAGE on {self.aor}'s phone", lambda: (self.messages() or [None])[0], timeout)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; log: {self.log[-1500:]}") from None
+
     # -- registration, as FreeSWITCH sees it -----------------------------------------
     def contact(self, esl) -> str:
         return esl.api(f"sofia_contact */{self.aor}").strip()
@@ -225,20 +241,22 @@ class Phone:
 
 @contextmanager
 def baresip_phone(directory: Path, user: str, domain: str, password: str, fs_sip_port: int, esl, *,
-                  answermode: str = "auto", register: bool = True, mwi: bool = True,
+                  answermode: str = "auto", register: bool = True, mwi: bool = True, messages: bool = False,
                   timeout: float = 15.0, regint: int = 60) -> Iterator[Phone]:
     """A baresip registered (``register``: awaited in FreeSWITCH through
     ``esl``) as ``user@domain`` through FreeSWITCH's SIP port on 127.0.0.1.
     ``answermode``: ``auto`` answers every call, ``manual`` lets the test
-    ``accept`` or ``hangup`` (reject). ``regint``: the registration lifetime
-    the phone asks for (s)."""
+    ``accept`` or ``hangup`` (reject). ``messages``: print received SIP
+    MESSAGEs (the ``stdio`` UI), read with :meth:`Phone.messages`.
+    ``regint``: the registration lifetime the phone asks for (s)."""
     if not BARESIP:
         raise RuntimeError("baresip is not installed (apt-get install baresip-core)")
     directory.mkdir(parents=True, exist_ok=True)
     sip_port, ctrl_port = phone_ports()
     tone = directory / "tone.wav"
     write_tone(tone)
-    modules = (["mwi.so"] if mwi else []) + ["g711.so", "aufile.so", "account.so", "menu.so", "ctrl_tcp.so"]
+    modules = ((["mwi.so"] if mwi else []) + (["stdio.so"] if messages else [])
+               + ["g711.so", "aufile.so", "account.so", "menu.so", "ctrl_tcp.so"])
     (directory / "config").write_text("\n".join([
         "poll_method\t\tepoll",
         f"sip_listen\t\t127.0.0.1:{sip_port}",
@@ -255,7 +273,8 @@ def baresip_phone(directory: Path, user: str, domain: str, password: str, fs_sip
         f"<sip:{user}@{domain}>;auth_pass={password};"
         f"outbound=\"sip:127.0.0.1:{fs_sip_port};transport=udp\";regint={regint};answermode={answermode}\n")
     log = open(directory / "baresip.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([BARESIP, "-f", str(directory)], stdin=subprocess.DEVNULL, stdout=log,
+    proc = subprocess.Popen([BARESIP, "-f", str(directory)], stdin=subprocess.PIPE if messages else subprocess.DEVNULL,
+                            stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
     phone = Phone(user, domain, directory, sip_port, ctrl_port, proc)
     try:
@@ -268,5 +287,7 @@ def baresip_phone(directory: Path, user: str, domain: str, password: str, fs_sip
         phone.stop(esl if register else None, timeout=5)
     finally:
         phone.kill()
+        if proc.stdin is not None:
+            proc.stdin.close()
         log.close()
         tone.unlink(missing_ok=True)  # the log and the config stay, for a failed test

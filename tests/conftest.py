@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from webui_helpers import load_demo, load_other_tenant, make_app
 
 from orchestrator.config import Settings
 from orchestrator.db import Base, make_engine, migrate
@@ -134,3 +135,12 @@ def redis_conn():
     yield conn, prefix
     for key in conn.scan_iter(f"*{prefix}*"):
         conn.delete(key)
+
+
+@pytest.fixture
+def app(rt: Runtime):
+    """The demo company (Bauer SA) and a second one, served by the web app:
+    where most web tests start (a module may define its own ``app``)."""
+    load_demo(rt)
+    load_other_tenant(rt)
+    return make_app(rt)

@@ -197,6 +197,9 @@ def test_reload_commands_follow_what_changed():
     assert reload_commands(["autoload_configs/local_stream.conf.xml"]) == ["reloadxml", "reload mod_local_stream"]
     assert reload_commands(["autoload_configs/sofia.conf.xml"]) == [
         "reloadxml", "sofia profile internal rescan", "sofia profile external rescan"]
+    # a new tenant's domain: the internal profile takes it as an alias on rescan (C-2)
+    assert reload_commands(["directory/x.xml"], added=["directory/x.xml"]) == [
+        "reloadxml", "sofia profile internal rescan"]
 
 
 def test_malformed_render_is_never_written(ctx, fs, tmp_path, monkeypatch):

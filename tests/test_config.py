@@ -66,3 +66,18 @@ def test_structured_logs_keep_the_traceback(capsys):
     first, *rest = err.splitlines()
     assert "level=ERROR logger=webui.app msg='Exception on /x [GET]' path='/x'" in first
     assert rest[0] == "Traceback (most recent call last):" and rest[-1] == "FileNotFoundError: var/media/x.wav"
+
+
+def test_gateway_clir_mode(tmp_path):
+    """L-3: how a hidden number reaches the carrier is a gateway setting,
+    P-Asserted-Identity by default; anything but pai or rpid is refused."""
+    from orchestrator.config import platform_from_settings
+
+    cfg = tmp_path / "o.toml"
+    cfg.write_text('[gateway]\nproxy = "192.0.2.1:5060"\n')
+    assert platform_from_settings(load_settings(cfg, env={})).gateway.clir == "pai"
+    cfg.write_text('[gateway]\nclir = "rpid"\n')
+    assert platform_from_settings(load_settings(cfg, env={})).gateway.clir == "rpid"
+    cfg.write_text('[gateway]\nclir = "hidden"\n')
+    with pytest.raises(ConfigError, match=r"\[gateway\] clir must be one of pai, rpid, got 'hidden'"):
+        platform_from_settings(load_settings(cfg, env={}))

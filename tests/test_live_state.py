@@ -227,7 +227,9 @@ def test_sms(ctx, bauer):
     chat = FakeChat()
     msg = sms.send(ctx, login, "+33175000102", "06 12 34 56 78", "Bonjour,\nrappel demain", chat)
     assert msg.status == "sent" and msg.body == "Bonjour, rappel demain"
-    assert chat.commands == [f"chat sip|0175000102@{D}|+33612345678@127.0.0.1|Bonjour, rappel demain"]
+    # the fifth argument, the Content-Type: mod_sofia sends text/html otherwise, which phones refuse (415)
+    assert chat.commands == [
+        f"chat sip|0175000102@{D}|+33612345678@127.0.0.1|Bonjour, rappel demain|text/plain;charset=UTF-8"]
     failed = sms.send(ctx, login, "+33175000102", "0612345678", "x", FakeChat("Error! Message Not Sent"))
     assert failed.status == "failed" and "Not Sent" in failed.error
     with pytest.raises(ValidationFailed) as exc:

@@ -218,9 +218,14 @@ def test_outside_call_with_and_without_clir(demo):
     w = walker(demo, answers={"gateway:+33145000000": "answer"})
     shown = w.call(DOMAIN, "00145000000", caller("0175000101"))
     assert shown.bridged_to == "gateway:+33145000000"
-    assert not shown.apps("privacy")
+    assert not shown.apps("export")
     hidden = w.call(DOMAIN, "00145000000", caller("0182280007", clir=True))
-    assert hidden.apps("privacy") == ["privacy(full)"]
+    # L-3: only the carrier leg (nolocal:) gets an anonymous From and the identity in P-Asserted-Identity
+    # with Privacy: id (what the carrier receives: tests/test_clir_freeswitch.py)
+    assert hidden.apps("export") == [
+        "export(nolocal:sip_cid_type=pid)", "export(nolocal:origination_privacy=screen+hide_name+hide_number)",
+        "export(nolocal:sip_from_uri=sip:anonymous@anonymous.invalid)", "export(nolocal:sip_from_display=Anonymous)",
+        "export(nolocal:sip_invite_domain=127.0.0.1)"]
     assert hidden.bridged_to == "gateway:+33145000000"
     intl = w.call(DOMAIN, "000442079460000", caller("0175000101"))
     assert intl.apps("bridge") == ["bridge(sofia/gateway/carrier/+442079460000)"]

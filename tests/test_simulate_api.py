@@ -3,16 +3,8 @@ circumstances, the outcome; tenant-scoped; documented in the OpenAPI document.""
 
 from __future__ import annotations
 
-import pytest
 from openapi_spec_validator import validate
-from webui_helpers import ADMIN, OTHER_ADMIN, PIERRE, load_demo, load_other_tenant, make_app, token_for
-
-
-@pytest.fixture
-def app(rt):
-    load_demo(rt)
-    load_other_tenant(rt)
-    return make_app(rt)
+from webui_helpers import ADMIN, OTHER_ADMIN, PIERRE, token_for
 
 
 def auth(rt, who):

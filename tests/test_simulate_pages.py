@@ -6,16 +6,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from test_webui_special import admin, sav_ids
-from webui_helpers import ADMIN, ids, load_demo, load_other_tenant, logged_in, make_app
-
-
-@pytest.fixture
-def app(rt):
-    load_demo(rt)
-    load_other_tenant(rt)
-    return make_app(rt)
+from webui_helpers import ADMIN, ids, logged_in
 
 
 def test_reception_page_shows_the_outcome_of_the_circumstances(rt, app):

@@ -5,29 +5,18 @@ checked, each company seeing and changing only its own."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 from webui_helpers import (
     ADMIN,
     OTHER_ADMIN,
     PIERRE,
     field_error,
-    load_demo,
-    load_other_tenant,
     logged_in,
-    make_app,
     post,
     token_for,
 )
 
 from orchestrator.db.models import AuditEntry, Tenant
-
-
-@pytest.fixture
-def app(rt):
-    load_demo(rt)
-    load_other_tenant(rt)
-    return make_app(rt)
 
 
 def _tenant(rt, name: str) -> Tenant:

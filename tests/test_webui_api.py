@@ -13,10 +13,7 @@ from webui_helpers import (
     OTHER_ADMIN,
     PIERRE,
     ids,
-    load_demo,
-    load_other_tenant,
     logged_in,
-    make_app,
     post,
     token_for,
 )
@@ -26,13 +23,6 @@ from webui.api import ROUTES
 
 HEADER = ("Numéro;Nom;Prénom;Email;Tél. Mobile;N° abrégé;Groupe / Service;Tél. Domicile;Société;Fonction;"
           "Adresse;Code Postal;Ville;Pays\n")
-
-
-@pytest.fixture
-def app(rt):
-    load_demo(rt)
-    load_other_tenant(rt)
-    return make_app(rt)
 
 
 def auth(token):

@@ -12,23 +12,13 @@ from webui_helpers import (
     ADMIN,
     OTHER_ADMIN,
     PIERRE,
-    load_demo,
-    load_other_tenant,
     logged_in,
-    make_app,
     post,
     token_for,
 )
 
 from orchestrator.db.models import ApiToken, DirectoryList, Login
 from orchestrator.services.passwords import verify_password
-
-
-@pytest.fixture
-def app(rt):
-    load_demo(rt)
-    load_other_tenant(rt)
-    return make_app(rt)
 
 
 def auth(token):

@@ -12,7 +12,6 @@ import subprocess
 import wave
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from webui_helpers import (
     ADMIN,
@@ -20,7 +19,6 @@ from webui_helpers import (
     PIERRE,
     field_error,
     load_demo,
-    load_other_tenant,
     logged_in,
     make_app,
     post,
@@ -46,13 +44,6 @@ def mp3_bytes(tmp_path) -> bytes:
     out = tmp_path / "tone.mp3"
     subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", str(out), "synth", "1", "sine", "440"], check=True)
     return out.read_bytes()
-
-
-@pytest.fixture
-def app(rt):
-    load_demo(rt)
-    load_other_tenant(rt)
-    return make_app(rt)
 
 
 def admin_en(app):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from fake_freeswitch.server import FakeFreeSWITCH
 from sqlalchemy import select
-from webui_helpers import ADMIN, PIERRE, esl_to, load_demo, load_other_tenant, make_app, token_for
+from webui_helpers import ADMIN, OTHER_ADMIN, PIERRE, esl_to, load_demo, load_other_tenant, make_app, token_for
 
 from orchestrator.db.models import CallRecord
 from orchestrator.live import calllog
@@ -66,6 +66,37 @@ def test_sms(rt, fs, client):
     assert fs.wait_for_command(lambda c: c.startswith("api chat sip|0175000101@bauer.centrex.test|+33612345678@"))
     long = client.post("/api/v1/sms", json={"line": "+33175000101", "to": "0612345678", "text": "x" * 161}, headers=me)
     assert long.status_code == 422 and long.get_json()["errors"][0]["id"] == "sms.too_long"
+
+
+def test_an_sms_and_its_status_read_back(rt, fs, client):
+    """C-2: GET /api/v1/sms/<id> and GET /api/v1/sms (optionally ?line=)
+    give what was sent and its status, for the token's own lines only."""
+    me, paul = auth(rt, PIERRE), auth(rt, ("+33175000102", "paul1"))
+    sent = client.post("/api/v1/sms", json={"line": "0175000101", "to": "0175000102",
+                                            "text": "Rendez-vous à 15h30 | salle B"}, headers=me).get_json()
+    fs.set_api_response("chat", "Error! Message Not Sent")
+    failed = client.post("/api/v1/sms", json={"line": "0175000101", "to": "0612345678", "text": "Allô"},
+                         headers=me).get_json()
+    got = client.get(f"/api/v1/sms/{sent['id']}", headers=me)
+    assert got.status_code == 200
+    body = got.get_json()
+    assert (body["line"], body["to"], body["text"], body["status"], body["error"]) == (
+        "+33175000101", "+33175000102", "Rendez-vous à 15h30 | salle B", "sent", None)
+    assert body["created_at"]
+    again = client.get(f"/api/v1/sms/{failed['id']}", headers=me).get_json()
+    assert (again["status"], again["error"]) == ("failed", "Error! Message Not Sent")
+    listed = client.get("/api/v1/sms?line=%2B33175000101", headers=me).get_json()
+    assert [m["id"] for m in listed] == [failed["id"], sent["id"]]
+    # another user of the company, another company, and another user's line: nothing
+    assert client.get(f"/api/v1/sms/{sent['id']}", headers=paul).status_code == 404
+    assert client.get(f"/api/v1/sms/{sent['id']}", headers=auth(rt, OTHER_ADMIN)).status_code == 404
+    assert client.get("/api/v1/sms", headers=paul).get_json() == []
+    assert client.get("/api/v1/sms?line=0175000101", headers=paul).status_code == 404
+    # the admin reads the company's
+    assert {m["id"] for m in client.get("/api/v1/sms", headers=auth(rt, ADMIN)).get_json()} == {
+        sent["id"], failed["id"]}
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert "get" in paths["/api/v1/sms/{sms_id}"] and "get" in paths["/api/v1/sms"]
 
 
 def test_call_log_is_scoped_to_my_lines(rt, client):

@@ -15,10 +15,7 @@ from webui_helpers import (
     PIERRE,
     field_error,
     ids,
-    load_demo,
-    load_other_tenant,
     logged_in,
-    make_app,
     post,
     token_for,
 )
@@ -29,13 +26,6 @@ from orchestrator.services.devices import service as devices
 
 PIERRE_MAC = "000e08aa0101"
 BOND_MAC = "000e08aa0102"
-
-
-@pytest.fixture
-def app(rt):
-    load_demo(rt)
-    load_other_tenant(rt)
-    return make_app(rt)
 
 
 def admin(app):

@@ -5,17 +5,13 @@ company's admin and a user reach neither."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 from webui_helpers import (
     ADMIN,
     OTHER_ADMIN,
     PIERRE,
     field_error,
-    load_demo,
-    load_other_tenant,
     logged_in,
-    make_app,
     post,
     token_for,
 )
@@ -23,13 +19,6 @@ from webui_helpers import (
 from orchestrator.db.models import FaxLine, Tenant
 
 FAX = "+33175000110"
-
-
-@pytest.fixture
-def app(rt):
-    load_demo(rt)
-    load_other_tenant(rt)
-    return make_app(rt)
 
 
 def _fax(rt) -> tuple[int, str, str, int]:

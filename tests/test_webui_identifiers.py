@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-import pytest
 from smtp_sink import smtp_sink
 from sqlalchemy import select
 from webui_helpers import (
@@ -17,23 +16,13 @@ from webui_helpers import (
     PIERRE,
     field_error,
     ids,
-    load_demo,
-    load_other_tenant,
     logged_in,
-    make_app,
     post,
     token_for,
 )
 
 from orchestrator.db.models import AuditEntry, Contact, Login
 from orchestrator.services.passwords import verify_password
-
-
-@pytest.fixture
-def app(rt):
-    load_demo(rt)
-    load_other_tenant(rt)
-    return make_app(rt)
 
 
 def admin(app):

@@ -7,30 +7,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import select
 from webui_helpers import (
     ADMIN,
     OTHER_ADMIN,
     PIERRE,
     ids,
-    load_demo,
-    load_other_tenant,
     logged_in,
-    make_app,
     token_for,
 )
 
 from orchestrator.db.models import CallRecord, Line
 
 PIERRE_NO, PAUL_NO = "+33175000101", "+33175000102"
-
-
-@pytest.fixture
-def app(rt):
-    load_demo(rt)
-    load_other_tenant(rt)
-    return make_app(rt)
 
 
 def _calls(rt):

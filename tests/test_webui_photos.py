@@ -8,7 +8,6 @@ import io
 import struct
 import zlib
 
-import pytest
 from PIL import Image
 from sqlalchemy import select
 from webui_helpers import (
@@ -16,10 +15,7 @@ from webui_helpers import (
     OTHER_ADMIN,
     PIERRE,
     ids,
-    load_demo,
-    load_other_tenant,
     logged_in,
-    make_app,
     post,
     token_for,
 )
@@ -38,13 +34,6 @@ def png(width: int = 2, height: int = 2) -> bytes:
 
 GIF = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,"
        b"\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
-
-
-@pytest.fixture
-def app(rt):
-    load_demo(rt)
-    load_other_tenant(rt)
-    return make_app(rt)
 
 
 def send(client, contact_id: int, data: bytes, name: str = "photo.png"):

@@ -33,6 +33,17 @@ def ask(rt, **form):
         return ET.fromstring(answer(ctx.session, PLATFORM, PLATFORM.nodes[0], form))
 
 
+def test_every_domain_for_the_sofia_profile_aliases(demo):
+    """mod_sofia, for <domain name="all" alias="true">, asks the directory
+    with purpose=gateways and no domain: every tenant's domain, names only
+    (no users, no secrets), so each becomes an alias of the internal
+    profile (C-2: the chat API finds the profile by the domain)."""
+    doc = ask(demo, section="directory", purpose="gateways", profile="internal")
+    assert [d.get("name") for d in doc.iter("domain")] == [DOMAIN]
+    assert not list(doc.iter("user")) and not list(doc.iter("param"))
+    assert ask(demo, section="directory").find(".//result") is not None  # no purpose: still nothing
+
+
 def test_directory_domain(demo):
     doc = ask(demo, section="directory", tag_name="domain", key_name="name", key_value=DOMAIN,
               domain=DOMAIN, user="0175000101", action="sip_auth")

@@ -15,13 +15,18 @@ class Reloader(Protocol):
     def __call__(self, node: Node, commands: list[str]) -> list[tuple[str, str]]: ...
 
 
-def reload_commands(paths: list[str]) -> list[str]:
-    """``reloadxml``, plus the module reloads only the changed parts need."""
+def reload_commands(paths: list[str], added: list[str] | None = None) -> list[str]:
+    """``reloadxml``, plus the module reloads only the changed parts need.
+    A new directory file (a new tenant's SIP domain) rescans the internal
+    profile, which takes every directory domain as an alias on (re)scan only:
+    without it the chat API answers "Invalid Profile <domain>" (C-2)."""
     commands = ["reloadxml"]
     if any(p in LOCAL_STREAM_FILES for p in paths):
         commands.append("reload mod_local_stream")
     if any(p in SOFIA_FILES for p in paths):
         commands += ["sofia profile internal rescan", "sofia profile external rescan"]
+    elif any(p.startswith("directory/") for p in (added or [])):
+        commands.append("sofia profile internal rescan")
     return commands
 
 

@@ -85,7 +85,7 @@ def apply_node(session: Session, snapshot: Snapshot, platform: Platform, node: N
         node.conf_dir.mkdir(parents=True, exist_ok=True)
         tx.write()
     # Nothing to write but the last apply did not complete: reload everything.
-    result.commands = reload_commands(change.paths if change else list(files))
+    result.commands = reload_commands(change.paths if change else list(files), change.added if change else None)
     try:
         reloader(node, result.commands)
     except ReloadRejected as exc:

@@ -21,6 +21,7 @@ profiles, the carrier gateway. They come from the ``[freeswitch]``,
     proxy = "127.0.0.1:5090"
     register = false
     number_format = "e164"         # e164 | national
+    clir = "pai"                   # how a hidden number (CLIR) is signalled: pai | rpid
 
     [nodes.fs1]
     conf_dir = "var/nodes/fs1/conf"
@@ -47,6 +48,10 @@ class Gateway:
     password: str = "centrex"
     register: bool = False
     number_format: str = "e164"  # how numbers are sent: e164 | national
+    # CLIR (L-3): the From header is always "Anonymous" <sip:anonymous@anonymous.invalid>; the
+    # line's identity goes in P-Asserted-Identity with "Privacy: id" (pai, RFC 3323/3325) or in
+    # Remote-Party-ID with privacy=full (rpid, older carriers)
+    clir: str = "pai"
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,7 @@ class Platform:
 
 
 MODES = ("files", "xml_curl")
+CLIR_MODES = ("pai", "rpid")
 MIN_XML_CURL_PASSWORD = 12
 
 
@@ -107,9 +113,11 @@ def check_platform(platform: Platform) -> None:
     :class:`ConfigError` naming the key): an unknown ``mode``; ``xml_curl``
     mode without ``xml_curl_credentials`` (the endpoint serves every
     tenant's directory: it never answers without them); an allow-list entry
-    that is no address or network."""
+    that is no address or network; an unknown ``[gateway] clir``."""
     if platform.mode not in MODES:
         raise ConfigError(f"[freeswitch] mode must be one of {', '.join(MODES)}, got {platform.mode!r}")
+    if platform.gateway.clir not in CLIR_MODES:
+        raise ConfigError(f"[gateway] clir must be one of {', '.join(CLIR_MODES)}, got {platform.gateway.clir!r}")
     for entry in platform.xml_curl_allow:
         try:
             ipaddress.ip_network(str(entry), strict=False)

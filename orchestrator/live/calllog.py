@@ -1,7 +1,18 @@
 """Call records (C-3) from FreeSWITCH: one per finished call, from the
 CHANNEL_HANGUP_COMPLETE event or, when the event socket was down, from the
 JSON CDR file mod_json_cdr wrote. Both go through :func:`record`, which
-stores a call once (the FreeSWITCH Unique-ID is the key)."""
+stores a call once (the FreeSWITCH Unique-ID is the key).
+
+The rendered dialplan tags a call where it routes it, with ``export`` so
+that every later leg and the hunt-group service's socket path carry the
+same variables: ``centrex_tenant`` (the tenant's SIP domain) and
+``centrex_line`` at a line's entry; ``centrex_tenant`` and
+``centrex_number`` at a reception or special number's entry (``R~N``),
+``centrex_profile`` at each profile (``P~N~p``), ``centrex_sent_to`` before
+a special number's routing to a plain number, ``centrex_fwd_from`` when a
+line's forward or backup number takes the call. A caller's line comes from
+the directory (``centrex_caller_line``). Records are keyed ``<uuid>`` for
+the first line involved, ``<uuid>~fwd`` / ``<uuid>~in`` for the others."""
 
 from __future__ import annotations
 
@@ -97,65 +108,136 @@ def is_call_leg(facts: CallFacts) -> bool:
     return facts.direction_hint == "inbound"
 
 
-def classify(session: Session, facts: CallFacts) -> dict | None:
-    v = facts.variables
-    domain = v.get("centrex_caller_domain") or v.get("centrex_domain") or v.get("domain_name") or ""
-    tenant = session.scalar(select(Tenant).where(Tenant.sip_domain == domain)) if domain else None
-    caller_line = v.get("centrex_caller_line")
-    called_line = v.get("centrex_line")
-    if tenant is None and called_line:
-        tenant = session.scalar(select(Tenant).join(Line, Line.tenant_id == Tenant.id)
-                                .where(Line.number == called_line))
-    if tenant is None:
+def _tenant(session: Session, v: Mapping[str, str], lines: tuple[str | None, ...]) -> Tenant | None:
+    """The tenant the dialplan tagged (``centrex_tenant``, exported where it
+    routes the call), else the older variables, else a line's tenant."""
+    for key in ("centrex_tenant", "centrex_caller_domain", "centrex_domain", "domain_name"):
+        domain = v.get(key)
+        if domain:
+            tenant = session.scalar(select(Tenant).where(Tenant.sip_domain == domain))
+            if tenant is not None:
+                return tenant
+    for number in lines:
+        if number:
+            tenant = session.scalar(select(Tenant).join(Line, Line.tenant_id == Tenant.id)
+                                    .where(Line.number == number))
+            if tenant is not None:
+                return tenant
+    return None
+
+
+def _line(session: Session, tenant: Tenant, number: str | None) -> Line | None:
+    if not number:
         return None
-    if caller_line:
-        direction = "internal" if called_line else "outbound"
-        line_number: str | None = caller_line
-    else:
-        direction, line_number = "inbound", called_line
-    line = session.scalar(select(Line).where(Line.number == line_number, Line.tenant_id == tenant.id)) \
-        if line_number else None
+    return session.scalar(select(Line).where(Line.number == number, Line.tenant_id == tenant.id))
+
+
+def _called_line(session: Session, tenant: Tenant, facts: CallFacts) -> Line | None:
+    """The line that took an incoming call: the one the dialplan named, else,
+    for a reception number's hunt run by the hunt-group service (which rings
+    members without the line's variables), the member whose phone answered."""
+    v = facts.variables
+    line = _line(session, tenant, v.get("centrex_line"))
+    if line is None and v.get("centrex_number") and facts.answer > 0 and v.get("dialed_user") \
+            and v.get("dialed_domain") == tenant.sip_domain:
+        line = session.scalar(select(Line).where(Line.tenant_id == tenant.id,
+                                                 Line.sip_username == v["dialed_user"]))
+    return line
+
+
+def _disposition(facts: CallFacts, incoming: bool, forwarded: bool = False) -> str:
+    """What became of the call, for the called side (``incoming``) or the
+    caller's: a forward or a voicemail is the callee's doing."""
+    v = facts.variables
+    if incoming and forwarded:
+        return "forwarded"
+    if incoming and (v.get("voicemail_message_len") or v.get("current_application") == "voicemail"):
+        return "voicemail"
+    if facts.answer > 0:
+        return "answered"
+    if facts.cause == "USER_BUSY":
+        return "busy"
+    return "missed" if incoming else "failed"
+
+
+def classify(session: Session, facts: CallFacts) -> list[dict]:
+    """The records of one call, one per line involved: the caller's line
+    (outgoing, or internal when it calls another line of the platform), and
+    the line, reception or special number it reached (incoming), and the
+    line that forwarded it there when that is another line. The first
+    record has the call's uuid as its key, the callee's ``<uuid>~in``, the
+    forwarding line's ``<uuid>~fwd``. Empty when the call touches no tenant."""
+    v = facts.variables
+    caller_number = v.get("centrex_caller_line")
+    tenant = _tenant(session, v, (caller_number, v.get("centrex_line")))
+    if tenant is None:
+        return []
+    caller_line = _line(session, tenant, caller_number)
+    called_line = _called_line(session, tenant, facts)
+    special = v.get("centrex_special") or None
+    reception = v.get("centrex_number") or v.get("centrex_route") or None
+    reception = None if reception == special else reception
+    incoming = bool(called_line or special or reception)
     # the number dialled, not the last internal step the call was transferred to
     dialled = v.get("sip_req_user") or v.get("centrex_c2c_target") or facts.callee
-    callee = called_line if direction == "inbound" and called_line else dialled
-    answered = facts.answer > 0
-    if v.get("centrex_outbound") == "forward":
-        disposition = "forwarded"
-    elif v.get("voicemail_message_len") or (v.get("current_application") == "voicemail" and direction == "inbound"):
-        disposition = "voicemail"
-    elif answered:
-        disposition = "answered"
-    elif facts.cause == "USER_BUSY":
-        disposition = "busy"
-    elif direction == "inbound":
-        disposition = "missed"
-    else:
-        disposition = "failed"
-    return dict(tenant_id=tenant.id, call_uuid=facts.uuid, direction=direction,
-                caller=facts.caller[:40], callee=callee[:40], line_id=line.id if line else None,
-                reception_number=v.get("centrex_route") if not v.get("centrex_special") else None,
-                special_number=v.get("centrex_special"), started_at=_dt(facts.start) or datetime.now(UTC),
-                answered_at=_dt(facts.answer), ended_at=_dt(facts.end), duration_s=facts.billsec,
-                disposition=disposition, hangup_cause=facts.cause or None)
+    common = dict(tenant_id=tenant.id, started_at=_dt(facts.start) or datetime.now(UTC),
+                  answered_at=_dt(facts.answer), ended_at=_dt(facts.end), duration_s=facts.billsec,
+                  hangup_cause=facts.cause or None)
+    out: list[dict] = []
+    if caller_number:
+        # the line's number, never the phone's SIP contact (click-to-call)
+        out.append(dict(common, call_uuid=facts.uuid, direction="internal" if incoming else "outbound",
+                        caller=caller_number[:40], callee=dialled[:40],
+                        line_id=caller_line.id if caller_line else None, reception_number=None,
+                        special_number=None, disposition=_disposition(facts, False)))
+    # a forward, or the backup number of an unregistered line
+    forwarded = v.get("centrex_outbound") == "forward"
+    rerouted = v.get("centrex_outbound") in ("forward", "backup")
+    fwd_from = _line(session, tenant, v.get("centrex_fwd_from")) if rerouted else None
+    if fwd_from is not None and called_line is not None and fwd_from.id != called_line.id:
+        # forwarded to another line of the platform: that line's record is
+        # an incoming call of its own (answered, missed...)
+        out.append(dict(common, call_uuid=facts.uuid + ("~fwd" if out else ""), direction="inbound",
+                        caller=(caller_number or facts.caller)[:40], callee=fwd_from.number,
+                        line_id=fwd_from.id, reception_number=None, special_number=None,
+                        disposition="forwarded"))
+        forwarded = False
+    if incoming:
+        disposition = _disposition(facts, True, forwarded)
+        if v.get("centrex_hunt") and disposition in ("missed", "busy"):
+            # a hunt nobody took: the reception number's record, not that of
+            # whichever member happened to be rung last (native path)
+            called_line = None
+        callee = (called_line.number if called_line and not (special or reception)
+                  else v.get("centrex_sent_to") or dialled)
+        out.append(dict(common, call_uuid=facts.uuid + ("~in" if out else ""), direction="inbound",
+                        caller=(caller_number or facts.caller)[:40], callee=callee[:40],
+                        line_id=called_line.id if called_line else None, reception_number=reception,
+                        special_number=special, disposition=disposition))
+    return out
 
 
 def record(session: Session, facts: CallFacts, node: str | None = None) -> CallRecord | None:
-    """Store the call once; a second report of the same call is ignored."""
+    """Store the call once, one record per line involved; a second report of
+    the same call is ignored. Returns the first record stored, if any."""
     if not is_call_leg(facts):
         return None
-    if session.scalar(select(CallRecord.id).where(CallRecord.call_uuid == facts.uuid)) is not None:
-        return None
-    values = classify(session, facts)
-    if values is None:
+    rows = classify(session, facts)
+    if not rows:
         log.info("call of no tenant ignored", extra={"uuid": facts.uuid})
         return None
-    row = CallRecord(node=node, **values)
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:  # the other path stored it meanwhile
-        return None
-    return row
+    first: CallRecord | None = None
+    for values in rows:
+        if session.scalar(select(CallRecord.id).where(CallRecord.call_uuid == values["call_uuid"])) is not None:
+            continue
+        row = CallRecord(node=node, **values)
+        try:
+            with session.begin_nested():
+                session.add(row)
+        except IntegrityError:  # the other path stored it meanwhile
+            continue
+        first = first or row
+    return first
 
 
 def import_cdr_dir(session: Session, directory: Path, node: str | None = None) -> tuple[int, int]:

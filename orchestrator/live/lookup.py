@@ -1,5 +1,5 @@
-"""What a login may read of the live state: the click-to-call requests and
-the call records of its own lines (an admin: the tenant's lines). Another
+"""What a login may read of the live state: the click-to-call requests, the
+SMS and the call records of its own lines (an admin: the tenant's lines). Another
 line's, or another company's, is :class:`NotFound`, like no row. The web
 pages and the API both ask here."""
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..db.models import CallRecord, ClickToCall
+from ..db.models import CallRecord, ClickToCall, SmsMessage
 from ..services.base import found
 from ..services.lines.lookup import Owner, own_lines
 
@@ -27,4 +27,24 @@ def own_call_records(session: Session, owner: Owner, limit: int = 100) -> tuple[
     rows = session.scalars(select(CallRecord).where(CallRecord.tenant_id == owner.tenant_id,
                                                     CallRecord.line_id.in_(list(numbers)))
                            .order_by(CallRecord.started_at.desc()).limit(limit))
+    return list(rows), numbers
+
+
+def own_sms(session: Session, owner: Owner, sms_id: int) -> SmsMessage:
+    """An SMS sent from one of ``owner``'s lines (C-2)."""
+    lines = {line.id for line in own_lines(session, owner)}
+    msg = session.get(SmsMessage, sms_id)
+    mine = msg is not None and msg.tenant_id == owner.tenant_id and msg.line_id in lines
+    return found(msg if mine else None, "sms.not_found", "no such SMS", "sms")
+
+
+def own_sms_list(session: Session, owner: Owner, line_id: int | None = None,
+                 limit: int = 100) -> tuple[list[SmsMessage], dict[int, str]]:
+    """The newest SMS sent from ``owner``'s lines (or from the one line
+    ``line_id``, which must be one of them), and line id → number."""
+    numbers = {line.id: line.number for line in own_lines(session, owner)}
+    ids = [line_id] if line_id is not None and line_id in numbers else list(numbers) if line_id is None else []
+    rows = session.scalars(select(SmsMessage).where(SmsMessage.tenant_id == owner.tenant_id,
+                                                    SmsMessage.line_id.in_(ids))
+                           .order_by(SmsMessage.created_at.desc(), SmsMessage.id.desc()).limit(limit))
     return list(rows), numbers

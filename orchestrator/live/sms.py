@@ -4,7 +4,9 @@
 The ``chat`` API (mod_dptools, FreeSWITCH 1.11.1) splits its argument on
 ``|`` with ``switch_separate_string``, which honours ``\\`` escapes and
 ``'`` quotes, and answers ``Sent``, ``Error! Message Not Sent`` or
-``Invalid`` (never ``+OK``)."""
+``Invalid`` (never ``+OK``). Its fifth argument is the Content-Type:
+without it mod_sofia sends ``text/html``, which phones refuse (baresip:
+``415 Unsupported Media Type``, ``Accept: text/plain``)."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from .access import own_line
 log = logging.getLogger(__name__)
 MAX_LENGTH = 160
 SENT = "Sent"  # mod_dptools' chat_api_function on success
+CONTENT_TYPE = "text/plain;charset=UTF-8"
 _CHAT_META = re.compile(r"""([\\'"|])""")
 
 
@@ -65,7 +68,7 @@ def send(ctx: ServiceContext, login: Login, line_number: str, to: str, text: str
         gateway = platform_from_settings(ctx.settings).gateway
         to_uri = f"{dest}@{gateway.proxy.split(':')[0]}"
     try:
-        reply = esl.api(f"chat sip|{line.sip_username}@{tenant.sip_domain}|{to_uri}|{chat_escape(body)}")
+        reply = esl.api(f"chat sip|{line.sip_username}@{tenant.sip_domain}|{to_uri}|{chat_escape(body)}|{CONTENT_TYPE}")
     except Exception as exc:  # noqa: BLE001
         msg.status, msg.error = "failed", f"the phone system cannot be reached: {getattr(exc, 'message', exc)}"
     else:

@@ -40,6 +40,20 @@ def directory(session: Session, platform: Platform, node: Node, domain: str) -> 
     return _document("directory", element) if element is not None else NOT_FOUND
 
 
+def domain_names(session: Session) -> bytes:
+    """Every tenant's SIP domain, names only: what mod_sofia asks (``purpose``
+    ``gateways``, no domain) for a profile's ``<domain name="all"
+    alias="true" parse="false"/>``, so that each becomes an alias of the
+    internal profile (the chat API finds the profile by domain, C-2)."""
+    section = ET.Element("section", name="directory")
+    for name in session.scalars(select(Tenant.sip_domain).order_by(Tenant.sip_domain)):
+        ET.SubElement(section, "domain", name=name)
+    doc = ET.Element("document", type="freeswitch/xml")
+    doc.append(section)
+    body: bytes = ET.tostring(doc, encoding="utf-8")
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body
+
+
 def dialplan(session: Session, platform: Platform, node: Node, context: str) -> bytes:
     if context in ("public",) or context.startswith("centrex-"):
         snapshot = load_snapshot(session)  # every tenant's numbers are in public
@@ -66,6 +80,8 @@ def answer(session: Session, platform: Platform, node: Node, form: Mapping[str, 
     section = form.get("section", "")
     if section == "directory":
         domain = form.get("domain") or (form.get("key_value", "") if form.get("key_name") == "name" else "")
+        if not domain and form.get("purpose") == "gateways":
+            return domain_names(session)
         return directory(session, platform, node, domain) if domain else NOT_FOUND
     if section == "dialplan":
         context = form.get("Hunt-Context") or form.get("Caller-Context") or ""

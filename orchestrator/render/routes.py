@@ -110,13 +110,21 @@ class RouteBuilder:
                 ("set", f"centrex_vm_greeting={v.vm_greeting}"),
                 ("set", f"centrex_line_hold_music={v.hold_music}")]
 
+    @staticmethod
+    def profile_tag(name: str) -> tuple[str, str]:
+        """C-3/S-4: the profile that routes the call, for its call record."""
+        return ("export", f"centrex_profile={fs_value(name)}")
+
     def user(self, line_id: int) -> str:
         return f"user/{self.views[line_id].user}@{self.t.domain}"
 
     # -- selection: forced profile, rules, default -------------------------
     def selection(self, number: str, profiles: Sequence[ProfileRow], rules: Sequence[RuleRow]) -> None:
         sel = selection(profiles, rules)
-        actions = [("set", f"timezone={self.t.tenant.timezone}"), ("set", f"centrex_route={number}")]
+        # C-3/S-4: the call log reads the tenant and the number from here,
+        # whatever path (native, hunt-group service, loopback) the call takes
+        actions = [("set", f"timezone={self.t.tenant.timezone}"), ("set", f"centrex_route={number}"),
+                   ("export", f"centrex_tenant={self.t.domain}"), ("export", f"centrex_number={number}")]
         if sel.forced is not None:
             self.ext(f"{number} entry (profile forced)", f"R~{number}",
                      actions=actions + [self.go(f"P~{number}~{sel.forced}")])
@@ -152,7 +160,7 @@ class RouteBuilder:
         music = hold_music_url(prof.hold_music_catalogue, self.t.audio.get(prof.hold_music_audio_id or 0))
         ring = music if (prof.hold_music_catalogue or prof.hold_music_audio_id) else RING
         members = [m.line_id for m in prof.members if m.line_id in self.views]
-        setup = start + [("set", f"ringback={ring}"), ("set", f"transfer_ringback={ring}"),
+        setup = start + [self.profile_tag(prof.name), ("set", f"ringback={ring}"), ("set", f"transfer_ringback={ring}"),
                          ("set", "hangup_after_bridge=true"), ("set", "continue_on_fail=true"),
                          ("set", f"centrex_hunt=P~{n}~{p}")]
         first = f"H~{n}~{p}~0~0" if members else f"X~{n}~{p}"
@@ -237,7 +245,7 @@ class RouteBuilder:
         keys = {k.digit: k for k in prof.keys}
         digits = "".join(sorted(d for d in keys if d != "fallback")) or "#"
         self.ext(f"{n} menu {prof.name}", f"P~{n}~{p}", actions=start + [
-            ("answer", ""), ("set", "centrex_key="),
+            self.profile_tag(prof.name), ("answer", ""), ("set", "centrex_key="),
             ("play_and_get_digits", f"1 1 3 5000 # {menu} tone_stream://%(200,100,300) centrex_key [{digits}]"),
             self.go(f"K~{n}~{p}~${{centrex_key}}")])
         for digit, key in sorted(keys.items()):
@@ -272,7 +280,7 @@ class RouteBuilder:
 
     def routings(self, n: str, p: int, prof: SpecialProfile) -> None:
         self.ext(f"{n} profile {prof.name}", f"P~{n}~{p}",
-                 actions=[self.go(f"S~{n}~{p}~0" if prof.routings else f"S~{n}~{p}~end")])
+                 actions=[self.profile_tag(prof.name), self.go(f"S~{n}~{p}~0" if prof.routings else f"S~{n}~{p}~end")])
         for k, routing in enumerate(prof.routings):
             nxt = f"S~{n}~{p}~{k + 1}" if k + 1 < len(prof.routings) else f"S~{n}~{p}~end"
             dests = routing.destinations
@@ -285,8 +293,10 @@ class RouteBuilder:
     def destination(self, d: RoutingDestination, nxt: str) -> list[tuple[str, str]]:
         overflow = ("set", f"centrex_overflow={nxt}")
         if d.reception_id:
-            return [overflow, self.go(f"R~{self.receptions[d.reception_id].number}")]
-        return [overflow, ("set", "continue_on_fail=true"), ("set", "hangup_after_bridge=true"),
+            return [overflow, ("set", "centrex_sent_to="), self.go(f"R~{self.receptions[d.reception_id].number}")]
+        # C-3/S-4: the number the call was sent to, for its call record
+        return [overflow, ("set", f"centrex_sent_to={d.number}"), ("set", "continue_on_fail=true"),
+                ("set", "hangup_after_bridge=true"),
                 ("set", "call_timeout=30"),
                 ("bridge", f"[centrex_outbound=special,absolute_codec_string='PCMA,PCMU']loopback/{d.number}/public"),
                 self.go(nxt)]

@@ -221,7 +221,8 @@ class Walker:
             data = self.expand(step.data, vars_)
             result.steps.append(Step(step.app, data, step.context, step.extension))
             app = step.app
-            if app == "set":
+            if app == "set" or (app == "export" and not data.startswith("nolocal:")):
+                # export sets the variable here too (and on the B-legs, not walked)
                 key, _, value = data.partition("=")
                 if value:
                     vars_[key] = value

@@ -1,4 +1,4 @@
-"""/api/v1/click-to-call, /api/v1/sms, /api/v1/calls: C-1, C-2, C-3 for the
+"""/api/v1/click-to-call, /api/v1/sms (send, read back, list), /api/v1/calls: C-1, C-2, C-3 for the
 token's own lines (the phone system is reached through :mod:`webui.common.esl`)."""
 
 from __future__ import annotations
@@ -8,10 +8,11 @@ from datetime import datetime
 from flask import jsonify, request
 from pydantic import BaseModel, Field
 
-from orchestrator.db.models import ClickToCall, Line, Login
+from orchestrator.db.models import ClickToCall, Line, Login, SmsMessage
 from orchestrator.live import click_to_call, sms
 from orchestrator.live import lookup as live_lookup
 from orchestrator.services.base import parse_doc
+from orchestrator.services.lines import lookup as line_lookup
 
 from ..common.esl import connect
 from .base import body, ctx, principal, route
@@ -38,9 +39,12 @@ class SmsIn(BaseModel):
 
 class SmsOut(BaseModel):
     id: int
+    line: str | None = Field(default=None, description="The line it was sent from")
     to: str
-    status: str
+    text: str = Field(default="", description="The text as sent (line breaks became spaces)")
+    status: str = Field(description="queued | sent (FreeSWITCH handed it on) | failed")
     error: str | None
+    created_at: datetime | None = None
 
 
 class CallOut(BaseModel):
@@ -96,7 +100,39 @@ def send_sms():
         msg = sms.send(ctx(), _login(), doc.line, doc.to, doc.text, esl)
     finally:
         esl.close()
-    return jsonify(SmsOut(id=msg.id, to=msg.to_number, status=msg.status, error=msg.error).model_dump()), 201
+    return jsonify(_sms_out(msg)), 201
+
+
+def _sms_out(msg: SmsMessage, numbers: dict[int, str] | None = None) -> dict:
+    if numbers is not None:
+        number = numbers.get(msg.line_id) if msg.line_id is not None else None
+    else:
+        line = ctx().session.get(Line, msg.line_id) if msg.line_id is not None else None
+        number = line.number if line else None
+    return SmsOut(id=msg.id, line=number, to=msg.to_number, text=msg.body, status=msg.status, error=msg.error,
+                  created_at=msg.created_at).model_dump(mode="json")
+
+
+@route("/sms/<int:sms_id>", "GET", summary="One SMS sent from your lines, and its status", tag="calls",
+       roles=("admin", "user"), response=SmsOut)
+def get_sms(sms_id: int):
+    return jsonify(_sms_out(live_lookup.own_sms(ctx().session, principal(), sms_id)))
+
+
+@route("/sms", "GET", summary="SMS sent from your lines, newest first", tag="calls", roles=("admin", "user"),
+       response=SmsOut, list_response=True,
+       query={"line": "only this line of yours", "limit": "at most this many (default 50, max 500)"})
+def list_sms():
+    try:
+        limit = max(1, min(500, int(request.args.get("limit", 50))))
+    except ValueError:
+        limit = 50
+    line_id = None
+    if request.args.get("line"):
+        line_id = line_lookup.own_line_by_number(ctx().session, principal(), request.args["line"],
+                                                 ctx().settings.default_region).id
+    rows, numbers = live_lookup.own_sms_list(ctx().session, principal(), line_id, limit)
+    return jsonify([_sms_out(m, numbers) for m in rows])
 
 
 @route("/calls", "GET", summary="Call log of your lines, newest first", tag="calls", roles=("admin", "user"),
