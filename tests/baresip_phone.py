@@ -242,12 +242,13 @@ class Phone:
 @contextmanager
 def baresip_phone(directory: Path, user: str, domain: str, password: str, fs_sip_port: int, esl, *,
                   answermode: str = "auto", register: bool = True, mwi: bool = True, messages: bool = False,
-                  timeout: float = 15.0) -> Iterator[Phone]:
+                  timeout: float = 15.0, regint: int = 60) -> Iterator[Phone]:
     """A baresip registered (``register``: awaited in FreeSWITCH through
     ``esl``) as ``user@domain`` through FreeSWITCH's SIP port on 127.0.0.1.
     ``answermode``: ``auto`` answers every call, ``manual`` lets the test
     ``accept`` or ``hangup`` (reject). ``messages``: print received SIP
-    MESSAGEs (the ``stdio`` UI), read with :meth:`Phone.messages`."""
+    MESSAGEs (the ``stdio`` UI), read with :meth:`Phone.messages`.
+    ``regint``: the registration lifetime the phone asks for (s)."""
     if not BARESIP:
         raise RuntimeError("baresip is not installed (apt-get install baresip-core)")
     directory.mkdir(parents=True, exist_ok=True)
@@ -270,7 +271,7 @@ def baresip_phone(directory: Path, user: str, domain: str, password: str, fs_sip
     ]))
     (directory / "accounts").write_text(
         f"<sip:{user}@{domain}>;auth_pass={password};"
-        f"outbound=\"sip:127.0.0.1:{fs_sip_port};transport=udp\";regint=60;answermode={answermode}\n")
+        f"outbound=\"sip:127.0.0.1:{fs_sip_port};transport=udp\";regint={regint};answermode={answermode}\n")
     log = open(directory / "baresip.log", "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen([BARESIP, "-f", str(directory)], stdin=subprocess.PIPE if messages else subprocess.DEVNULL,
                             stdout=log,

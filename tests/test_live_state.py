@@ -157,12 +157,33 @@ def test_click_to_call_rings_own_line_then_dials_target(ctx, bauer):
     assert f"}}user/0175000102@{D} +33145000000 XML {D}" in cmd
     assert "origination_caller_id_number=+33145000000" in cmd  # the target shows on the user's phone
     assert "effective_caller_id_number=+33175000102" in cmd  # the line shows to the target
+    assert "origination_uuid" not in cmd  # every device of the line gets a leg of its own (L-9)
     events = [("CHANNEL_ANSWER", {}, "calling"), ("CHANNEL_BRIDGE", {}, "connected"),
               ("CHANNEL_HANGUP_COMPLETE", {"Hangup-Cause": "NORMAL_CLEARING"}, "ended")]
     for name, extra, status in events:
-        click_to_call.on_event(ctx.session, {"Event-Name": name, "Unique-ID": call.call_uuid,
+        click_to_call.on_event(ctx.session, {"Event-Name": name, "Unique-ID": "leg-1",
                                              "variable_centrex_c2c": str(call.id), **extra})
         assert call.status == status
+    assert call.call_uuid == "leg-1"
+
+
+def test_click_to_call_follows_the_device_that_answers(ctx, bauer):
+    """L-9: the line's two devices ring, one leg each; the second answers.
+    The first leg, cancelled (LOSE_RACE), does not fail the call: the call
+    follows the answering leg to the end."""
+    tenant, line, login = bauer
+    call = click_to_call.start(ctx, login, "0175000102", "01 45 00 00 00", FakeOriginator())
+    events = [("CHANNEL_ANSWER", "twin", {}, "calling"),
+              ("CHANNEL_HANGUP_COMPLETE", "desk", {"Hangup-Cause": "LOSE_RACE",
+                                                   "variable_originate_disposition": "LOSE_RACE"}, "calling"),
+              ("CHANNEL_ANSWER", "desk", {}, "calling"),
+              ("CHANNEL_BRIDGE", "desk", {}, "calling"),
+              ("CHANNEL_BRIDGE", "twin", {}, "connected"),
+              ("CHANNEL_HANGUP_COMPLETE", "twin", {"Hangup-Cause": "NORMAL_CLEARING"}, "ended")]
+    for name, leg, extra, status in events:
+        click_to_call.on_event(ctx.session, {"Event-Name": name, "Unique-ID": leg,
+                                             "variable_centrex_c2c": str(call.id), **extra})
+        assert (call.status, call.cause, call.call_uuid) == (status, None, "twin"), (name, leg)
 
 
 @pytest.mark.parametrize("body,reason", [("-ERR USER_NOT_REGISTERED\n", "your phone is not connected"),
@@ -215,3 +236,16 @@ def test_sms(ctx, bauer):
         sms.send(ctx, login, "+33175000102", "0612345678", "x" * 161, chat)
     assert exc.value.errors[0].error_id == "sms.too_long"
     assert ctx.session.scalar(select(func.count()).select_from(SmsMessage)) == 2
+
+
+@pytest.mark.parametrize(("cause", "answer", "recorded"), [("NORMAL_CLEARING", 5.0, True), ("NO_ANSWER", 0.0, True),
+                                                         ("LOSE_RACE", 0.0, False)])
+def test_click_to_call_leg_that_lost_the_race_is_no_call(cause, answer, recorded):
+    """L-9: a click-to-call rings every device of the line; the leg of a
+    device that lost the race (another answered) is no call of its own."""
+    from orchestrator.live.calllog import CallFacts, is_call_leg
+
+    facts = CallFacts(uuid="leg-1", channel="sofia/internal/0175000102@127.0.0.1:5062", caller="+33145000000",
+                      callee="0175000102", direction_hint="outbound", variables={"centrex_c2c": "7"},
+                      start=1.0, answer=answer, end=9.0, billsec=4 if answer else 0, cause=cause)
+    assert is_call_leg(facts) is recorded

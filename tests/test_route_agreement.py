@@ -376,5 +376,6 @@ def test_simulate_command_on_the_demo_tenant(rt, capsys):
     sav = json.loads(sim("--to", "0811000120", "--from", "0612345678", "--json"))
     assert sav["kind"] == "special" and sav["routings"][0]["destinations"][0]["probability"] == 0.5
     line = sim("--to", "202", "--tenant", "Bauer SA")
-    assert "ring every registration of Paul (+33175000102) for 25 s" in line
+    assert ("ring every registered device of Paul (+33175000102) for 25 s"
+            " (2 allowed: the desk phone, the mobile app); the first to answer takes the call") in line
     assert "no answer: forwarded to +33612345678" in line

@@ -193,7 +193,7 @@ def test_a_user_calls_back_and_follows_the_progress(page, server):
     with rt.context() as ctx:
         call = ctx.session.scalar(select(ClickToCall).order_by(ClickToCall.id.desc()))
         for name in ("CHANNEL_ANSWER", "CHANNEL_BRIDGE"):  # what the event service sees
-            click_to_call.on_event(ctx.session, {"Event-Name": name, "Unique-ID": call.call_uuid,
+            click_to_call.on_event(ctx.session, {"Event-Name": name, "Unique-ID": "leg-1",
                                                  "variable_centrex_c2c": str(call.id)})
         ctx.session.commit()
     from playwright.sync_api import expect

@@ -9,6 +9,7 @@ profiles, the carrier gateway. They come from the ``[freeswitch]``,
     external_port = 5080
     sessions_per_second = 200
     max_sessions = 2000
+    registration_expires_max = 600   # L-9: cap on the phones' registration lifetime (s)
     voicemail_access_number = "+33175009999"   # V-4 remote access (optional)
     media_dir = "var/media"        # converted audio, hold music streams
     mode = "files"                 # or "xml_curl" (P-5)
@@ -74,6 +75,9 @@ class Platform:
     esl_password: str = "ClueCon"
     sessions_per_second: int = 200
     max_sessions: int = 2000
+    # L-9: longest registration accepted (s): a phone restarted without unregistering, with a new
+    # Call-ID, counts as one more device of its line until its old registration expires
+    registration_expires_max: int = 600
     rtp_start: int = 16384
     rtp_end: int = 32768
     voicemail_access_number: str | None = None

@@ -98,12 +98,14 @@ def _dt(epoch: float) -> datetime | None:
 
 def is_call_leg(facts: CallFacts) -> bool:
     """One record per call: the leg FreeSWITCH received (a phone or the
-    carrier calling in), or a click-to-call's first leg. B-legs and the
-    internal loopback legs are part of another record."""
+    carrier calling in), or the click-to-call's leg to the user's line. B-legs
+    and the internal loopback legs are part of another record; so is the leg
+    of a device that lost the race (L-9: another device of the line answered
+    the click-to-call)."""
     if not facts.uuid or facts.channel.startswith("loopback/"):
         return False
     if facts.variables.get("centrex_c2c"):
-        return True
+        return facts.cause != "LOSE_RACE"
     return facts.direction_hint == "inbound"
 
 

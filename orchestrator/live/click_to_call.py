@@ -1,13 +1,20 @@
 """Click-to-call (C-1): the user's own line rings, showing the target;
 when the user answers, the target is dialled through the tenant's dialplan
 as if dialled from the line. Progress is stored (and streamed by the UI):
-ringing you → calling → connected → ended, or failed with a reason."""
+ringing you → calling → connected → ended, or failed with a reason.
+
+Every registered device of the line rings (L-9: the phone, the teleworking
+twin, the mobile app), one leg each. The legs cannot share a UUID chosen in
+advance (``origination_uuid`` on a forked originate: "Duplicate UUID", the
+other devices never ring), so every leg carries ``centrex_c2c`` and the call
+follows the leg that answers: its UUID becomes ``call_uuid``. A leg that
+loses the race (another device answered) changes nothing; if no device
+answers, the originate's BACKGROUND_JOB says why."""
 
 from __future__ import annotations
 
 import logging
 import re
-import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Protocol
@@ -66,13 +73,12 @@ def start(ctx: ServiceContext, login: Login, line_number: str, target: str, esl:
     line = own_line(ctx.session, login, line_number, ctx.settings.default_region)
     tenant = ctx.tenant(line.tenant_id)
     dial = dialable(target, ctx.settings.default_region)
-    call = ClickToCall(tenant_id=tenant.id, line_id=line.id, target=dial, status="requested",
-                       call_uuid=str(uuid.uuid4()))
+    call = ClickToCall(tenant_id=tenant.id, line_id=line.id, target=dial, status="requested")
     ctx.session.add(call)
     ctx.session.flush()
     domain = tenant.sip_domain
     variables = {
-        "origination_uuid": call.call_uuid, "centrex_c2c": str(call.id), "centrex_c2c_target": dial,
+        "centrex_c2c": str(call.id), "centrex_c2c_target": dial,
         "origination_caller_id_number": dial, "origination_caller_id_name": _quote(f"Appel vers {dial}"),
         "effective_caller_id_number": line.number, "effective_caller_id_name": _quote(line.label),
         "centrex_caller_line": line.number, "centrex_caller_user": line.sip_username,
@@ -107,19 +113,20 @@ def _find(session: Session, headers: Mapping[str, str]) -> ClickToCall | None:
 
 
 def on_event(session: Session, headers: Mapping[str, str], body: str | None = None) -> ClickToCall | None:
-    """Move a click-to-call along from the events of its first leg."""
+    """Move a click-to-call along from the events of the leg that answered
+    (the first of the line's devices to answer)."""
     call = _find(session, headers)
     if call is None or call.status in ("ended", "failed"):
         return call
     name = headers.get("Event-Name")
-    mine = headers.get("Unique-ID") == call.call_uuid
+    mine = call.call_uuid is not None and headers.get("Unique-ID") == call.call_uuid
     if name == "BACKGROUND_JOB":
         text = (body or "").strip()
         if text.startswith("-ERR"):
             cause = text[4:].strip() or "UNKNOWN"
             call.status, call.cause = "failed", reason(cause)
-    elif name == "CHANNEL_ANSWER" and mine:
-        call.status = "calling"
+    elif name == "CHANNEL_ANSWER" and call.status == "ringing_you":
+        call.call_uuid, call.status = headers.get("Unique-ID"), "calling"
     elif name == "CHANNEL_BRIDGE" and mine:
         call.status = "connected"
     elif name == "CHANNEL_HANGUP_COMPLETE" and mine:

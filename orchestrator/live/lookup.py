@@ -5,7 +5,7 @@ pages and the API both ask here."""
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from ..db.models import CallRecord, ClickToCall, SmsMessage
@@ -27,7 +27,7 @@ def own_call_records(session: Session, owner: Owner, limit: int = 100) -> tuple[
     nobody took: the reception number's missed call; an 08xx call routed to
     an outside number)."""
     numbers = {line.id: line.number for line in own_lines(session, owner)}
-    mine = CallRecord.line_id.in_(list(numbers))
+    mine: ColumnElement[bool] = CallRecord.line_id.in_(list(numbers))
     if owner.is_admin:
         mine = or_(mine, CallRecord.line_id.is_(None))
     rows = session.scalars(select(CallRecord).where(CallRecord.tenant_id == owner.tenant_id, mine)

@@ -17,6 +17,7 @@ from orchestrator.domain.topology import Platform
 
 from ..db.models import AudioFile, FaxLine, Line, ReceptionNumber, SpecialNumber
 from ..domain.catalogue import CATALOGUE
+from ..domain.devices import allowed_devices
 from .snapshot import Snapshot, TenantSnap
 
 SILENCE = "silence_stream://-1"
@@ -88,6 +89,7 @@ class LineView:
     vm_greeting: str
     hold_music: str
     emergency: tuple[tuple[str, str], ...]
+    max_devices: int  # L-9: registrations allowed at once (1, +1 twin, +1 mobile app); more get 403
 
 
 def line_view(line: Line, t: TenantSnap, snapshot: Snapshot, platform: Platform) -> LineView:
@@ -118,6 +120,7 @@ def line_view(line: Line, t: TenantSnap, snapshot: Snapshot, platform: Platform)
         vm_greeting=greeting,
         hold_music=hold_music_url(line.hold_music_catalogue, t.audio.get(line.hold_music_audio_id or 0)),
         emergency=tuple(sorted(snapshot.emergency_for(department).items(), key=lambda kv: int(kv[0]))),
+        max_devices=allowed_devices(line.twin, line.mobile_app),
     )
 
 

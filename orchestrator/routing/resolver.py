@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from orchestrator.domain.devices import device_names
 from orchestrator.domain.hunting import MemberSettings, after_ring, before_ring, describe
 from orchestrator.domain.numbering import NumberError, national, normalize, origin_class
 from orchestrator.domain.profiles import ProfileRow, RuleRow, choose_profile, selection
@@ -132,7 +133,9 @@ class Resolver:
             if line.backup_number:
                 return self.outside(line.backup_number)
             return self.voicemail(line, None)
-        add("ring", f"ring every registration of {line.label} ({line.number}) for {line.ring_time} s",
+        devices = device_names(line.twin, line.mobile_app)
+        add("ring", f"ring every registered device of {line.label} ({line.number}) for {line.ring_time} s"
+            f" ({len(devices)} allowed: {', '.join(devices)}); the first to answer takes the call, the others stop",
             targets=[self.target(line.number)], ring_time_s=line.ring_time)
         result = self.ring((self.user(line),))
         if result == "answer":

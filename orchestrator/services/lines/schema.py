@@ -24,9 +24,12 @@ class ForwardsDoc(Doc):
 
 
 class OptionsDoc(Doc):
-    mobile_app: bool = False
-    mobile_number: str | None = None
-    twin: bool = False
+    """L-9: each option lets one more device register on the line (1 to 3); one more is refused (403)."""
+
+    mobile_app: bool = Field(False, description="Mobile app (§3.8): one more device, the app, registers on the line")
+    mobile_number: str | None = Field(None, description="The mobile number of the app (required with mobile_app)")
+    twin: bool = Field(False, description="Teleworking twin (§3.9): a second device on the line's number;"
+                                          " every registered device rings, calls from each present the line")
 
 
 class VoicemailDoc(Doc):
