@@ -19,17 +19,16 @@ from __future__ import annotations
 
 import re
 import shutil
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import gevent
-import gevent.queue
 import pytest
 from baresip_phone import Phone, baresip_phone, wait_until
 from freeswitch_real import needs_freeswitch, platform_with_ports, running_freeswitch
 from helpers import sqlite_migrated_engine  # noqa: F401  (SQLite only here)
+from live_wait import wait_for_state
 from render_helpers import PLATFORM
 from sqlalchemy import select
 
@@ -77,20 +76,7 @@ class Node:
              timeout: float = 20.0):
         """Re-read (``read(session)``) now and after each event the event
         service handles, until ``ok``; fail with the last value at the deadline."""
-        deadline = time.monotonic() + timeout
-        while True:
-            with self.rt.context() as ctx:
-                value = read(ctx.session)
-            if ok(value):
-                return value
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"timed out waiting for {what}: last value {value!r}; "
-                                     f"events handled: {self.seen[-30:]}")
-            try:
-                self.seen.append(self.svc.handled.get(timeout=left))
-            except gevent.queue.Empty:
-                pass
+        return wait_for_state(self.rt, self.svc, self.seen, what, read, ok, timeout)
 
 
 @pytest.fixture
