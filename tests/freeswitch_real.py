@@ -23,6 +23,12 @@ needs_freeswitch = pytest.mark.skipif(
     not FREESWITCH_BIN or not Path(FREESWITCH_BIN).exists(),
     reason="set FREESWITCH_BIN to a FreeSWITCH 1.10+ binary to run the real-FreeSWITCH tests",
 )
+# a module's ``pytestmark`` when its calls involve baresip phones
+with_phones = [
+    pytest.mark.freeswitch, needs_freeswitch,
+    pytest.mark.skipif(shutil.which("baresip") is None,
+                       reason="baresip is not installed (apt-get install baresip-core; scripts/ensure-test-deps.sh)"),
+]
 
 
 def free_port(kind: int = socket.SOCK_STREAM) -> int:

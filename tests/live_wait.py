@@ -6,8 +6,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 
+import gevent
 import gevent.queue
+from freeswitch_real import running_freeswitch
+
+from esl_handlers.events_service import EventService
 
 
 def wait_for_state(rt, svc, seen: list[str], what: str, read: Callable[[object], object],
@@ -28,3 +33,19 @@ def wait_for_state(rt, svc, seen: list[str], what: str, read: Callable[[object],
             seen.append(svc.handled.get(timeout=left))
         except gevent.queue.Empty:
             continue
+
+
+@contextmanager
+def event_service_on(rt, platform, tmp_path):
+    """A real FreeSWITCH on ``platform``'s ports, with the event service
+    connected to it (the tree must already be applied under ``tmp_path``).
+    Yields the ESL client and the service; stops both at the end."""
+    with running_freeswitch(tmp_path, platform.esl_port) as (_proc, esl):
+        svc = EventService(rt, platform.nodes[0], cdr_dir=platform.spool_dir / "cdr", backoff=(0.1, 0.5))
+        greenlet = gevent.spawn(svc.run)
+        try:
+            assert svc.connected.get(timeout=15) == 1
+            yield esl, svc
+        finally:
+            svc.stop()
+            greenlet.join(timeout=10)

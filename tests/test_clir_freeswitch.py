@@ -12,12 +12,10 @@ emergency call from the CLIR line shows it too."""
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 
-import pytest
 from baresip_phone import baresip_phone
-from freeswitch_real import needs_freeswitch, platform_with_ports, running_freeswitch
+from freeswitch_real import platform_with_ports, running_freeswitch, with_phones
 from helpers import sqlite_migrated_engine  # noqa: E402,F401  (SQLite only here)
 from render_helpers import PLATFORM
 from sip_carrier import header, sip_carrier
@@ -29,11 +27,7 @@ from orchestrator.cli.demo_cmds import demo_yaml
 from orchestrator.db.models import Line
 from orchestrator.tenantdoc import importer
 
-pytestmark = [
-    pytest.mark.freeswitch, needs_freeswitch,
-    pytest.mark.skipif(shutil.which("baresip") is None,
-                       reason="baresip is not installed (apt-get install baresip-core; scripts/ensure-test-deps.sh)"),
-]
+pytestmark = with_phones
 D = "bauer.centrex.test"
 PIERRE, PAUL = "+33175000101", "+33175000102"
 ANONYMOUS_FROM = '"Anonymous" <sip:anonymous@anonymous.invalid>'

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import time
 import uuid
 from contextlib import ExitStack
@@ -39,7 +38,7 @@ from dataclasses import dataclass, field, replace
 
 import pytest
 from baresip_phone import Phone, baresip_phone, wait_until
-from freeswitch_real import free_ports, needs_freeswitch, platform_with_ports, running_freeswitch
+from freeswitch_real import free_ports, platform_with_ports, running_freeswitch, with_phones
 from helpers import sqlite_migrated_engine  # noqa: E402,F401  (SQLite only here)
 from render_helpers import PLATFORM
 from sqlalchemy import select
@@ -51,11 +50,7 @@ from orchestrator.db.models import Line
 from orchestrator.live.hunt import MemoryOrder
 from orchestrator.tenantdoc import importer
 
-pytestmark = [
-    pytest.mark.freeswitch, needs_freeswitch,
-    pytest.mark.skipif(shutil.which("baresip") is None,
-                       reason="baresip is not installed (apt-get install baresip-core; scripts/ensure-test-deps.sh)"),
-]
+pytestmark = with_phones
 D = "hunt-phones.centrex.test"
 M1, M2, M3 = "+33175600001", "+33175600002", "+33175600003"
 RECEPTION = "+33175600100"

@@ -10,18 +10,16 @@ database after each one, with a deadline. Phones: ``tests/baresip_phone.py``.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import gevent
 import pytest
 from baresip_phone import baresip_phone, wait_until
-from freeswitch_real import needs_freeswitch, platform_with_ports, running_freeswitch
+from freeswitch_real import platform_with_ports, with_phones
 from helpers import sqlite_migrated_engine  # noqa: E402,F401  (SQLite only here)
-from live_wait import wait_for_state
+from live_wait import event_service_on, wait_for_state
 from render_helpers import PLATFORM
 from sqlalchemy import select
 
@@ -33,11 +31,7 @@ from orchestrator.db.models import AuditEntry, CallRecord, ClickToCall, Line, Lo
 from orchestrator.live import click_to_call
 from orchestrator.tenantdoc import importer
 
-pytestmark = [
-    pytest.mark.freeswitch, needs_freeswitch,
-    pytest.mark.skipif(shutil.which("baresip") is None,
-                       reason="baresip is not installed (apt-get install baresip-core; scripts/ensure-test-deps.sh)"),
-]
+pytestmark = with_phones
 D = "bauer.centrex.test"
 PIERRE, PAUL = "+33175000101", "+33175000102"
 
@@ -78,15 +72,8 @@ def live(rt, tmp_path):
     platform = platform_with_ports(PLATFORM, tmp_path)
     with rt.context() as ctx:
         apply(ctx.session, platform, esl_reloader(timeout=1))
-    with running_freeswitch(tmp_path, platform.esl_port) as (proc, esl):
-        svc = EventService(rt, platform.nodes[0], cdr_dir=platform.spool_dir / "cdr", backoff=(0.1, 0.5))
-        greenlet = gevent.spawn(svc.run)
-        try:
-            assert svc.connected.get(timeout=15) == 1
-            yield Live(rt, platform, esl, svc, tmp_path)
-        finally:
-            svc.stop()
-            greenlet.join(timeout=10)
+    with event_service_on(rt, platform, tmp_path) as (esl, svc):
+        yield Live(rt, platform, esl, svc, tmp_path)
 
 
 def state_now(live: Live, read: Callable[[object], object]):

@@ -9,10 +9,7 @@ domain must be an alias of the internal profile."""
 
 from __future__ import annotations
 
-import shutil
-
-import pytest
-from freeswitch_real import needs_freeswitch
+from freeswitch_real import with_phones
 from helpers import sqlite_migrated_engine  # noqa: E402,F401  (SQLite only here)
 from test_phones_freeswitch import PAUL, PIERRE, D, live  # noqa: F401  (the fixture)
 from webui_helpers import load_other_tenant, make_app, token_for
@@ -21,11 +18,7 @@ from orchestrator.apply.engine import esl_reloader
 from orchestrator.apply.service import apply
 from orchestrator.esl import ESLClient
 
-pytestmark = [
-    pytest.mark.freeswitch, needs_freeswitch,
-    pytest.mark.skipif(shutil.which("baresip") is None,
-                       reason="baresip is not installed (apt-get install baresip-core; scripts/ensure-test-deps.sh)"),
-]
+pytestmark = with_phones
 TEXT = "Rendez-vous à 15h30 | salle B — ça marche ?"
 
 

@@ -18,17 +18,15 @@ REGISTER_OK / REGISTER_FAIL events, with the status line).
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import gevent
 import pytest
 from baresip_phone import Phone, baresip_phone, wait_until
-from freeswitch_real import needs_freeswitch, platform_with_ports, running_freeswitch
+from freeswitch_real import platform_with_ports, with_phones
 from helpers import sqlite_migrated_engine  # noqa: F401  (SQLite only here)
-from live_wait import wait_for_state
+from live_wait import event_service_on, wait_for_state
 from render_helpers import PLATFORM
 from sqlalchemy import select
 
@@ -40,11 +38,7 @@ from orchestrator.db.models import CallRecord, ClickToCall, Line, Login
 from orchestrator.live import click_to_call
 from orchestrator.tenantdoc import importer
 
-pytestmark = [
-    pytest.mark.freeswitch, needs_freeswitch,
-    pytest.mark.skipif(shutil.which("baresip") is None,
-                       reason="baresip is not installed (apt-get install baresip-core; scripts/ensure-test-deps.sh)"),
-]
+pytestmark = with_phones
 D = "bauer.centrex.test"
 PIERRE, PAUL, JACQUES, BOND = "+33175000101", "+33175000102", "+33175000103", "+33182280007"
 OPTIONS = {PIERRE: {"twin": True}, JACQUES: {}, BOND: {"twin": True, "mobile_app": True,
@@ -90,15 +84,8 @@ def node(rt, tmp_path):
     platform = platform_with_ports(PLATFORM, tmp_path)
     with rt.context() as ctx:
         apply(ctx.session, platform, esl_reloader(timeout=1))
-    with running_freeswitch(tmp_path, platform.esl_port) as (_proc, esl):
-        svc = EventService(rt, platform.nodes[0], cdr_dir=platform.spool_dir / "cdr", backoff=(0.1, 0.5))
-        greenlet = gevent.spawn(svc.run)
-        try:
-            assert svc.connected.get(timeout=15) == 1
-            yield Node(rt, platform, esl, tmp_path, svc)
-        finally:
-            svc.stop()
-            greenlet.join(timeout=10)
+    with event_service_on(rt, platform, tmp_path) as (esl, svc):
+        yield Node(rt, platform, esl, tmp_path, svc)
 
 
 def register_outcome(phone: Phone, timeout: float = 15.0) -> str:
